@@ -1,0 +1,47 @@
+import { CreateTagsCommand, DeleteTagsCommand, type EC2Client, type Tag } from "@aws-sdk/client-ec2";
+import type { Desired, ParticleContext } from "@jiti/reconciler";
+
+export const STACK_TAG = "jiti:stack";
+export const PATH_TAG = "jiti:path";
+
+/** Tags as a plain map. */
+export function tagMap(tags: readonly { Key?: string | undefined; Value?: string | undefined }[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const t of tags ?? []) if (t.Key !== undefined) out[t.Key] = t.Value ?? "";
+  return out;
+}
+
+export function tagList(tags: Record<string, string>): Tag[] {
+  return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+}
+
+/** The tags a user manages: everything but jiti's own bookkeeping. */
+export function userTags(tags: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(tags).filter(([k]) => !k.startsWith("jiti:")).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** Filters finding the stack's resources of one kind. */
+export function stackFilter(ctx: ParticleContext) {
+  return [{ Name: `tag:${STACK_TAG}`, Values: [ctx.stack] }];
+}
+
+/** EC2 `TagSpecifications` so that ownership is set by the create call itself. */
+export function tagSpecs(resourceType: string, desired: Desired<unknown>, extra: Record<string, string> = {}) {
+  return [{ ResourceType: resourceType as never, Tags: tagList({ ...desired.tags, ...extra }) }];
+}
+
+/**
+ * Brings a resource's tags to the desired ones (ownership tags included):
+ * adds, changes and removes only the difference; AWS's own `aws:` tags stay.
+ */
+export async function syncEc2Tags(
+  client: EC2Client,
+  id: string,
+  live: Record<string, string>,
+  desired: Record<string, string>,
+) {
+  const set = Object.entries(desired).filter(([k, v]) => live[k] !== v);
+  const removed = Object.keys(live).filter((k) => !(k in desired) && !k.startsWith("aws:") && k !== STACK_TAG && k !== PATH_TAG);
+  if (set.length > 0) await client.send(new CreateTagsCommand({ Resources: [id], Tags: set.map(([Key, Value]) => ({ Key, Value })) }));
+  if (removed.length > 0) await client.send(new DeleteTagsCommand({ Resources: [id], Tags: removed.map((Key) => ({ Key })) }));
+}

@@ -1,0 +1,147 @@
+import {
+  CreateVpcCommand,
+  DeleteVpcCommand,
+  DescribeVpcsCommand,
+  ModifyVpcAttributeCommand,
+  paginateDescribeVpcs,
+  type Vpc as AwsVpc,
+} from "@aws-sdk/client-ec2";
+import { checkFields, defineParticle, is, type LiveResource, type ParticleContext } from "@jiti/reconciler";
+import { cidrIssue } from "../cidr.js";
+import { ec2 } from "../aws/clients.js";
+import { hasCode, ignoreCodes } from "../aws/errors.js";
+import { retryOn, waitFor } from "../aws/wait.js";
+import { stackFilter, syncEc2Tags, tagMap, tagSpecs, userTags } from "../aws/tags.js";
+import { readAttrs, attrsTag } from "../aws/attrs.js";
+
+export interface VpcProps {
+  /**
+   * The VPC's IPv4 block, `/16` to `/28`, e.g. `"10.0.0.0/16"`.
+   * Changing it **replaces** the VPC and everything in it.
+   */
+  cidr: string;
+  /** Resolve DNS names through the Amazon DNS server. Updated in place. @default true */
+  dnsSupport?: boolean;
+  /** Give instances with public addresses public DNS names. Updated in place. @default true */
+  dnsHostnames?: boolean;
+  /** Tags on the VPC, merged over the stack's tags. `Name` defaults to the stack and path. Updated in place. */
+  tags?: Record<string, string>;
+}
+
+export interface VpcData {
+  cidr: string;
+  state: string;
+  isDefault: boolean;
+  tags: Record<string, string>;
+}
+
+const NOT_FOUND = ["InvalidVpcID.NotFound"];
+
+function toLive(vpc: AwsVpc): LiveResource<VpcData> {
+  const tags = tagMap(vpc.Tags);
+  return {
+    type: "aws.ec2.Vpc",
+    id: vpc.VpcId!,
+    path: tags["jiti:path"],
+    stack: tags["jiti:stack"],
+    status: vpc.State,
+    data: { cidr: vpc.CidrBlock ?? "", state: vpc.State ?? "", isDefault: vpc.IsDefault ?? false, tags },
+  };
+}
+
+async function describe(ctx: ParticleContext, id: string) {
+  const out = await ec2(ctx).send(new DescribeVpcsCommand({ VpcIds: [id] }));
+  return out.Vpcs?.[0];
+}
+
+async function setDns(ctx: ParticleContext, id: string, props: VpcProps) {
+  // One attribute per call: the API rejects both in one request.
+  await ec2(ctx).send(new ModifyVpcAttributeCommand({ VpcId: id, EnableDnsSupport: { Value: props.dnsSupport ?? true } }));
+  await ec2(ctx).send(new ModifyVpcAttributeCommand({ VpcId: id, EnableDnsHostnames: { Value: props.dnsHostnames ?? true } }));
+}
+
+/** An Amazon VPC: the network every other EC2 particle lives in. */
+export const Vpc = defineParticle<VpcProps, VpcData, "aws.ec2.Vpc">({
+  type: "aws.ec2.Vpc",
+  name: "Vpc",
+  parents: ["Stack"],
+  nameTag: true,
+  props: { cidr: "replace", dnsSupport: "update", dnsHostnames: "update", tags: "update" },
+  defaults: { dnsSupport: true, dnsHostnames: true },
+  validate(props) {
+    const issues = checkFields(props as never, {
+      cidr: { check: (v, n) => cidrIssue(v, n), required: true, example: '"10.0.0.0/16"' },
+      dnsSupport: { check: is.boolean() },
+      dnsHostnames: { check: is.boolean() },
+      tags: { check: is.tags() },
+    });
+    if (props.dnsHostnames && props.dnsSupport === false) {
+      issues.push({ message: "dnsHostnames needs dnsSupport", found: { dnsSupport: false, dnsHostnames: true }, fix: "Set dnsSupport, or dnsHostnames={false}" });
+    }
+    return issues;
+  },
+
+  async list(ctx) {
+    const out: LiveResource<VpcData>[] = [];
+    for await (const page of paginateDescribeVpcs({ client: ec2(ctx) }, { Filters: stackFilter(ctx) })) {
+      for (const vpc of page.Vpcs ?? []) out.push(toLive(vpc));
+    }
+    return out;
+  },
+
+  async lookup(ctx, existing) {
+    const input = "id" in existing ? { VpcIds: [existing.id] } : { Filters: Object.entries(existing.tags).map(([k, v]) => ({ Name: `tag:${k}`, Values: [v] })) };
+    try {
+      const out = await ec2(ctx).send(new DescribeVpcsCommand(input));
+      return (out.Vpcs ?? []).map(toLive);
+    } catch (error) {
+      if (hasCode(error, ...NOT_FOUND)) return [];
+      throw error;
+    }
+  },
+
+  observe(live) {
+    // DescribeVpcs does not return the DNS attributes, and reading them is one
+    // call per VPC; jiti records what it set in a tag instead (see attrs.ts).
+    const attrs = readAttrs(live.data.tags);
+    return {
+      cidr: live.data.cidr,
+      dnsSupport: attrs.dnsSupport,
+      dnsHostnames: attrs.dnsHostnames,
+      tags: userTags(live.data.tags),
+    };
+  },
+
+  async create(ctx, desired) {
+    const attrs = attrsTag({ dnsSupport: desired.props.dnsSupport ?? true, dnsHostnames: desired.props.dnsHostnames ?? true });
+    const out = await ec2(ctx).send(
+      new CreateVpcCommand({ CidrBlock: desired.props.cidr, TagSpecifications: tagSpecs("vpc", desired, attrs) }),
+    );
+    const id = out.Vpc!.VpcId!;
+    const vpc = await waitFor(ctx, `VPC ${id} to be available`, async () => {
+      // Just created, the VPC may not be visible yet (eventual consistency).
+      const v = await describe(ctx, id).catch((e: unknown) => (hasCode(e, ...NOT_FOUND) ? undefined : Promise.reject(e)));
+      return v?.State === "available" ? v : undefined;
+    });
+    await setDns(ctx, id, desired.props);
+    return toLive(vpc);
+  },
+
+  async update(ctx, live, desired, changed) {
+    if (changed.includes("dnsSupport") || changed.includes("dnsHostnames")) await setDns(ctx, live.id, desired.props);
+    const attrs = attrsTag({ dnsSupport: desired.props.dnsSupport ?? true, dnsHostnames: desired.props.dnsHostnames ?? true });
+    await syncEc2Tags(ec2(ctx), live.id, live.data.tags, { ...desired.tags, ...attrs });
+    return toLive((await describe(ctx, live.id))!);
+  },
+
+  async delete(ctx, live) {
+    // DependencyViolation while the VPC's gateways and interfaces finish detaching.
+    await retryOn(ctx, ["DependencyViolation"], `VPC ${live.id} to have no dependencies`, () =>
+      ignoreCodes(NOT_FOUND, () => ec2(ctx).send(new DeleteVpcCommand({ VpcId: live.id }))),
+    );
+  },
+
+  outputs(live) {
+    return { id: live.id, cidr: live.data.cidr };
+  },
+});

@@ -1,0 +1,35 @@
+import type { Desired, JsonObject, ParticleContext } from "@jiti/reconciler";
+
+/**
+ * A particle context for lifecycle tests: the SDK finds the emulator through
+ * AWS_ENDPOINT_URL, set by the moto harness.
+ */
+export function particleContext(stack = "test-stack", progress: string[] = []): ParticleContext {
+  return {
+    stack,
+    aws: { region: process.env.AWS_REGION ?? "us-east-1" },
+    cache: new Map(),
+    signal: new AbortController().signal,
+    progress: (message) => void progress.push(message),
+  };
+}
+
+/** Desired props as the reconciler hands them to create/update: ownership tags included. */
+export function desired<P extends object>(
+  ctx: ParticleContext,
+  path: string,
+  props: P,
+  extra: Partial<Desired<P>> = {},
+): Desired<P> {
+  const tags = ((props as { tags?: Record<string, string> }).tags ?? {}) as Record<string, string>;
+  return {
+    path,
+    name: path.split("/").pop()?.split(":")[1],
+    props,
+    tags: { ...tags, "jiti:stack": ctx.stack, "jiti:path": path },
+    state: "running",
+    ...extra,
+  };
+}
+
+export type { JsonObject };

@@ -1,0 +1,344 @@
+import { enablePatches, produceWithPatches, type Patch } from "immer";
+import { isRefValue, type AnyParticle, type Desired, type Json, type JsonObject, type LiveResource, type ParticleContext } from "./particle.js";
+import type { Action, Plan } from "./plan.js";
+import type { Catalogue, Snapshot } from "./read.js";
+import type { ParticleNode } from "./tree.js";
+
+enablePatches();
+
+export type StepKind = "create" | "update" | "delete";
+
+/** Progress of an apply, as the CLI and `--json` show it. */
+export interface ApplyEvent {
+  event: "start" | "wait" | "done" | "failed" | "skipped";
+  /** The plan action's key (its element path, mostly). */
+  key: string;
+  path: string;
+  type: string;
+  /** What this step does; a replace is a create and a delete. */
+  step: StepKind;
+  /** The action the step belongs to. */
+  action: Action["action"];
+  /** The resource's id, once known. */
+  id?: string;
+  /** What a `wait` waits for; why a step was skipped. */
+  message?: string;
+  error?: FailureInfo;
+  /** Since the step started (done, failed). */
+  elapsedMs?: number;
+}
+
+export interface FailureInfo {
+  message: string;
+  /** AWS's error code (`DependencyViolation`), when the error came from AWS. */
+  code?: string;
+  requestId?: string;
+}
+
+export interface Failure extends FailureInfo {
+  key: string;
+  path: string;
+  type: string;
+  step: StepKind;
+  source?: string;
+}
+
+/** One applied change: the live model's patches, for audit (`jiti render --journal`). */
+export interface JournalEntry {
+  key: string;
+  step: StepKind;
+  patches: Patch[];
+}
+
+export interface ApplyResult {
+  /** Outputs of every element in the tree, by path. */
+  outputs: Record<string, JsonObject>;
+  /** Live resources after the apply, by action key. */
+  live: Record<string, LiveResource>;
+  failures: Failure[];
+  skipped: string[];
+  journal: JournalEntry[];
+}
+
+export interface ExecuteOptions {
+  /** How many AWS operations run at once. @default 10 */
+  concurrency?: number;
+  signal?: AbortSignal;
+  onEvent?: (event: ApplyEvent) => void;
+}
+
+/** The apply failed: every failed element, with AWS's code and request id. */
+export class ApplyError extends Error {
+  override readonly name = "ApplyError";
+  constructor(readonly result: ApplyResult) {
+    const lines = result.failures.map(
+      (f) =>
+        `  - ${f.source ? `${f.source}: ` : ""}${f.path || f.key} (${f.type}): ${f.step} failed: ${f.message}` +
+        `${f.code ? ` [${f.code}${f.requestId ? `, request ${f.requestId}` : ""}]` : ""}`,
+    );
+    const skipped = result.skipped.length > 0 ? `\n${result.skipped.length} dependent step(s) were skipped: ${result.skipped.join(", ")}` : "";
+    super(`${result.failures.length} element(s) failed:\n${lines.join("\n")}${skipped}`);
+  }
+}
+
+interface Step {
+  id: string;
+  kind: StepKind;
+  action: Action;
+  deps: Set<string>;
+}
+
+/**
+ * Builds the steps of a plan. A create/update waits for what it depends on
+ * to be usable; a delete waits until everything that used the resource has
+ * moved off or gone; a replace is a create and a delete ordered by its
+ * strategy.
+ */
+export function steps(plan: Plan): Map<string, Step> {
+  const out = new Map<string, Step>();
+  const byKey = new Map(plan.actions.map((a) => [a.key, a]));
+  const make = (action: Action, kind: StepKind) => {
+    const step: Step = { id: `${kind} ${action.key}`, kind, action, deps: new Set() };
+    out.set(step.id, step);
+    return step;
+  };
+  // The step after which an action's resource is usable by dependents.
+  const ready = (key: string) => {
+    const a = byKey.get(key);
+    if (!a) return undefined;
+    return a.action === "create" || a.action === "replace" ? `create ${key}` : a.action === "update" ? `update ${key}` : undefined;
+  };
+  // The step after which an action no longer uses (or holds) its old resource.
+  const gone = (key: string) => {
+    const a = byKey.get(key);
+    if (!a) return undefined;
+    return a.action === "delete" || a.action === "replace" ? `delete ${key}` : a.action === "update" ? `update ${key}` : undefined;
+  };
+  for (const action of plan.actions) {
+    if (action.action === "noop") continue;
+    if (action.action === "create" || action.action === "update" || action.action === "replace") {
+      const s = make(action, action.action === "update" ? "update" : "create");
+      for (const d of action.dependsOn) {
+        const r = ready(d);
+        if (r) s.deps.add(r);
+      }
+    }
+    if (action.action === "delete" || action.action === "replace") {
+      const s = make(action, "delete");
+      for (const k of action.deleteAfter) {
+        const r = gone(k);
+        if (r && r !== s.id) s.deps.add(r);
+      }
+    }
+  }
+  for (const action of plan.actions) {
+    if (action.action !== "replace") continue;
+    if (action.strategy === "delete-first") out.get(`create ${action.key}`)!.deps.add(`delete ${action.key}`);
+    else out.get(`delete ${action.key}`)!.deps.add(`create ${action.key}`);
+  }
+  assertAcyclic(out);
+  return out;
+}
+
+function assertAcyclic(all: Map<string, Step>) {
+  const state = new Map<string, number>();
+  const visit = (id: string, trail: string[]) => {
+    if (state.get(id) === 2) return;
+    if (state.get(id) === 1) throw new Error(`jiti: internal error: the plan's steps form a cycle: ${[...trail, id].join(" -> ")}`);
+    state.set(id, 1);
+    for (const d of all.get(id)?.deps ?? []) visit(d, [...trail, id]);
+    state.set(id, 2);
+  };
+  for (const id of all.keys()) visit(id, []);
+}
+
+/**
+ * Runs a plan as a DAG with bounded concurrency. A failure skips only the
+ * steps that depend on it; all independent work finishes. Throws an
+ * ApplyError listing every failure when anything failed.
+ */
+export async function execute(
+  plan: Plan,
+  nodes: ReadonlyMap<string, ParticleNode>,
+  snapshot: Snapshot,
+  particles: Catalogue,
+  ctx: Omit<ParticleContext, "progress">,
+  options: ExecuteOptions = {},
+): Promise<ApplyResult> {
+  const all = steps(plan);
+  const concurrency = Math.max(1, options.concurrency ?? 10);
+  const emit = options.onEvent ?? (() => {});
+  const signal = options.signal ?? ctx.signal;
+
+  // The live model: immutable, every completed step recorded as patches.
+  let model: Record<string, LiveResource> = {};
+  for (const a of plan.actions) {
+    const live = a.existing ? snapshot.existing[a.path] : snapshot.owned.find((l) => l.id === a.id && l.type === a.type);
+    if (live) model[a.key] = live;
+  }
+  const journal: JournalEntry[] = [];
+  const commit = (key: string, step: StepKind, recipe: (draft: Record<string, LiveResource>) => void) => {
+    const [next, patches] = produceWithPatches(model, recipe);
+    model = next;
+    journal.push({ key, step, patches });
+  };
+
+  const failures: Failure[] = [];
+  const skipped: string[] = [];
+  const finished = new Set<string>();
+  const blocked = new Set<string>();
+  const pending = new Set(all.keys());
+  const running = new Set<Promise<void>>();
+
+  const perform = async (step: Step, particle: AnyParticle, stepCtx: ParticleContext): Promise<string | undefined> => {
+    const { action } = step;
+    if (step.kind === "delete") {
+      // A create-before-delete replace has set the old resource aside under `#old`.
+      const slot = action.action === "replace" && action.strategy !== "delete-first" ? `${action.key}#old` : action.key;
+      const live = model[slot];
+      if (!live) return undefined;
+      assertOwned(live, ctx.stack);
+      await particle.delete(stepCtx, live);
+      commit(action.key, "delete", (d) => {
+        delete d[slot];
+      });
+      return live.id;
+    }
+    const desired = desiredOf(nodes.get(action.path)!, snapshot, model, ctx.stack);
+    if (step.kind === "create") {
+      const created = await particle.create(stepCtx, desired);
+      const old = model[action.key];
+      commit(action.key, "create", (d) => {
+        if (old) d[`${action.key}#old`] = old;
+        d[action.key] = created;
+      });
+      return created.id;
+    }
+    let live = model[action.key]!;
+    assertOwned(live, ctx.stack);
+    const fields = action.changes.filter((c) => c.field !== "state").map((c) => c.field);
+    if (fields.length > 0) live = await particle.update(stepCtx, live, desired, fields);
+    if (particle.setState && action.changes.some((c) => c.field === "state")) {
+      live = await particle.setState(stepCtx, live, desired.state);
+    }
+    const updated = live;
+    commit(action.key, "update", (d) => {
+      d[action.key] = updated;
+    });
+    return updated.id;
+  };
+
+  const start = (step: Step) => {
+    const { action } = step;
+    const particle = particles.get(action.type)!;
+    const base = { key: action.key, path: action.path, type: action.type, step: step.kind, action: action.action } as const;
+    const started = Date.now();
+    const stepCtx: ParticleContext = { ...ctx, signal, progress: (message) => emit({ ...base, event: "wait", message }) };
+    emit({ ...base, event: "start", ...(action.id ? { id: action.id } : {}) });
+    const p: Promise<void> = perform(step, particle, stepCtx)
+      .then(
+        (id) => {
+          finished.add(step.id);
+          emit({ ...base, event: "done", ...(id ? { id } : {}), elapsedMs: Date.now() - started });
+        },
+        (error: unknown) => {
+          const info = failureInfo(error);
+          failures.push({ ...base, ...info, ...(action.source ? { source: action.source } : {}) });
+          blocked.add(step.id);
+          emit({ ...base, event: "failed", error: info, elapsedMs: Date.now() - started });
+        },
+      )
+      .finally(() => running.delete(p));
+    running.add(p);
+  };
+
+  const skip = (step: Step, message: string) => {
+    skipped.push(step.id);
+    const { action } = step;
+    emit({ event: "skipped", key: action.key, path: action.path, type: action.type, step: step.kind, action: action.action, message });
+  };
+
+  const schedule = () => {
+    // A step whose dependency failed or was skipped is skipped, transitively.
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (const id of pending) {
+        const step = all.get(id)!;
+        const failedDep = [...step.deps].find((d) => blocked.has(d));
+        if (failedDep === undefined) continue;
+        pending.delete(id);
+        blocked.add(id);
+        skip(step, `skipped because "${failedDep}" did not complete`);
+        changed = true;
+      }
+    }
+    for (const id of pending) {
+      if (running.size >= concurrency || signal.aborted) break;
+      const step = all.get(id)!;
+      if (![...step.deps].every((d) => finished.has(d))) continue;
+      pending.delete(id);
+      start(step);
+    }
+  };
+
+  for (;;) {
+    schedule();
+    if (running.size === 0) break;
+    await Promise.race(running);
+  }
+  for (const id of pending) skip(all.get(id)!, signal.aborted ? "aborted" : "not started");
+  if (signal.aborted && pending.size > 0) {
+    failures.push({ key: "", path: "", type: "jiti.Stack", step: "create", message: `aborted: ${pending.size} step(s) not started` });
+  }
+
+  const outputs: Record<string, JsonObject> = {};
+  for (const [path, node] of nodes) {
+    const live = model[path];
+    if (live && node.state !== "terminated") outputs[path] = particles.get(node.type)!.outputs(live);
+  }
+  const result: ApplyResult = { outputs, live: model, failures, skipped, journal };
+  if (failures.length > 0) throw new ApplyError(result);
+  return result;
+}
+
+/** Desired props for create/update: references replaced by the current ids, ownership tags added. */
+function desiredOf(node: ParticleNode, snapshot: Snapshot, model: Record<string, LiveResource>, stack: string): Desired<JsonObject> {
+  const props = snapshot.resolved[node.path] ?? node.props;
+  const resolve = (value: Json): Json => {
+    if (isRefValue(value)) {
+      const target = model[value.$ref];
+      if (!target) throw new Error(`${value.$ref} does not exist yet: it must be created before ${node.path}`);
+      return target.id;
+    }
+    if (Array.isArray(value)) return value.map(resolve);
+    if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolve(v)]));
+    return value;
+  };
+  const resolved = resolve(props) as JsonObject;
+  const userTags = (resolved.tags ?? {}) as Record<string, string>;
+  return {
+    path: node.path,
+    name: node.name,
+    props: resolved,
+    tags: { ...userTags, "jiti:stack": stack, "jiti:path": node.path },
+    state: node.state,
+  };
+}
+
+/** The guard behind "nothing foreign touched": only resources tagged with this stack are changed. */
+function assertOwned(live: LiveResource, stack: string) {
+  if (live.stack !== stack) {
+    throw Object.assign(
+      new Error(`refusing to change ${live.type} ${live.id}: it does not carry the ownership tag jiti:stack=${stack} (found: ${live.stack ?? "no tag"})`),
+      { code: "NotOwned" },
+    );
+  }
+}
+
+function failureInfo(error: unknown): FailureInfo {
+  if (typeof error !== "object" || error === null) return { message: String(error) };
+  const e = error as { message?: string; name?: string; code?: string; Code?: string; $metadata?: { requestId?: string } };
+  const code = e.Code ?? e.code ?? (e.$metadata ? e.name : undefined);
+  const requestId = e.$metadata?.requestId;
+  return { message: e.message ?? String(error), ...(code ? { code } : {}), ...(requestId ? { requestId } : {}) };
+}

@@ -1,0 +1,224 @@
+import { createElement, type JitiElement, type JitiNode, type Kinded, type Ref } from "@jiti/jsx-runtime";
+import type { Issue } from "./problems.js";
+
+/**
+ * The particle contract. A particle is plain data plus functions: what the
+ * resource accepts (props, parents, validation) and how it lives in the cloud
+ * (list, create, update, delete, outputs). The reconciler drives particles
+ * only through this interface and never imports an AWS client.
+ */
+
+export const PARTICLE = Symbol.for("jiti.particle");
+
+/** Plain JSON, what trees and plans are made of. */
+export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+export type JsonObject = { [key: string]: Json };
+
+/** A reference in a rendered tree: the target element's path. Resolves to the target's `id`. */
+export interface RefValue {
+  $ref: string;
+}
+
+/** How a change to a prop is applied to a live resource. */
+export type Mutability = "update" | "replace";
+
+/** Desired state of an element (from Particle Cloud Framework). */
+export type DesiredState = "running" | "stopped" | "terminated";
+
+/** An existing resource: by its id, or by a tag lookup that must match exactly one. */
+export type Existing = { id: string } | { tags: Record<string, string> };
+
+/** Props every particle component accepts besides its own. */
+export interface CommonProps<Kind extends string> {
+  /** Identity of the element among its siblings, and the last segment of its path. Renaming replaces the resource. */
+  name?: string;
+  /** Binds a reference created with `ref(Component)` to this element. */
+  ref?: Ref<Kind>;
+  /** Desired state. `terminated` removes the resource and everything inside it. @default "running" */
+  state?: DesiredState;
+  /**
+   * Props whose change should replace the resource even though it can be
+   * updated in place (as Pulumi's `replaceOnChanges`), e.g. `["type"]`.
+   */
+  replaceOnChanges?: string[];
+  /** Child particles, which take what they need from this one (a Subnet its VPC id). */
+  children?: JitiNode;
+}
+
+/** Props of a particle component: its own props, or `existing` to adopt a resource jiti does not own. */
+export type ParticleProps<Props, Kind extends string> = CommonProps<Kind> &
+  (
+    | (Props & { existing?: undefined })
+    | {
+        /**
+         * Use a resource that already exists instead of creating one: it is
+         * read, its outputs flow to children and references, and it is never
+         * changed or deleted. A tag lookup must match exactly one resource.
+         */
+        existing: Existing;
+      }
+  );
+
+export interface ParticleComponent<Props, Kind extends string> extends Kinded<Kind> {
+  (props: ParticleProps<Props, Kind>): JitiElement;
+  readonly [PARTICLE]: AnyParticle;
+}
+
+/** A node of another particle, as seen by validation of its neighbours. */
+export interface NodeView {
+  type: string;
+  name: string | undefined;
+  path: string;
+  props: JsonObject;
+  existing: Existing | undefined;
+}
+
+export interface ValidationContext {
+  path: string;
+  /** The nearest particle around this one (the Stack for top-level particles). */
+  parent: NodeView;
+  /** Particles under the same parent, in tree order, this one excluded. */
+  siblings: readonly NodeView[];
+  /** Particles before this one under the same parent. */
+  before: readonly NodeView[];
+}
+
+/** A resource as AWS reports it, tagged back to its element. */
+export interface LiveResource<Data = JsonObject> {
+  type: string;
+  /** The identifier AWS APIs address it by (vpc-…, sg-…, a role name). References resolve to it. */
+  id: string;
+  /** The element path from the `jiti:path` tag (or IAM path); undefined for existing resources. */
+  path: string | undefined;
+  /** The `jiti:stack` tag (or IAM path) it carries; jiti changes nothing whose stack differs from the run's. */
+  stack: string | undefined;
+  /** The particle's own view of the resource: JSON, so snapshots and journals can hold it. */
+  data: Data;
+  /** Running, stopped, pending…: what `jiti ls` shows. */
+  status?: string;
+}
+
+/** What the reconciler hands a particle's lifecycle functions. */
+export interface ParticleContext {
+  /** Stack name: the value of the `jiti:stack` tag. */
+  stack: string;
+  /** Where and as whom to call AWS; particles build their clients from it. */
+  aws: AwsSettings;
+  /** A per-run cache (clients, region zones): no module-level state. */
+  cache: Map<string, unknown>;
+  signal: AbortSignal;
+  /** Reports a long wait (`waiting for instance i-… to be running`). */
+  progress(message: string): void;
+}
+
+export interface AwsSettings {
+  region?: string;
+  profile?: string;
+  endpoint?: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+}
+
+/** What create and update are given: desired props with every reference resolved to an id. */
+export interface Desired<Props> {
+  path: string;
+  name: string | undefined;
+  props: Props;
+  /** Ownership and user tags to put on the resource in its create call. */
+  tags: Record<string, string>;
+  state: DesiredState;
+}
+
+export interface Particle<Props extends object = JsonObject, Data = JsonObject> {
+  /** `aws.ec2.Subnet`: used in plans, errors, tags and docs. */
+  type: string;
+  /** Component name and path segment prefix: `Subnet`. */
+  name: string;
+  /** Component names this one may be nested in (`Stack` for top level): `["Vpc"]`. */
+  parents: readonly string[];
+  /** Every prop and how a change to it is applied. A prop missing here is a type error. */
+  props: { readonly [K in keyof Props]-?: Mutability };
+  /**
+   * Component names whose resources this one's props may reference
+   * (an instance its security groups). With `parents`, this orders deletes of
+   * resources that are no longer in the tree: referrers go first.
+   */
+  references?: readonly string[];
+  /** The prop that receives a reference to the parent element, if the particle needs its parent. */
+  parentProp?: keyof Props & string;
+  /**
+   * Props AWS cannot show back (user data) or that must not be shown (secrets).
+   * `observe` reports them as `digest(value)` of what jiti applied (kept in a
+   * tag); the plan compares digests and shows only digests.
+   */
+  hashed?: ReadonlyArray<keyof Props & string>;
+  /** Values of props not given. */
+  defaults?: Partial<Props>;
+  /** Whether the particle may be `stopped` (only instances). */
+  stoppable?: boolean;
+  /** Whether render adds a readable `Name` tag (`<stack>/<names>`) when the user gives none. EC2 shows it. @default false */
+  nameTag?: boolean;
+  /** Pure checks of props (defaults applied) against the neighbourhood. */
+  validate?(props: Props, ctx: ValidationContext): Issue[];
+  /** Canonical form of props (sorted lists…) so that comparing with `observe` is exact. */
+  normalize?(props: Props): Props;
+
+  /**
+   * Turns lookups in desired props into values (an availability zone index
+   * into its name, an image lookup into an AMI id). Runs in the read phase,
+   * before planning; cache what a run needs once in `ctx.cache`.
+   */
+  resolve?(ctx: ParticleContext, props: Props): Promise<Props>;
+  /** The stack's live resources of this type: one paginated call. */
+  list(ctx: ParticleContext): Promise<LiveResource<Data>[]>;
+  /** A resource jiti does not own, by id or tag lookup: all matches. */
+  lookup(ctx: ParticleContext, existing: Existing): Promise<LiveResource<Data>[]>;
+  /** The live resource expressed as props, for diffing with the desired props. */
+  observe(live: LiveResource<Data>): Partial<Record<keyof Props, unknown>>;
+  create(ctx: ParticleContext, desired: Desired<Props>): Promise<LiveResource<Data>>;
+  update(
+    ctx: ParticleContext,
+    live: LiveResource<Data>,
+    desired: Desired<Props>,
+    changed: ReadonlyArray<keyof Props & string>,
+  ): Promise<LiveResource<Data>>;
+  delete(ctx: ParticleContext, live: LiveResource<Data>): Promise<void>;
+  /** What children and references receive: ids, ARNs, addresses. */
+  outputs(live: LiveResource<Data>): JsonObject;
+  /**
+   * How a replace runs. `create-before-delete` keeps the old one serving
+   * until the new one is usable; `delete-first` where AWS forbids two at once
+   * (a subnet with the same CIDR block). @default "create-before-delete"
+   */
+  replaceStrategy?: "create-before-delete" | "delete-first";
+  /** Applies `state="stopped"` / `"running"` to an instance. */
+  setState?(ctx: ParticleContext, live: LiveResource<Data>, state: DesiredState): Promise<LiveResource<Data>>;
+}
+
+// The contract is generic in each particle's props; collections of particles
+// are heterogeneous, so they are held at this erased type.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyParticle = Particle<any, any>;
+
+/** Turns a particle into the component users write in `stack.tsx`. */
+export function defineParticle<Props extends object, Data, Kind extends string>(
+  particle: Particle<Props, Data> & { type: Kind },
+): ParticleComponent<Props, Kind> {
+  const component = (props: ParticleProps<Props, Kind>): JitiElement =>
+    createElement(component as never, props as Record<string, unknown>, undefined, undefined);
+  Object.defineProperties(component, {
+    [PARTICLE]: { value: particle },
+    kind: { value: particle.type },
+    displayName: { value: particle.name },
+    name: { value: particle.name },
+  });
+  return component as unknown as ParticleComponent<Props, Kind>;
+}
+
+export function particleOf(type: unknown): AnyParticle | undefined {
+  if (typeof type !== "function") return undefined;
+  return (type as unknown as Record<symbol, AnyParticle | undefined>)[PARTICLE];
+}
+
+export function isRefValue(value: unknown): value is RefValue {
+  return typeof value === "object" && value !== null && typeof (value as RefValue).$ref === "string" && Object.keys(value).length === 1;
+}

@@ -1,0 +1,273 @@
+import { canonicalJson, digest } from "./digest.js";
+import type { Graph } from "./graph.js";
+import { isRefValue, type AnyParticle, type Json, type JsonObject, type LiveResource } from "./particle.js";
+import type { Catalogue, Snapshot } from "./read.js";
+import type { ParticleNode, StackTree } from "./tree.js";
+
+export type Verb = "create" | "update" | "replace" | "delete" | "noop";
+
+/** Shown where a value depends on a resource that does not exist yet. */
+export const KNOWN_AFTER_APPLY = "(known after apply)";
+
+export interface Change {
+  /** The prop, or `state` for a running/stopped change. */
+  field: string;
+  from: Json | undefined;
+  to: Json | undefined;
+  /** Whether this change alone forces a replace. */
+  forcesReplace: boolean;
+}
+
+export interface Action {
+  /** Unique within the plan: the element path, or `path#id` for a duplicate, `type#id` for an untagged path. */
+  key: string;
+  action: Verb;
+  path: string;
+  type: string;
+  /** The live resource acted on (update, replace, delete, noop). */
+  id?: string;
+  changes: Change[];
+  /** For a replace: the fields that force it. */
+  forcedBy?: string[];
+  /** For a replace: create the new one first, or delete the old one first. */
+  strategy?: "create-before-delete" | "delete-first";
+  /** Why a delete happens. */
+  reason?: string;
+  /** Set when the element adopts a resource jiti never changes. */
+  existing?: true;
+  /** Keys of actions whose resources must be usable before this one is created or updated. */
+  dependsOn: string[];
+  /** Keys of actions that must have moved off or removed their resources before this one's resource is deleted. */
+  deleteAfter: string[];
+  source?: string;
+}
+
+export interface Plan {
+  stack: string;
+  actions: Action[];
+  summary: { create: number; update: number; replace: number; delete: number; noop: number };
+  /** Things the user should know: duplicates found, resources without a path tag. */
+  notes: string[];
+}
+
+const UNKNOWN = Symbol("unknown");
+type Known = ReadonlyMap<string, string | typeof UNKNOWN>;
+
+/**
+ * Diffs the rendered tree against live state. Pure and deterministic: the
+ * same tree and snapshot always give the same plan, which is plain JSON.
+ */
+export function planActions(tree: StackTree, g: Graph, snapshot: Snapshot, particles: Catalogue): Plan {
+  const notes: string[] = [];
+  const actions: Action[] = [];
+  const byKey = new Map<string, Action>();
+  const add = (a: Action) => {
+    actions.push(a);
+    byKey.set(a.key, a);
+  };
+
+  const groups = groupByPath(snapshot.owned);
+  const extra: LiveResource[] = [];
+  const known = new Map<string, string | typeof UNKNOWN>();
+  const matched = new Set<LiveResource>();
+
+  for (const path of g.order) {
+    const node = g.nodes.get(path)!;
+    const particle = particles.get(node.type)!;
+    const live = pickLive(groups.get(`${node.type} ${path}`), node, particle, snapshot, known, extra, notes);
+    if (live) matched.add(live);
+    const base = { key: path, path, type: node.type, dependsOn: [], deleteAfter: [], ...(node.source ? { source: node.source } : {}) };
+    const existing = snapshot.existing[path];
+    if (node.existing && existing) {
+      known.set(path, existing.id);
+      add({ ...base, action: "noop", id: existing.id, changes: [], existing: true });
+    } else if (node.state === "terminated") {
+      if (live) add({ ...base, action: "delete", id: live.id, changes: [], reason: 'state is "terminated"' });
+    } else if (!live) {
+      known.set(path, UNKNOWN);
+      const props = snapshot.resolved[path] ?? node.props;
+      const changes = Object.keys(props)
+        .sort()
+        .map((field) => ({ field, from: undefined, to: shown(particle, field, substitute(props[field]!, known)), forcesReplace: false }));
+      add({ ...base, action: "create", changes });
+    } else {
+      const { changes, forcedBy } = diff(node, particle, live, snapshot.resolved[path] ?? node.props, known);
+      const action: Verb = forcedBy.length > 0 ? "replace" : changes.length > 0 ? "update" : "noop";
+      known.set(path, action === "replace" ? UNKNOWN : live.id);
+      add({
+        ...base,
+        action,
+        id: live.id,
+        changes,
+        ...(action === "replace" ? { forcedBy, strategy: strategyOf(particle, g, path, byKey) } : {}),
+      });
+    }
+  }
+
+  const orphans = [
+    ...extra.map((live) => ({ live, reason: `duplicate: another ${live.type} has the path ${live.path}` })),
+    ...snapshot.owned
+      .filter((live) => !matched.has(live) && !extra.includes(live))
+      .map((live) => ({ live, reason: live.path ? "not in the tree any more" : "owned by the stack but has no jiti:path tag" })),
+  ];
+  for (const { live, reason } of orphans) {
+    const key = extra.includes(live) ? `${live.path}#${live.id}` : live.path ?? `${live.type}#${live.id}`;
+    add({ key, action: "delete", path: live.path ?? "", type: live.type, id: live.id, changes: [], reason, dependsOn: [], deleteAfter: [] });
+  }
+
+  linkActions(actions, g, particles);
+  const sorted = [...actions.filter((a) => g.nodes.has(a.key)), ...actions.filter((a) => !g.nodes.has(a.key)).sort((a, b) => (a.key < b.key ? 1 : -1))];
+  const summary = { create: 0, update: 0, replace: 0, delete: 0, noop: 0 };
+  for (const a of sorted) summary[a.action]++;
+  return { stack: tree.stack, actions: sorted, summary, notes };
+}
+
+function groupByPath(owned: readonly LiveResource[]) {
+  const groups = new Map<string, LiveResource[]>();
+  for (const live of owned) {
+    if (!live.path) continue;
+    const key = `${live.type} ${live.path}`;
+    groups.set(key, [...(groups.get(key) ?? []), live]);
+  }
+  return groups;
+}
+
+/**
+ * One live resource per path. After a crash two may share a path (a replace
+ * interrupted between its create and its delete): keep the one closest to
+ * the desired props, and delete the others.
+ */
+function pickLive(
+  group: LiveResource[] | undefined,
+  node: ParticleNode,
+  particle: AnyParticle,
+  snapshot: Snapshot,
+  known: Known,
+  extra: LiveResource[],
+  notes: string[],
+): LiveResource | undefined {
+  if (!group || group.length === 0) return undefined;
+  if (group.length === 1 || node.existing || node.state === "terminated") {
+    extra.push(...group.slice(1));
+  } else {
+    const props = snapshot.resolved[node.path] ?? node.props;
+    const scored = group.map((live) => ({ live, d: diff(node, particle, live, props, known) }));
+    scored.sort((a, b) => a.d.forcedBy.length - b.d.forcedBy.length || a.d.changes.length - b.d.changes.length || (a.live.id < b.live.id ? -1 : 1));
+    group = scored.map((s) => s.live);
+    extra.push(...group.slice(1));
+  }
+  if (group.length > 1) {
+    notes.push(`${group.length} live ${node.type} resources have the path ${node.path} (${group.map((l) => l.id).join(", ")}): keeping ${group[0]!.id}, deleting the others.`);
+  }
+  return group[0];
+}
+
+/** Replaces every `{ $ref }` with the target's id, or UNKNOWN when it will only exist after apply. */
+function substitute(value: Json, known: Known): Json | typeof UNKNOWN {
+  if (isRefValue(value)) return known.get(value.$ref) ?? UNKNOWN;
+  if (Array.isArray(value)) {
+    const out: Json[] = [];
+    for (const v of value) {
+      const s = substitute(v, known);
+      if (s === UNKNOWN) return UNKNOWN;
+      out.push(s);
+    }
+    return out;
+  }
+  if (value !== null && typeof value === "object") {
+    const out: JsonObject = {};
+    for (const [k, v] of Object.entries(value)) {
+      const s = substitute(v, known);
+      if (s === UNKNOWN) return UNKNOWN;
+      out[k] = s;
+    }
+    return out;
+  }
+  return value;
+}
+
+/** A value as the plan shows it: digests for hashed props. */
+function shown(particle: AnyParticle, field: string, value: Json | typeof UNKNOWN): Json {
+  if (value === UNKNOWN) return KNOWN_AFTER_APPLY;
+  return particle.hashed?.includes(field) ? digest(value) : value;
+}
+
+function diff(node: ParticleNode, particle: AnyParticle, live: LiveResource, props: JsonObject, known: Known) {
+  const observed = particle.observe(live) as Record<string, Json | undefined>;
+  const changes: Change[] = [];
+  const forcedBy: string[] = [];
+  for (const field of Object.keys(props).sort()) {
+    const desired = substitute(props[field]!, known);
+    const from = observed[field];
+    const to = shown(particle, field, desired);
+    if (desired !== UNKNOWN && canonicalJson(to) === canonicalJson(from ?? null)) continue;
+    const forcesReplace = particle.props[field] === "replace" || (node.replaceOnChanges?.includes(field) ?? false);
+    changes.push({ field, from, to, forcesReplace });
+    if (forcesReplace) forcedBy.push(field);
+  }
+  if (particle.stoppable && forcedBy.length === 0) {
+    const state = live.status === "stopped" || live.status === "stopping" ? "stopped" : "running";
+    if (state !== node.state) changes.push({ field: "state", from: state, to: node.state, forcesReplace: false });
+  }
+  return { changes, forcedBy };
+}
+
+/**
+ * A replace creates the new resource before deleting the old one, unless the
+ * particle says AWS forbids two at once, or something it depends on is
+ * itself replaced delete-first (the new one could not be created in time).
+ */
+function strategyOf(particle: AnyParticle, g: Graph, path: string, byKey: ReadonlyMap<string, Action>) {
+  if (particle.replaceStrategy === "delete-first") return "delete-first";
+  const deps = g.dependsOn.get(path) ?? [];
+  return deps.some((e) => byKey.get(e.to)?.strategy === "delete-first") ? "delete-first" : "create-before-delete";
+}
+
+/** Fills `dependsOn` and `deleteAfter` of every action. */
+function linkActions(actions: Action[], g: Graph, particles: Catalogue) {
+  const byKey = new Map(actions.map((a) => [a.key, a]));
+  const creates = (a: Action | undefined) => a !== undefined && (a.action === "create" || a.action === "update" || a.action === "replace");
+  for (const a of actions) {
+    if (a.action === "create" || a.action === "update" || a.action === "replace") {
+      a.dependsOn = (g.dependsOn.get(a.path) ?? []).map((e) => e.to).filter((k, i, all) => creates(byKey.get(k)) && all.indexOf(k) === i);
+    }
+  }
+  const removes = actions.filter((a) => a.action === "delete" || a.action === "replace" || a.action === "update");
+  const dependsOnType = typeDependencies(particles);
+  for (const x of actions) {
+    if (x.action !== "delete" && x.action !== "replace") continue;
+    const inGraph = g.nodes.has(x.key);
+    const after = new Set<string>();
+    for (const e of inGraph ? g.dependents.get(x.key) ?? [] : []) {
+      const r = byKey.get(e.from);
+      if (r && r.action !== "create" && r.action !== "noop") after.add(r.key);
+    }
+    for (const r of removes) {
+      if (r === x || r.action === "update" && inGraph && g.nodes.has(r.key)) continue;
+      const descendant = x.path !== "" && r.path.startsWith(`${x.path}/`);
+      const typeDependent = (!inGraph || !g.nodes.has(r.key)) && r.type !== x.type && (dependsOnType.get(r.type)?.has(x.type) ?? false);
+      if (descendant || typeDependent) after.add(r.key);
+    }
+    x.deleteAfter = [...after].sort();
+  }
+}
+
+/** For each type, the types it may depend on (parents and references, transitively). */
+function typeDependencies(particles: Catalogue): Map<string, Set<string>> {
+  const byName = new Map([...particles.values()].map((p) => [p.name, p.type]));
+  const direct = new Map<string, string[]>();
+  for (const p of particles.values()) {
+    direct.set(p.type, [...p.parents, ...(p.references ?? [])].map((n) => byName.get(n)).filter((t): t is string => t !== undefined && t !== p.type));
+  }
+  const closure = new Map<string, Set<string>>();
+  const visit = (type: string, seen: Set<string>) => {
+    for (const d of direct.get(type) ?? []) {
+      if (seen.has(d)) continue;
+      seen.add(d);
+      visit(d, seen);
+    }
+    return seen;
+  };
+  for (const type of direct.keys()) closure.set(type, visit(type, new Set()));
+  return closure;
+}

@@ -1,0 +1,56 @@
+/**
+ * One thing wrong with the stack, in the shape every jiti error takes:
+ * `<path> (<type>): <what is wrong> (found: <value>). <how to fix>.`
+ */
+export interface Problem {
+  /** Element path, e.g. `Vpc:main/Subnet:public-a`; empty for the stack itself. */
+  path: string;
+  /** Particle type, e.g. `aws.ec2.Subnet`, or the component name for non-particles. */
+  type: string;
+  /** What is wrong, without a trailing full stop. */
+  message: string;
+  /** The offending value, shown after `found:`; omitted when there is none. */
+  found?: unknown;
+  /** How to fix it, without a trailing full stop. */
+  fix: string;
+  /** `stack.tsx:12` when the element's source is known. */
+  source?: string;
+}
+
+/** What a particle's `validate` returns: a problem without its location. */
+export interface Issue {
+  message: string;
+  found?: unknown;
+  fix: string;
+}
+
+export function describeValue(value: unknown): string {
+  if (value === undefined) return "undefined";
+  if (typeof value === "function") return `function ${value.name || "(anonymous)"}`;
+  if (typeof value === "symbol") return value.toString();
+  if (typeof value === "bigint") return `${value}n`;
+  try {
+    const json = JSON.stringify(value);
+    return json.length > 120 ? `${json.slice(0, 117)}...` : json;
+  } catch {
+    return String(value);
+  }
+}
+
+export function formatProblem(p: Problem): string {
+  const where = p.source ? `${p.source}: ` : "";
+  const subject = p.path ? `${p.path} (${p.type})` : p.type;
+  const found = "found" in p ? ` (found: ${describeValue(p.found)})` : "";
+  return `${where}${subject}: ${p.message}${found}. ${p.fix}.`;
+}
+
+/** Render failed: every problem found in the tree, reported together. */
+export class RenderError extends Error {
+  override readonly name: string = "RenderError";
+  constructor(readonly problems: readonly Problem[]) {
+    super(
+      `The stack has ${problems.length} problem${problems.length === 1 ? "" : "s"}:\n` +
+        problems.map((p) => `  - ${formatProblem(p)}`).join("\n"),
+    );
+  }
+}

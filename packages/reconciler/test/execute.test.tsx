@@ -1,0 +1,182 @@
+import { ref } from "@jiti/jsx-runtime";
+import { ApplyError, Stack } from "@jiti/reconciler";
+import { describe, expect, it } from "vitest";
+import { fakeWorld } from "./harness.js";
+
+function world() {
+  const w = fakeWorld();
+  const { Net, Sub, Box, Group } = w;
+  const stack = (o: { sub?: string; subs?: string[]; boxes?: number; failBox?: boolean; box?: boolean; groupRules?: string[] } = {}) => {
+    const group = ref(Group);
+    return (
+      <Stack name="app">
+        <Net name="main" cidr="10.0.0.0/16">
+          <Group name="web" ref={group} rules={o.groupRules ?? ["80"]} />
+          {(o.subs ?? ["a"]).map((name, i) => (
+            <Sub name={name} cidr={o.sub ?? `10.0.${i + 1}.0/24`}>
+              {o.box !== false &&
+                Array.from({ length: o.boxes ?? 1 }, (_, j) => <Box name={`b${j}`} size="small" groups={[group]} />)}
+            </Sub>
+          ))}
+        </Net>
+      </Stack>
+    );
+  };
+  return { ...w, stack };
+}
+
+const mutations = (log: string[]) => log.filter((l) => !l.startsWith("list"));
+const before = (log: string[], a: string, b: string) => {
+  const i = log.indexOf(a);
+  const j = log.indexOf(b);
+  expect(i, `${a} in log`).toBeGreaterThanOrEqual(0);
+  expect(j, `${b} in log`).toBeGreaterThanOrEqual(0);
+  return i < j;
+};
+
+describe("execute", () => {
+  it("creates parents before children and referenced elements before referrers", async () => {
+    const w = world();
+    const result = await w.apply(w.stack());
+    const log = mutations(w.cloud.log);
+    expect(before(log, "create Net:main", "create Net:main/Sub:a")).toBe(true);
+    expect(before(log, "create Net:main/Sub:a", "create Net:main/Sub:a/Box:b0")).toBe(true);
+    expect(before(log, "create Net:main/Group:web", "create Net:main/Sub:a/Box:b0")).toBe(true);
+    expect(Object.keys(result.outputs).sort()).toEqual(["Net:main", "Net:main/Group:web", "Net:main/Sub:a", "Net:main/Sub:a/Box:b0"]);
+    const box = [...w.cloud.resources.values()].find((r) => r.type === "fake.Box")!;
+    expect(box.props.groups).toEqual([result.outputs["Net:main/Group:web"]!.id]);
+    expect(box.tags).toMatchObject({ "jiti:stack": "app", "jiti:path": "Net:main/Sub:a/Box:b0" });
+  });
+
+  it("deletes children before parents, and referrers before what they referenced", async () => {
+    const w = world();
+    await w.apply(w.stack());
+    w.cloud.log.length = 0;
+    await w.destroy("app");
+    const log = mutations(w.cloud.log);
+    expect(log).toHaveLength(4);
+    expect(before(log, "delete Net:main/Sub:a/Box:b0", "delete Net:main/Sub:a")).toBe(true);
+    expect(before(log, "delete Net:main/Sub:a/Box:b0", "delete Net:main/Group:web")).toBe(true);
+    expect(before(log, "delete Net:main/Sub:a", "delete Net:main")).toBe(true);
+    expect(w.cloud.resources.size).toBe(0);
+  });
+
+  it("replaces delete-first where the particle says so: the old one is gone before the new one is created", async () => {
+    const w = world();
+    await w.apply(w.stack());
+    w.cloud.log.length = 0;
+    await w.apply(w.stack({ sub: "10.0.7.0/24" }));
+    const log = mutations(w.cloud.log);
+    expect(log).toEqual(["delete Net:main/Sub:a/Box:b0", "delete Net:main/Sub:a", "create Net:main/Sub:a", "create Net:main/Sub:a/Box:b0"]);
+  });
+
+  it("replaces create-before-delete by default: dependents move to the new one before the old one is deleted", async () => {
+    const w = world();
+    const { Net, Sub, Box, Group } = w;
+    const tree = (cidr: string) => {
+      const g = ref(Group);
+      return (
+        <Stack name="app">
+          <Net name={cidr === "1" ? "n" : "n"} cidr="10.0.0.0/16">
+            <Group name="web" ref={g} rules={[cidr]} />
+            <Sub name="a" cidr="10.0.1.0/24">
+              <Box name="b" groups={[g]} secret={cidr} />
+            </Sub>
+          </Net>
+        </Stack>
+      );
+    };
+    await w.apply(tree("1"));
+    w.cloud.log.length = 0;
+    // secret forces a replace of the Box, which is create-before-delete.
+    await w.apply(tree("2"));
+    expect(mutations(w.cloud.log)).toEqual(["update(rules) Net:n/Group:web", "create Net:n/Sub:a/Box:b", "delete Net:n/Sub:a/Box:b"]);
+    expect([...w.cloud.resources.values()].filter((r) => r.type === "fake.Box")).toHaveLength(1);
+  });
+
+  it("a failure skips only its dependents; independent work finishes; the error names the failed element", async () => {
+    const w = world();
+    w.cloud.failOn = (op, path) =>
+      op === "create" && path === "Net:main/Sub:a" ? Object.assign(new Error("no capacity"), { name: "InsufficientCapacity", $metadata: { requestId: "req-123" } }) : undefined;
+    const error = await w.apply(w.stack({ subs: ["a", "b"] })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApplyError);
+    const e = error as ApplyError;
+    expect(e.result.failures).toEqual([
+      expect.objectContaining({ path: "Net:main/Sub:a", step: "create", code: "InsufficientCapacity", requestId: "req-123", message: "no capacity" }),
+    ]);
+    expect(e.result.skipped).toEqual(["create Net:main/Sub:a/Box:b0"]);
+    expect(e.message).toContain("Net:main/Sub:a (fake.Sub): create failed: no capacity [InsufficientCapacity, request req-123]");
+    const created = [...w.cloud.resources.values()].map((r) => r.tags["jiti:path"]).sort();
+    expect(created).toEqual(["Net:main", "Net:main/Group:web", "Net:main/Sub:b", "Net:main/Sub:b/Box:b0"]);
+    expect(w.events.filter((ev) => ev.event === "skipped").map((ev) => ev.path)).toEqual(["Net:main/Sub:a/Box:b0"]);
+
+    // Re-run converges: only the missing pieces are created, nothing is duplicated.
+    w.cloud.failOn = () => undefined;
+    w.cloud.log.length = 0;
+    await w.apply(w.stack({ subs: ["a", "b"] }));
+    expect(mutations(w.cloud.log)).toEqual(["create Net:main/Sub:a", "create Net:main/Sub:a/Box:b0"]);
+    expect(w.cloud.resources.size).toBe(6);
+  });
+
+  it("never runs more than the concurrency bound at once", async () => {
+    const w = world();
+    w.cloud.delayMs = 5;
+    await w.apply(w.stack({ subs: ["a", "b", "c", "d"], boxes: 5 }), { concurrency: 3 });
+    expect(w.cloud.maxRunning).toBe(3);
+    const w2 = world();
+    w2.cloud.delayMs = 5;
+    await w2.apply(w2.stack({ subs: ["a", "b", "c", "d"], boxes: 5 }));
+    expect(w2.cloud.maxRunning).toBe(10);
+  });
+
+  it("stops starting work when aborted, and reports what was not started", async () => {
+    const w = world();
+    w.cloud.delayMs = 20;
+    const controller = new AbortController();
+    w.cloud.failOn = (op, path) => {
+      if (path === "Net:main") controller.abort(new Error("interrupted"));
+      return undefined;
+    };
+    const error = (await w.apply(w.stack({ subs: ["a", "b"] }), { signal: controller.signal }).catch((e: unknown) => e)) as ApplyError;
+    expect(error).toBeInstanceOf(ApplyError);
+    expect(error.result.failures.at(-1)!.message).toMatch(/^aborted: \d+ step\(s\) not started$/);
+    expect(mutations(w.cloud.log)).toEqual(["create Net:main"]);
+  });
+
+  it("deletes an element and its subtree when it is rendered with state terminated", async () => {
+    const w = world();
+    const { Net, Sub, Box } = w;
+    const tree = (state: "running" | "terminated") => (
+      <Stack name="app">
+        <Net name="main" cidr="10.0.0.0/16">
+          <Sub name="a" cidr="10.0.1.0/24" state={state}>
+            <Box name="b" />
+          </Sub>
+        </Net>
+      </Stack>
+    );
+    await w.apply(tree("running"));
+    w.cloud.log.length = 0;
+    const result = await w.apply(tree("terminated"));
+    expect(mutations(w.cloud.log)).toEqual(["delete Net:main/Sub:a/Box:b", "delete Net:main/Sub:a"]);
+    expect(Object.keys(result.outputs)).toEqual(["Net:main"]);
+  });
+
+  it("never touches resources of another stack or without the ownership tag", async () => {
+    const w = world();
+    const foreign = w.cloud.seed("fake.Net", { cidr: "10.0.0.0/16" }, { "jiti:stack": "other", "jiti:path": "Net:main" });
+    const untagged = w.cloud.seed("fake.Net", { cidr: "10.0.0.0/16" }, {});
+    await w.apply(w.stack());
+    await w.apply(w.stack({ sub: "10.0.3.0/24" }));
+    await w.destroy("app");
+    expect([...w.cloud.resources.values()]).toEqual([foreign, untagged]);
+    expect(w.cloud.log.filter((l) => l.includes(foreign.id) || l.includes(untagged.id))).toEqual([]);
+  });
+
+  it("records every applied change in a journal of patches", async () => {
+    const w = world();
+    const result = await w.apply(w.stack());
+    expect(result.journal.map((j) => `${j.step} ${j.key}`)).toHaveLength(4);
+    expect(result.journal[0]!.patches[0]).toMatchObject({ op: "add", path: ["Net:main"] });
+  });
+});
