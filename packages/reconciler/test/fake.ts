@@ -1,4 +1,4 @@
-import { defineParticle, digest, type Desired, type JsonObject, type LiveResource, type Particle, type ParticleContext } from "@jiti/reconciler";
+import { defineParticle, digest, particleOf, type Desired, type JsonObject, type LiveResource, type Particle, type ParticleContext } from "@jiti/reconciler";
 
 /**
  * A test double of the particle contract: an in-memory cloud that logs every
@@ -152,6 +152,6 @@ export function fakeParticles(cloud: FakeCloud) {
     hashed: ["secret"],
     stoppable: true,
   });
-  const particles = [Net, Sub, Group, Box].map((c) => (c as unknown as Record<symbol, never>)[Symbol.for("jiti.particle")]);
+  const particles = [Net, Sub, Group, Box].map((c) => particleOf(c)!);
   return { Net, Sub, Group, Box, particles };
 }

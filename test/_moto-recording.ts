@@ -1,0 +1,63 @@
+/**
+ * Reads moto's request recording (`MOTO_ENABLE_RECORDING`): one JSON line per
+ * HTTP request that reached the server, written before the request is handled.
+ * See moto/moto_api/_internal/recorder/models.py in moto 5.2.1.
+ */
+
+/** One HTTP request that reached moto_server. */
+export interface MotoCall {
+  /** Signing name from the request's credential scope: "ec2", "iam", "sts". */
+  service: string;
+  /** The AWS operation, as in the API reference: "DescribeVpcs". */
+  operation: string;
+  /** 1 for the first try of a command, 2 and up for the SDK's retries of it. */
+  attempt: number;
+}
+
+interface RecordedRequest {
+  headers: Record<string, string>;
+  method: string;
+  url: string;
+  body: string | null;
+  body_encoded?: boolean;
+}
+
+export function parseRecording(text: string): MotoCall[] {
+  return text
+    .split("\n")
+    .filter((line) => line.trim() !== "")
+    .map((line) => JSON.parse(line) as RecordedRequest)
+    // The recorder skips its own endpoints but not /moto-api/reset and friends.
+    .filter((request) => !new URL(request.url).pathname.startsWith("/moto-api/"))
+    .map(toCall);
+}
+
+function toCall(request: RecordedRequest): MotoCall {
+  const header = (name: string) =>
+    Object.entries(request.headers).find(([key]) => key.toLowerCase() === name)?.[1];
+  return {
+    service: /Credential=[^/]*\/[^/]*\/[^/]*\/([^/]+)\//.exec(header("authorization") ?? "")?.[1] ?? "unknown",
+    operation: operationOf(request, header("x-amz-target")),
+    attempt: Number(/attempt=(\d+)/.exec(header("amz-sdk-request") ?? "")?.[1] ?? 1),
+  };
+}
+
+/** Where each AWS protocol puts the operation name. */
+function operationOf(request: RecordedRequest, target: string | undefined): string {
+  // awsJson: `X-Amz-Target: AmazonSSM.GetParameter`
+  if (target) return target.slice(target.lastIndexOf(".") + 1);
+  const url = new URL(request.url);
+  // rpc-v2-cbor: POST /service/<service>/operation/<operation>
+  const rpc = /^\/service\/[^/]+\/operation\/([^/]+)$/.exec(url.pathname);
+  if (rpc?.[1]) return rpc[1];
+  // awsQuery and ec2Query (IAM, STS, EC2): `Action=` in the form body, or in the query string for GET.
+  const action = url.searchParams.get("Action") ?? new URLSearchParams(bodyText(request)).get("Action");
+  if (action) return action;
+  // REST protocols (S3, Lambda…) name the operation only through method and path.
+  return `${request.method} ${url.pathname}`;
+}
+
+function bodyText(request: RecordedRequest): string {
+  if (!request.body) return "";
+  return request.body_encoded ? Buffer.from(request.body, "base64").toString("utf8") : request.body;
+}
