@@ -170,16 +170,24 @@ export async function execute(
   const emit = options.onEvent ?? (() => {});
   const signal = options.signal ?? ctx.signal;
 
-  // The live model: immutable, every completed step recorded as patches.
-  let model: Record<string, LiveResource> = {};
+  // The live model: resources by action key. Each step changes it through an
+  // immer recipe over only the entries it touches, so every applied change is
+  // recorded as patches (the journal) and every resource stays frozen, while
+  // a commit costs the same in a stack of ten resources or ten thousand.
+  const model: Record<string, LiveResource> = {};
+  const ownedById = new Map(snapshot.owned.map((l) => [`${l.type} ${l.id}`, l]));
   for (const a of plan.actions) {
-    const live = a.existing ? snapshot.existing[a.path] : snapshot.owned.find((l) => l.id === a.id && l.type === a.type);
+    const live = a.existing ? snapshot.existing[a.path] : ownedById.get(`${a.type} ${a.id}`);
     if (live) model[a.key] = live;
   }
   const journal: JournalEntry[] = [];
-  const commit = (key: string, step: StepKind, recipe: (draft: Record<string, LiveResource>) => void) => {
-    const [next, patches] = produceWithPatches(model, recipe);
-    model = next;
+  const commit = (key: string, step: StepKind, touched: string[], recipe: (draft: Record<string, LiveResource>) => void) => {
+    const base = Object.fromEntries(touched.filter((k) => k in model).map((k) => [k, model[k]!]));
+    const [next, patches] = produceWithPatches(base, recipe);
+    for (const k of touched) {
+      if (k in next) model[k] = next[k]!;
+      else delete model[k];
+    }
     journal.push({ key, step, patches });
   };
 
@@ -199,7 +207,7 @@ export async function execute(
       if (!live) return undefined;
       assertOwned(live, ctx.stack);
       await particle.delete(stepCtx, live);
-      commit(action.key, "delete", (d) => {
+      commit(action.key, "delete", [slot], (d) => {
         delete d[slot];
       });
       return live.id;
@@ -208,7 +216,7 @@ export async function execute(
     if (step.kind === "create") {
       const created = await particle.create(stepCtx, desired);
       const old = model[action.key];
-      commit(action.key, "create", (d) => {
+      commit(action.key, "create", [action.key, `${action.key}#old`], (d) => {
         if (old) d[`${action.key}#old`] = old;
         d[action.key] = created;
       });
@@ -222,7 +230,7 @@ export async function execute(
       live = await particle.setState(stepCtx, live, desired.state);
     }
     const updated = live;
-    commit(action.key, "update", (d) => {
+    commit(action.key, "update", [action.key], (d) => {
       d[action.key] = updated;
     });
     return updated.id;
@@ -240,12 +248,14 @@ export async function execute(
         (id) => {
           finished.add(step.id);
           emit({ ...base, event: "done", ...(id ? { id } : {}), elapsedMs: Date.now() - started });
+          settle(step.id);
         },
         (error: unknown) => {
           const info = failureInfo(error);
           failures.push({ ...base, ...info, ...(action.source ? { source: action.source } : {}) });
           blocked.add(step.id);
           emit({ ...base, event: "failed", error: info, elapsedMs: Date.now() - started });
+          settle(step.id);
         },
       )
       .finally(() => running.delete(p));
@@ -258,26 +268,37 @@ export async function execute(
     emit({ event: "skipped", key: action.key, path: action.path, type: action.type, step: step.kind, action: action.action, message });
   };
 
-  const schedule = () => {
-    // A step whose dependency failed or was skipped is skipped, transitively.
-    for (let changed = true; changed; ) {
-      changed = false;
-      for (const id of pending) {
-        const step = all.get(id)!;
-        const failedDep = [...step.deps].find((d) => blocked.has(d));
-        if (failedDep === undefined) continue;
-        pending.delete(id);
-        blocked.add(id);
-        skip(step, `skipped because "${failedDep}" did not complete`);
-        changed = true;
+  // Ready steps wait in a queue; each step counts the dependencies it still
+  // waits for, so scheduling stays linear in the number of steps and edges.
+  const waitingOn = new Map<string, number>();
+  const dependents = new Map<string, string[]>();
+  const ready: string[] = [];
+  for (const step of all.values()) {
+    waitingOn.set(step.id, step.deps.size);
+    for (const d of step.deps) dependents.set(d, [...(dependents.get(d) ?? []), step.id]);
+    if (step.deps.size === 0) ready.push(step.id);
+  }
+  const settle = (id: string) => {
+    for (const next of dependents.get(id) ?? []) {
+      if (!pending.has(next)) continue;
+      if (blocked.has(id)) {
+        // A step whose dependency failed or was skipped is skipped, transitively.
+        pending.delete(next);
+        blocked.add(next);
+        skip(all.get(next)!, `skipped because "${id}" did not complete`);
+        settle(next);
+        continue;
       }
+      const left = waitingOn.get(next)! - 1;
+      waitingOn.set(next, left);
+      if (left === 0) ready.push(next);
     }
-    for (const id of pending) {
-      if (running.size >= concurrency || signal.aborted) break;
-      const step = all.get(id)!;
-      if (![...step.deps].every((d) => finished.has(d))) continue;
-      pending.delete(id);
-      start(step);
+  };
+  const schedule = () => {
+    while (ready.length > 0 && running.size < concurrency && !signal.aborted) {
+      const id = ready.shift()!;
+      if (!pending.delete(id)) continue;
+      start(all.get(id)!);
     }
   };
 

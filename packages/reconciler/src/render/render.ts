@@ -18,7 +18,7 @@ import { isStack, tagsContext, type StackProps } from "./stack.js";
 import { convertProps, META_PROPS } from "./props.js";
 import { blame, type Draft, type StackDraft } from "./draft.js";
 import { formatSource } from "./source.js";
-import { validateNode, validateStack } from "./validate.js";
+import { validateNode, validateStack, type ViewCache } from "./validate.js";
 
 export interface RenderOptions {
   /** Source locations are shown relative to this folder. @default process.cwd() */
@@ -124,7 +124,8 @@ export function renderStack(element: JitiNode, options: RenderOptions = {}): { t
   assignPaths(stack.children, "", problems);
   const refs = bindRefs(drafts, problems);
   for (const draft of drafts) convertProps(draft, refs, problems);
-  for (const draft of drafts) validateNode(draft, problems);
+  const views: ViewCache = new Map();
+  for (const draft of drafts) validateNode(draft, problems, views);
   stack.tree.children = stack.children.map((d) => finish(d));
 
   if (problems.length > 0) throw new RenderError(problems);

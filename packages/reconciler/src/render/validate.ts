@@ -29,8 +29,11 @@ function view(draft: Draft | StackDraft): NodeView {
   return { type: node.type, name: node.name, path: node.path, props: node.props, existing: node.existing };
 }
 
+/** Sibling views by parent, for one render. */
+export type ViewCache = Map<Draft | StackDraft, NodeView[]>;
+
 /** Parent rules, then the particle's own checks (skipped for existing resources, which have no props). */
-export function validateNode(draft: Draft, problems: Problem[]) {
+export function validateNode(draft: Draft, problems: Problem[], viewCache: ViewCache) {
   const { particle } = draft;
   const parentName = draft.parent.particle ? draft.parent.particle.name : "Stack";
   if (!particle.parents.includes(parentName)) {
@@ -43,13 +46,20 @@ export function validateNode(draft: Draft, problems: Problem[]) {
     });
   }
   if (draft.node.existing || !particle.validate) return;
-  const siblings = draft.parent.children.filter((d) => d !== draft);
-  const index = draft.parent.children.indexOf(draft);
+  const parent = draft.parent;
+  const index = parent.children.indexOf(draft);
+  // Views of the siblings are built once per parent and handed out lazily:
+  // a VPC with thousands of subnets must not cost thousands of copies each.
+  const views = () => (viewCache.get(parent) ?? viewCache.set(parent, parent.children.map(view)).get(parent)!);
   const issues = particle.validate(draft.node.props, {
     path: draft.node.path,
-    parent: view(draft.parent),
-    siblings: siblings.map(view),
-    before: draft.parent.children.slice(0, index).map(view),
+    parent: view(parent),
+    get siblings() {
+      return views().filter((_, i) => i !== index);
+    },
+    get before() {
+      return views().slice(0, index);
+    },
   });
   for (const issue of issues) {
     problems.push({ ...blame(draft), message: issue.message, ...("found" in issue ? { found: issue.found } : {}), fix: issue.fix });
