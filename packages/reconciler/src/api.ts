@@ -22,7 +22,11 @@ export interface RunOptions extends AwsSettings {
   signal?: AbortSignal;
   /** Source locations in errors are relative to this folder. @default process.cwd() */
   sourceRoot?: string;
+  /** Called as each phase of planning ends, with its duration: what `jiti --timings` shows. */
+  onPhase?: (phase: Phase, elapsedMs: number) => void;
 }
+
+export type Phase = "render" | "read" | "plan";
 
 export interface PlanResult {
   tree: StackTree;
@@ -32,6 +36,15 @@ export interface PlanResult {
 
 export interface ApplyOutcome extends ApplyResult {
   plan: Plan;
+}
+
+/**
+ * A plan and the means to apply exactly that plan, not a fresh one: what
+ * `jiti render` shows, asks about, and then applies.
+ */
+export interface PreparedRun extends PlanResult {
+  /** Runs the plan. Resolves with every element's outputs; throws ApplyError listing failures. */
+  apply(options?: Pick<RunOptions, "onEvent" | "signal" | "concurrency">): Promise<ApplyOutcome>;
 }
 
 function context(stack: string, options: RunOptions): Omit<ParticleContext, "progress"> {
@@ -50,43 +63,73 @@ function catalogueOf(options: RunOptions, used: Map<string, AnyParticle> = new M
   return all;
 }
 
-async function prepare(element: JitiNode, options: RunOptions) {
+/** Reports to `onPhase` the time since the previous phase ended. */
+function phaseClock(options: RunOptions): (phase: Phase) => void {
+  let last = performance.now();
+  return (phase) => {
+    const now = performance.now();
+    options.onPhase?.(phase, now - last);
+    last = now;
+  };
+}
+
+/** Renders the stack, reads what it owns and plans; `apply()` then runs that plan. Changes nothing by itself. */
+export async function prepareApply(element: JitiNode, options: RunOptions = {}): Promise<PreparedRun> {
+  const ended = phaseClock(options);
   const { tree, particles: used } = renderStack(element, options.sourceRoot ? { sourceRoot: options.sourceRoot } : {});
   const g = graph(tree);
+  ended("render");
   const particles = catalogueOf(options, used);
   const ctx = context(tree.stack, options);
   const snapshot = await read(tree, particles, { ...ctx, progress: () => {} });
-  return { tree, g, particles, ctx, snapshot, plan: planActions(tree, g, snapshot, particles) };
+  ended("read");
+  const plan = planActions(tree, g, snapshot, particles);
+  ended("plan");
+  return {
+    tree,
+    snapshot,
+    plan,
+    apply: async (more = {}) => ({ ...(await execute(plan, g.nodes, snapshot, particles, ctx, { ...options, ...more })), plan }),
+  };
+}
+
+/** What `destroy` would delete (everything the stack owns, found from its tags alone); `apply()` deletes it. */
+export async function prepareDestroy(stack: string, options: RunOptions = {}): Promise<PreparedRun> {
+  const particles = catalogueOf(options);
+  const tree: StackTree = { stack, tags: {}, children: [] };
+  const ctx = context(stack, options);
+  const ended = phaseClock(options);
+  const snapshot = await read(undefined, particles, { ...ctx, progress: () => {} });
+  ended("read");
+  const plan = planActions(tree, graph(tree), snapshot, particles);
+  ended("plan");
+  for (const a of plan.actions) a.reason = "destroying the stack";
+  return {
+    tree,
+    snapshot,
+    plan,
+    apply: async (more = {}) => ({ ...(await execute(plan, new Map(), snapshot, particles, ctx, { ...options, ...more })), plan }),
+  };
 }
 
 /** Renders the stack, reads what it owns and returns what an apply would do. Changes nothing. */
 export async function plan(element: JitiNode, options: RunOptions = {}): Promise<PlanResult> {
-  const { tree, snapshot, plan } = await prepare(element, options);
+  const { tree, snapshot, plan } = await prepareApply(element, options);
   return { tree, snapshot, plan };
 }
 
 /** Makes live AWS match the stack. Resolves with every element's outputs; throws ApplyError listing failures. */
 export async function apply(element: JitiNode, options: RunOptions = {}): Promise<ApplyOutcome> {
-  const { g, particles, ctx, snapshot, plan } = await prepare(element, options);
-  const result = await execute(plan, g.nodes, snapshot, particles, ctx, options);
-  return { ...result, plan };
+  return (await prepareApply(element, options)).apply();
 }
 
 /** What `destroy` would delete: everything the stack owns, found from its tags alone. */
 export async function planDestroy(stack: string, options: RunOptions = {}): Promise<PlanResult> {
-  const particles = catalogueOf(options);
-  const tree: StackTree = { stack, tags: {}, children: [] };
-  const ctx = context(stack, options);
-  const snapshot = await read(undefined, particles, { ...ctx, progress: () => {} });
-  const plan = planActions(tree, graph(tree), snapshot, particles);
-  for (const a of plan.actions) a.reason = "destroying the stack";
+  const { tree, snapshot, plan } = await prepareDestroy(stack, options);
   return { tree, snapshot, plan };
 }
 
 /** Deletes everything the stack owns, children first. Works without the stack's source. */
 export async function destroy(stack: string, options: RunOptions = {}): Promise<ApplyOutcome> {
-  const { plan, snapshot } = await planDestroy(stack, options);
-  const particles = catalogueOf(options);
-  const result = await execute(plan, new Map(), snapshot, particles, context(stack, options), options);
-  return { ...result, plan };
+  return (await prepareDestroy(stack, options)).apply();
 }

@@ -212,7 +212,7 @@ export async function execute(
       });
       return live.id;
     }
-    const desired = desiredOf(nodes.get(action.path)!, snapshot, model, ctx.stack);
+    const desired = desiredOf(particle, nodes.get(action.path)!, snapshot, model, ctx.stack);
     if (step.kind === "create") {
       const created = await particle.create(stepCtx, desired);
       const old = model[action.key];
@@ -323,7 +323,13 @@ export async function execute(
 }
 
 /** Desired props for create/update: references replaced by the current ids, ownership tags added. */
-function desiredOf(node: ParticleNode, snapshot: Snapshot, model: Record<string, LiveResource>, stack: string): Desired<JsonObject> {
+function desiredOf(
+  particle: AnyParticle,
+  node: ParticleNode,
+  snapshot: Snapshot,
+  model: Record<string, LiveResource>,
+  stack: string,
+): Desired<JsonObject> {
   const props = snapshot.resolved[node.path] ?? node.props;
   const resolve = (value: Json): Json => {
     if (isRefValue(value)) {
@@ -335,7 +341,9 @@ function desiredOf(node: ParticleNode, snapshot: Snapshot, model: Record<string,
     if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolve(v)]));
     return value;
   };
-  const resolved = resolve(props) as JsonObject;
+  // Sorted by path at render, lists of references are sorted by id now.
+  const substituted = resolve(props) as JsonObject;
+  const resolved = particle.normalize ? (particle.normalize(substituted) as JsonObject) : substituted;
   const userTags = (resolved.tags ?? {}) as Record<string, string>;
   return {
     path: node.path,

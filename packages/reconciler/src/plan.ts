@@ -194,13 +194,18 @@ function shown(particle: AnyParticle, field: string, value: Json | typeof UNKNOW
 
 function diff(node: ParticleNode, particle: AnyParticle, live: LiveResource, props: JsonObject, known: Known) {
   const observed = particle.observe(live) as Record<string, Json | undefined>;
+  const desired = settle(particle, props, known);
   const changes: Change[] = [];
   const forcedBy: string[] = [];
-  for (const field of Object.keys(props).sort()) {
-    const desired = substitute(props[field]!, known);
+  // Every prop of the particle: a prop removed from stack.tsx is a change
+  // back to unset, not something to ignore. A particle whose AWS default
+  // should not count as drift reports that prop as undefined in `observe`.
+  for (const field of Object.keys(particle.props).sort()) {
+    const value = desired[field];
     const from = observed[field];
-    const to = shown(particle, field, desired);
-    if (desired !== UNKNOWN && canonicalJson(to) === canonicalJson(from ?? null)) continue;
+    if (value === undefined && (from === undefined || from === null)) continue;
+    const to = value === undefined ? null : shown(particle, field, value);
+    if (value !== UNKNOWN && canonicalJson(to) === canonicalJson(from ?? null)) continue;
     const forcesReplace = particle.props[field] === "replace" || (node.replaceOnChanges?.includes(field) ?? false);
     changes.push({ field, from, to, forcesReplace });
     if (forcesReplace) forcedBy.push(field);
@@ -210,6 +215,22 @@ function diff(node: ParticleNode, particle: AnyParticle, live: LiveResource, pro
     if (state !== node.state) changes.push({ field: "state", from: state, to: node.state, forcesReplace: false });
   }
   return { changes, forcedBy };
+}
+
+/**
+ * Desired props with references replaced by ids, then put in the particle's
+ * canonical form again: lists sorted by path at render must be sorted by id
+ * to compare with what AWS reports.
+ */
+function settle(particle: AnyParticle, props: JsonObject, known: Known): Record<string, Json | typeof UNKNOWN> {
+  const out: Record<string, Json | typeof UNKNOWN> = {};
+  let complete = true;
+  for (const [field, value] of Object.entries(props)) {
+    out[field] = substitute(value, known);
+    if (out[field] === UNKNOWN) complete = false;
+  }
+  if (!complete || !particle.normalize) return out;
+  return particle.normalize(out as JsonObject) as JsonObject;
 }
 
 /**

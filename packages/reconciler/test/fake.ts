@@ -74,7 +74,7 @@ function fake<P extends FakeProps, K extends string>(
     observe(live) {
       const out: Record<string, unknown> = {};
       // AWS cannot show hashed props back: report the digest of what was applied.
-      for (const key of Object.keys(spec.props)) out[key] = spec.hashed?.includes(key as never) ? digest(live.data[key]) : live.data[key];
+      for (const key of Object.keys(spec.props)) out[key] = spec.hashed?.includes(key as never) && live.data[key] !== undefined ? digest(live.data[key]) : live.data[key];
       return out as never;
     },
     async create(ctx, desired: Desired<P>) {

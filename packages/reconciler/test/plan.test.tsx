@@ -5,13 +5,13 @@ import { fakeWorld, summarise } from "./harness.js";
 function world() {
   const w = fakeWorld();
   const { Net, Sub, Box, Group } = w;
-  const stack = (o: { cidr?: string; sub?: string; label?: string; size?: string; secret?: string; boxName?: string; box?: boolean; state?: "running" | "stopped" } = {}) => {
+  const stack = (o: { cidr?: string; sub?: string; label?: string | null; size?: string; secret?: string; boxName?: string; box?: boolean; state?: "running" | "stopped" } = {}) => {
     const group = { $$typeof: Symbol.for("jiti.ref"), kind: "fake.Group", componentName: "Group" } as never;
     return (
       <Stack name="app">
         <Net name="main" cidr={o.cidr ?? "10.0.0.0/16"}>
           <Group name="web" ref={group} rules={["80"]} />
-          <Sub name="a" cidr={o.sub ?? "10.0.1.0/24"} label={o.label ?? "one"}>
+          <Sub name="a" cidr={o.sub ?? "10.0.1.0/24"} label={o.label === null ? undefined : o.label ?? "one"}>
             {o.box !== false && <Box name={o.boxName ?? "web"} size={o.size ?? "small"} groups={[group]} secret={o.secret ?? "s3cret"} state={o.state ?? "running"} />}
           </Sub>
         </Net>
@@ -82,6 +82,16 @@ describe("plan", () => {
           sub: "sub-0003" -> "(known after apply)" (forces replace)"
     `);
     expect(p.actions.find((a) => a.key === "Net:main/Sub:a")!.forcedBy).toEqual(["cidr"]);
+  });
+
+  it("plans a prop removed from the tree as a change back to unset", async () => {
+    const w = world();
+    await w.apply(w.stack());
+    const p = await w.plan(w.stack({ label: null }));
+    expect(summarise(p)).toMatchInlineSnapshot(`
+      "update Net:main/Sub:a
+          label: "one" -> null"
+    `);
   });
 
   it("shows secrets as digests, never as values", async () => {

@@ -32,7 +32,8 @@ export function tagSpecs(resourceType: string, desired: Desired<unknown>, extra:
 
 /**
  * Brings a resource's tags to the desired ones (ownership tags included):
- * adds, changes and removes only the difference; AWS's own `aws:` tags stay.
+ * adds, changes and removes only the difference; AWS's own `aws:` tags and
+ * jiti's `jiti:` bookkeeping stay.
  */
 export async function syncEc2Tags(
   client: EC2Client,
@@ -41,7 +42,8 @@ export async function syncEc2Tags(
   desired: Record<string, string>,
 ) {
   const set = Object.entries(desired).filter(([k, v]) => live[k] !== v);
-  const removed = Object.keys(live).filter((k) => !(k in desired) && !k.startsWith("aws:") && k !== STACK_TAG && k !== PATH_TAG);
+  // jiti's own bookkeeping (ownership, recorded attributes) is set by the particle, never removed here.
+  const removed = Object.keys(live).filter((k) => !(k in desired) && !k.startsWith("aws:") && !k.startsWith("jiti:"));
   if (set.length > 0) await client.send(new CreateTagsCommand({ Resources: [id], Tags: set.map(([Key, Value]) => ({ Key, Value })) }));
   if (removed.length > 0) await client.send(new DeleteTagsCommand({ Resources: [id], Tags: removed.map((Key) => ({ Key })) }));
 }

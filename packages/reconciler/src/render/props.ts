@@ -56,7 +56,7 @@ export function convertProps(draft: Draft, refs: ReadonlyMap<Ref, Draft>, proble
       report(
         `unknown prop "${key}"`,
         value,
-        near ? `Did you mean "${near}"?` : `Known props of <${particle.name}>: ${known.join(", ")}`,
+        near ? `Rename it to "${near}"` : `Known props of <${particle.name}>: ${known.join(", ")}`,
       );
       continue;
     }

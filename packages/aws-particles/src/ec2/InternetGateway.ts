@@ -1,0 +1,177 @@
+import {
+  AttachInternetGatewayCommand,
+  CreateInternetGatewayCommand,
+  DeleteInternetGatewayCommand,
+  DescribeInternetGatewaysCommand,
+  DetachInternetGatewayCommand,
+  paginateDescribeInternetGateways,
+  type InternetGateway as AwsInternetGateway,
+} from "@aws-sdk/client-ec2";
+import type { Ref } from "@jiti/jsx-runtime";
+import { checkFields, defineParticle, is, type LiveResource, type ParticleContext } from "@jiti/reconciler";
+import { ec2 } from "../aws/clients.js";
+import { hasCode, ignoreCodes } from "../aws/errors.js";
+import { retryOn, waitFor } from "../aws/wait.js";
+import { stackFilter, syncEc2Tags, tagMap, tagSpecs, userTags } from "../aws/tags.js";
+
+export interface InternetGatewayProps {
+  /**
+   * The VPC the gateway is attached to. Set by render from the enclosing
+   * `<Vpc>`; there is no need to pass it. Moving it to another VPC is
+   * updated in place (detached, then attached).
+   */
+  vpc?: Ref<"aws.ec2.Vpc"> | string;
+  /** Tags on the gateway, merged over the stack's tags. `Name` defaults to the stack and path. Updated in place. */
+  tags?: Record<string, string>;
+}
+
+export interface InternetGatewayData {
+  /** The VPC it is attached to, or null when detached. */
+  vpc: string | null;
+  tags: Record<string, string>;
+}
+
+const TYPE = "aws.ec2.InternetGateway";
+const NOT_FOUND = ["InvalidInternetGatewayID.NotFound"];
+/**
+ * AWS refuses to detach while addresses in the VPC are still mapped to
+ * public ones (instances terminating, Elastic IPs being released).
+ * https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DetachInternetGateway.html
+ */
+const TRANSIENT = ["DependencyViolation"];
+
+function toLive(igw: AwsInternetGateway): LiveResource<InternetGatewayData> {
+  const tags = tagMap(igw.Tags);
+  const attachment = igw.Attachments?.find((a) => a.VpcId && a.State !== "detached" && a.State !== "detaching");
+  return {
+    type: TYPE,
+    id: igw.InternetGatewayId!,
+    path: tags["jiti:path"],
+    stack: tags["jiti:stack"],
+    status: attachment ? "attached" : "detached",
+    data: { vpc: attachment?.VpcId ?? null, tags },
+  };
+}
+
+async function describe(ctx: ParticleContext, id: string): Promise<AwsInternetGateway | undefined> {
+  try {
+    const out = await ec2(ctx).send(new DescribeInternetGatewaysCommand({ InternetGatewayIds: [id] }));
+    return out.InternetGateways?.[0];
+  } catch (error) {
+    // Just created, a gateway may not be visible yet (eventual consistency).
+    if (hasCode(error, ...NOT_FOUND)) return undefined;
+    throw error;
+  }
+}
+
+function vpcIdOf(value: unknown): string {
+  if (typeof value === "string") return value;
+  throw new Error(`vpc was not resolved to a VPC id (found: ${JSON.stringify(value)}); references are resolved before create and update`);
+}
+
+async function attach(ctx: ParticleContext, id: string, vpc: string) {
+  // Right after CreateInternetGateway the id may not be known to every endpoint yet.
+  await retryOn(ctx, NOT_FOUND, `internet gateway ${id} to be attachable`, () =>
+    ec2(ctx).send(new AttachInternetGatewayCommand({ InternetGatewayId: id, VpcId: vpc })), { timeoutMs: 30_000 });
+}
+
+async function detach(ctx: ParticleContext, id: string, vpc: string) {
+  await retryOn(ctx, TRANSIENT, `internet gateway ${id} to detach from ${vpc}`, () =>
+    // Gateway.NotAttached: already detached, which is what we want.
+    ignoreCodes([...NOT_FOUND, "Gateway.NotAttached"], () => ec2(ctx).send(new DetachInternetGatewayCommand({ InternetGatewayId: id, VpcId: vpc }))),
+  );
+}
+
+/**
+ * Describes until the gateway is attached to `vpc`. AWS reports an attached
+ * internet gateway as `available`, a state the SDK's AttachmentStatus type
+ * does not list; `attached` is accepted too.
+ */
+function waitAttached(ctx: ParticleContext, id: string, vpc: string) {
+  return waitFor(ctx, `internet gateway ${id} to be attached to ${vpc}`, async () => {
+    const igw = await describe(ctx, id);
+    return igw?.Attachments?.some((a) => a.VpcId === vpc && (String(a.State) === "available" || a.State === "attached")) ? igw : undefined;
+  });
+}
+
+/** An internet gateway attached to its VPC: what public subnets route 0.0.0.0/0 to. */
+export const InternetGateway = defineParticle<InternetGatewayProps, InternetGatewayData, "aws.ec2.InternetGateway">({
+  type: TYPE,
+  name: "InternetGateway",
+  parents: ["Vpc"],
+  parentProp: "vpc",
+  nameTag: true,
+  props: { vpc: "update", tags: "update" },
+
+  validate(props) {
+    return checkFields(props as never, { tags: { check: is.tags() } });
+  },
+
+  async list(ctx) {
+    const out: LiveResource<InternetGatewayData>[] = [];
+    for await (const page of paginateDescribeInternetGateways({ client: ec2(ctx) }, { Filters: stackFilter(ctx) })) {
+      for (const igw of page.InternetGateways ?? []) out.push(toLive(igw));
+    }
+    return out;
+  },
+
+  async lookup(ctx, existing) {
+    const input =
+      "id" in existing ? { InternetGatewayIds: [existing.id] } : { Filters: Object.entries(existing.tags).map(([k, v]) => ({ Name: `tag:${k}`, Values: [v] })) };
+    try {
+      const out = await ec2(ctx).send(new DescribeInternetGatewaysCommand(input));
+      return (out.InternetGateways ?? []).map(toLive);
+    } catch (error) {
+      if (hasCode(error, ...NOT_FOUND)) return [];
+      throw error;
+    }
+  },
+
+  observe(live) {
+    return { vpc: live.data.vpc ?? undefined, tags: userTags(live.data.tags) };
+  },
+
+  async create(ctx, desired) {
+    const vpc = vpcIdOf(desired.props.vpc);
+    const out = await ec2(ctx).send(new CreateInternetGatewayCommand({ TagSpecifications: tagSpecs("internet-gateway", desired) }));
+    const id = out.InternetGateway!.InternetGatewayId!;
+    try {
+      await attach(ctx, id, vpc);
+      return toLive(await waitAttached(ctx, id, vpc));
+    } catch (error) {
+      // A gateway that could not be attached is of no use: remove it rather than leave it detached.
+      await ignoreCodes(NOT_FOUND, () => ec2(ctx).send(new DeleteInternetGatewayCommand({ InternetGatewayId: id }))).catch(() => undefined);
+      throw error;
+    }
+  },
+
+  async update(ctx, live, desired, changed) {
+    if (changed.includes("vpc")) {
+      const vpc = vpcIdOf(desired.props.vpc);
+      if (live.data.vpc !== vpc) {
+        // An internet gateway is attached to at most one VPC at a time.
+        if (live.data.vpc) await detach(ctx, live.id, live.data.vpc);
+        await attach(ctx, live.id, vpc);
+        await waitAttached(ctx, live.id, vpc);
+      }
+    }
+    if (changed.includes("tags")) await syncEc2Tags(ec2(ctx), live.id, live.data.tags, desired.tags);
+    return toLive(await waitFor(ctx, `internet gateway ${live.id} to be readable`, () => describe(ctx, live.id), { timeoutMs: 30_000 }));
+  },
+
+  async delete(ctx, live) {
+    // Read the attachment afresh: it may have changed since the plan was made.
+    const igw = await describe(ctx, live.id);
+    if (!igw) return;
+    for (const attachment of igw.Attachments ?? []) {
+      if (attachment.VpcId) await detach(ctx, live.id, attachment.VpcId);
+    }
+    await retryOn(ctx, TRANSIENT, `internet gateway ${live.id} to have no dependencies`, () =>
+      ignoreCodes(NOT_FOUND, () => ec2(ctx).send(new DeleteInternetGatewayCommand({ InternetGatewayId: live.id }))),
+    );
+  },
+
+  outputs(live) {
+    return { id: live.id };
+  },
+});

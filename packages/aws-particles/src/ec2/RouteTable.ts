@@ -1,0 +1,416 @@
+import {
+  AssociateRouteTableCommand,
+  CreateRouteCommand,
+  CreateRouteTableCommand,
+  DeleteRouteCommand,
+  DeleteRouteTableCommand,
+  DescribeRouteTablesCommand,
+  DisassociateRouteTableCommand,
+  ReplaceRouteCommand,
+  paginateDescribeRouteTables,
+  type Route as AwsRoute,
+  type RouteTable as AwsRouteTable,
+} from "@aws-sdk/client-ec2";
+import type { Ref } from "@jiti/jsx-runtime";
+import {
+  checkFields,
+  defineParticle,
+  is,
+  isRefValue,
+  type Issue,
+  type Json,
+  type LiveResource,
+  type NodeView,
+  type ParticleContext,
+  type ValidationContext,
+} from "@jiti/reconciler";
+import { cidrIssue, networkOf } from "../cidr.js";
+import { ec2 } from "../aws/clients.js";
+import { hasCode, ignoreCodes } from "../aws/errors.js";
+import { retryOn, waitFor } from "../aws/wait.js";
+import { stackFilter, syncEc2Tags, tagMap, tagSpecs, userTags } from "../aws/tags.js";
+
+/**
+ * Where a route sends its traffic: exactly one target. Other kinds of
+ * target (NAT gateways, peering connections…) join this union as their
+ * particles arrive; see TARGETS below.
+ */
+export type RouteTarget = {
+  /** An `<InternetGateway>` of the same VPC (a ref), or an existing one's `"igw-…"` id. */
+  gateway: Ref<"aws.ec2.InternetGateway"> | string;
+};
+
+export type Route = {
+  /** The IPv4 block the route matches, any prefix from /0 to /32: `"0.0.0.0/0"` for the internet. */
+  destination: string;
+} & RouteTarget;
+
+export interface RouteTableProps {
+  /**
+   * The VPC the table belongs to. Set by render from the enclosing `<Vpc>`;
+   * there is no need to pass it. Moving it to another VPC **replaces** it.
+   */
+  vpc?: Ref<"aws.ec2.Vpc"> | string;
+  /**
+   * Routes besides the VPC's own `local` route, which AWS adds and jiti
+   * leaves alone. Updated in place: only the routes that differ are added,
+   * replaced or removed.
+   * @default []
+   */
+  routes?: Route[];
+  /**
+   * Subnets that use this table: refs to `<Subnet>`s of the same VPC, or
+   * existing `"subnet-…"` ids. A subnet uses one table at a time. Updated in
+   * place: only the differing associations are made or removed.
+   * @default []
+   */
+  subnets?: (Ref<"aws.ec2.Subnet"> | string)[];
+  /** Tags on the table, merged over the stack's tags. `Name` defaults to the stack and path. Updated in place. */
+  tags?: Record<string, string>;
+}
+
+/** A route as jiti compares it: `{ destination, <target kind>: id }`. */
+export type RouteEntry = { destination: string } & { [target: string]: Json };
+
+export interface RouteTableData {
+  vpc: string;
+  /** Routes the table's owner added (not `local`, not propagated), canonical. */
+  routes: RouteEntry[];
+  /** Subnet associations, the main one excluded. */
+  associations: { id: string; subnet: string }[];
+  /** Whether this is the VPC's main table, which jiti never changes. */
+  main: boolean;
+  tags: Record<string, string>;
+}
+
+const TYPE = "aws.ec2.RouteTable";
+const NOT_FOUND = ["InvalidRouteTableID.NotFound"];
+
+/** Route targets jiti can set: the prop key, the CreateRoute parameter, and what a literal id starts with. */
+const TARGETS = {
+  gateway: { param: "GatewayId", component: "InternetGateway", type: "aws.ec2.InternetGateway", prefix: "igw-" },
+} as const satisfies Record<keyof RouteTarget, { param: keyof AwsRoute; component: string; type: string; prefix: string }>;
+
+/**
+ * Targets jiti does not set but may find on its tables (added by hand):
+ * observed under these keys so that the plan shows them and update removes them.
+ */
+const FOREIGN_TARGETS: readonly [string, keyof AwsRoute][] = [
+  ["natGateway", "NatGatewayId"],
+  ["transitGateway", "TransitGatewayId"],
+  ["vpcPeeringConnection", "VpcPeeringConnectionId"],
+  ["networkInterface", "NetworkInterfaceId"],
+  ["instance", "InstanceId"],
+  ["carrierGateway", "CarrierGatewayId"],
+  ["localGateway", "LocalGatewayId"],
+  ["coreNetwork", "CoreNetworkArn"],
+];
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+/** Locale-independent, so every machine renders the same order. */
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * Routes in canonical form: `destination` first, then the target, sorted
+ * by destination. Lists that are not well formed are returned as they are,
+ * for validate to report with the user's own indexes.
+ */
+export function canonicalRoutes(routes: unknown): unknown {
+  if (!Array.isArray(routes) || !routes.every((r) => isObject(r) && typeof r.destination === "string")) return routes;
+  return (routes as RouteEntry[])
+    .map(({ destination, ...target }) => ({ destination, ...Object.fromEntries(Object.entries(target).sort(([a], [b]) => compare(a, b))) }) as RouteEntry)
+    .sort((a, b) => compare(a.destination, b.destination));
+}
+
+const subnetKey = (s: unknown) => (isRefValue(s) ? `$ref:${s.$ref}` : String(s));
+
+/** Subnets sorted (ids, or refs before the reconciler resolves them), so order in `stack.tsx` does not matter. */
+export function canonicalSubnets(subnets: unknown): unknown {
+  if (!Array.isArray(subnets) || !subnets.every((s) => typeof s === "string" || isRefValue(s))) return subnets;
+  return [...subnets].sort((a, b) => compare(subnetKey(a), subnetKey(b)));
+}
+
+function observedRoute(route: AwsRoute): RouteEntry[] {
+  // IPv6 and prefix-list destinations are not managed yet; the local route and propagated ones are not ours.
+  const destination = route.DestinationCidrBlock;
+  if (!destination || route.GatewayId === "local" || route.Origin === "CreateRouteTable" || route.Origin === "EnableVgwRoutePropagation") return [];
+  for (const [key, target] of Object.entries(TARGETS)) {
+    const value = route[target.param];
+    if (typeof value === "string") return [{ destination, [key]: value }];
+  }
+  for (const [key, field] of FOREIGN_TARGETS) {
+    const value = route[field];
+    if (typeof value === "string") return [{ destination, [key]: value }];
+  }
+  return [{ destination, target: "unknown" }];
+}
+
+function toLive(table: AwsRouteTable): LiveResource<RouteTableData> {
+  const tags = tagMap(table.Tags);
+  const associations = (table.Associations ?? []).filter(
+    (a) => !a.Main && a.SubnetId && a.AssociationState?.State !== "disassociated" && a.AssociationState?.State !== "disassociating",
+  );
+  return {
+    type: TYPE,
+    id: table.RouteTableId!,
+    path: tags["jiti:path"],
+    stack: tags["jiti:stack"],
+    data: {
+      vpc: table.VpcId ?? "",
+      routes: canonicalRoutes((table.Routes ?? []).flatMap(observedRoute)) as RouteEntry[],
+      associations: associations.map((a) => ({ id: a.RouteTableAssociationId!, subnet: a.SubnetId! })),
+      main: (table.Associations ?? []).some((a) => a.Main),
+      tags,
+    },
+  };
+}
+
+async function describe(ctx: ParticleContext, id: string): Promise<AwsRouteTable | undefined> {
+  try {
+    const out = await ec2(ctx).send(new DescribeRouteTablesCommand({ RouteTableIds: [id] }));
+    return out.RouteTables?.[0];
+  } catch (error) {
+    // Just created, a table may not be visible yet (eventual consistency).
+    if (hasCode(error, ...NOT_FOUND)) return undefined;
+    throw error;
+  }
+}
+
+function idOf(value: unknown, what: string): string {
+  if (typeof value === "string") return value;
+  throw new Error(`${what} was not resolved to an id (found: ${JSON.stringify(value)}); references are resolved before create and update`);
+}
+
+/** CreateRoute/ReplaceRoute parameters naming the route's target. */
+function targetParams(route: RouteEntry) {
+  const params: Partial<Record<(typeof TARGETS)[keyof typeof TARGETS]["param"], string>> = {};
+  for (const [key, target] of Object.entries(TARGETS)) {
+    if (route[key] !== undefined) params[target.param] = idOf(route[key], `route to ${route.destination}: ${key}`);
+  }
+  return params;
+}
+
+/** Adds, replaces and removes only the routes that differ. */
+async function applyRoutes(ctx: ParticleContext, id: string, live: readonly RouteEntry[], desired: readonly RouteEntry[]) {
+  const client = ec2(ctx);
+  const have = new Map(live.map((r) => [r.destination, r]));
+  const want = new Map(desired.map((r) => [r.destination, r]));
+  for (const [destination, route] of want) {
+    const current = have.get(destination);
+    if (!current) {
+      await client.send(new CreateRouteCommand({ RouteTableId: id, DestinationCidrBlock: destination, ...targetParams(route) }));
+    } else if (JSON.stringify(current) !== JSON.stringify(route)) {
+      await client.send(new ReplaceRouteCommand({ RouteTableId: id, DestinationCidrBlock: destination, ...targetParams(route) }));
+    }
+  }
+  for (const destination of have.keys()) {
+    if (want.has(destination)) continue;
+    await ignoreCodes(["InvalidRoute.NotFound"], () => client.send(new DeleteRouteCommand({ RouteTableId: id, DestinationCidrBlock: destination })));
+  }
+}
+
+/** Associates and disassociates only the subnets that differ. */
+async function applyAssociations(ctx: ParticleContext, id: string, live: RouteTableData["associations"], desired: readonly string[]) {
+  const client = ec2(ctx);
+  for (const subnet of desired) {
+    if (!live.some((a) => a.subnet === subnet)) await client.send(new AssociateRouteTableCommand({ RouteTableId: id, SubnetId: subnet }));
+  }
+  for (const association of live) {
+    if (desired.includes(association.subnet)) continue;
+    await ignoreCodes(["InvalidAssociationID.NotFound"], () => client.send(new DisassociateRouteTableCommand({ AssociationId: association.id })));
+  }
+}
+
+function desiredRoutes(props: RouteTableProps): RouteEntry[] {
+  return canonicalRoutes(props.routes ?? []) as RouteEntry[];
+}
+
+function desiredSubnets(props: RouteTableProps): string[] {
+  return (props.subnets ?? []).map((s) => idOf(s, "subnets"));
+}
+
+async function removeTable(ctx: ParticleContext, id: string) {
+  const table = await describe(ctx, id);
+  if (!table) return;
+  const live = toLive(table);
+  // A guard, not a path jiti takes: its own tables are never the main one.
+  if (live.data.main) throw new Error(`route table ${id} is the main route table of ${live.data.vpc}; jiti never deletes it`);
+  await applyAssociations(ctx, id, live.data.associations, []);
+  // DependencyViolation while a disassociation settles.
+  await retryOn(ctx, ["DependencyViolation"], `route table ${id} to have no associations`, () =>
+    ignoreCodes(NOT_FOUND, () => ec2(ctx).send(new DeleteRouteTableCommand({ RouteTableId: id }))),
+  );
+}
+
+/** A route table of a VPC, its routes, and the subnets that use it. */
+export const RouteTable = defineParticle<RouteTableProps, RouteTableData, "aws.ec2.RouteTable">({
+  type: TYPE,
+  name: "RouteTable",
+  parents: ["Vpc"],
+  parentProp: "vpc",
+  references: ["InternetGateway", "Subnet"],
+  nameTag: true,
+  props: { vpc: "replace", routes: "update", subnets: "update", tags: "update" },
+  defaults: { routes: [], subnets: [] },
+
+  normalize(props) {
+    return {
+      ...props,
+      ...(props.routes !== undefined ? { routes: canonicalRoutes(props.routes) as Route[] } : {}),
+      ...(props.subnets !== undefined ? { subnets: canonicalSubnets(props.subnets) as RouteTableProps["subnets"] } : {}),
+    };
+  },
+
+  validate(props, ctx) {
+    const issues = checkFields(props as never, {
+      routes: { check: is.arrayOf(routeIssue) },
+      subnets: { check: is.arrayOf(is.refOrId("Subnet", "subnet-")) },
+      tags: { check: is.tags() },
+    });
+    if (issues.length > 0) return issues;
+    return [...routeNeighbourIssues(props.routes ?? [], ctx), ...subnetNeighbourIssues(props.subnets ?? [], ctx)];
+  },
+
+  async list(ctx) {
+    const out: LiveResource<RouteTableData>[] = [];
+    for await (const page of paginateDescribeRouteTables({ client: ec2(ctx) }, { Filters: stackFilter(ctx) })) {
+      for (const table of page.RouteTables ?? []) out.push(toLive(table));
+    }
+    return out;
+  },
+
+  async lookup(ctx, existing) {
+    const input = "id" in existing ? { RouteTableIds: [existing.id] } : { Filters: Object.entries(existing.tags).map(([k, v]) => ({ Name: `tag:${k}`, Values: [v] })) };
+    try {
+      const out = await ec2(ctx).send(new DescribeRouteTablesCommand(input));
+      return (out.RouteTables ?? []).map(toLive);
+    } catch (error) {
+      if (hasCode(error, ...NOT_FOUND)) return [];
+      throw error;
+    }
+  },
+
+  observe(live) {
+    return {
+      vpc: live.data.vpc,
+      routes: live.data.routes,
+      subnets: canonicalSubnets(live.data.associations.map((a) => a.subnet)),
+      tags: userTags(live.data.tags),
+    };
+  },
+
+  async create(ctx, desired) {
+    const out = await ec2(ctx).send(
+      new CreateRouteTableCommand({ VpcId: idOf(desired.props.vpc, "vpc"), TagSpecifications: tagSpecs("route-table", desired) }),
+    );
+    const id = out.RouteTable!.RouteTableId!;
+    try {
+      await waitFor(ctx, `route table ${id} to exist`, () => describe(ctx, id));
+      await applyRoutes(ctx, id, [], desiredRoutes(desired.props));
+      await applyAssociations(ctx, id, [], desiredSubnets(desired.props));
+      return toLive((await describe(ctx, id))!);
+    } catch (error) {
+      // A table missing routes or associations would misroute silently: remove it.
+      await removeTable(ctx, id).catch(() => undefined);
+      throw error;
+    }
+  },
+
+  async update(ctx, live, desired, changed) {
+    if (live.data.main) throw new Error(`route table ${live.id} is the main route table of ${live.data.vpc}; jiti never changes it`);
+    if (changed.includes("routes")) await applyRoutes(ctx, live.id, live.data.routes, desiredRoutes(desired.props));
+    if (changed.includes("subnets")) await applyAssociations(ctx, live.id, live.data.associations, desiredSubnets(desired.props));
+    if (changed.includes("tags")) await syncEc2Tags(ec2(ctx), live.id, live.data.tags, desired.tags);
+    return toLive(await waitFor(ctx, `route table ${live.id} to be readable`, () => describe(ctx, live.id), { timeoutMs: 30_000 }));
+  },
+
+  async delete(ctx, live) {
+    await removeTable(ctx, live.id);
+  },
+
+  outputs(live) {
+    return { id: live.id };
+  },
+});
+
+/** One route: an IPv4 destination and exactly one known target. */
+function routeIssue(value: unknown, name: string): Issue | undefined {
+  const example = '{ destination: "0.0.0.0/0", gateway: gw }';
+  if (!isObject(value)) return { message: `${name} must be a route object`, found: value, fix: `Use ${example}` };
+  if (value.destination === undefined) return { message: `${name}.destination is required`, found: value, fix: `Use ${example}` };
+  const destination = destinationIssue(value.destination, `${name}.destination`);
+  if (destination) return destination;
+  const keys = Object.keys(value).filter((k) => k !== "destination");
+  const known = Object.keys(TARGETS);
+  const unknown = keys.find((k) => !(k in TARGETS));
+  if (unknown) return { message: `${name} has an unknown key "${unknown}"`, found: value, fix: `Name the target with one of: ${known.join(", ")}` };
+  if (keys.length !== 1) return { message: `${name} must have exactly one target (${known.join(", ")})`, found: value, fix: `Use ${example}` };
+  const key = keys[0] as keyof typeof TARGETS;
+  return is.refOrId(TARGETS[key].component, TARGETS[key].prefix)(value[key], `${name}.${key}`);
+}
+
+/** Any IPv4 block; cidrIssue's generic example would be "10.0.0.0/0" here, so invalid text gets its own. */
+function destinationIssue(value: unknown, name: string): Issue | undefined {
+  const issue = cidrIssue(value, name, 0, 32);
+  if (!issue || (typeof value === "string" && networkOf(value))) return issue;
+  return { message: `${name} must be an IPv4 CIDR block`, found: value, fix: 'Use a block such as "0.0.0.0/0" or "10.1.0.0/16"' };
+}
+
+/** Duplicate destinations, and refs that point at something other than a target in the same VPC. */
+function routeNeighbourIssues(routes: readonly Route[], ctx: ValidationContext): Issue[] {
+  const issues: Issue[] = [];
+  const seen = new Set<string>();
+  routes.forEach((route, i) => {
+    if (seen.has(route.destination)) {
+      issues.push({ message: `routes has two routes for ${route.destination}`, found: route.destination, fix: "Keep one route per destination" });
+    }
+    seen.add(route.destination);
+    for (const [key, target] of Object.entries(TARGETS)) {
+      const value = (route as Record<string, unknown>)[key];
+      if (isRefValue(value) && !isSiblingOf(ctx, value.$ref, target.type)) {
+        issues.push({
+          message: `routes[${i}].${key} must refer to an <${target.component}> in the same <Vpc> (${ctx.parent.path})`,
+          found: value.$ref,
+          fix: `Nest the <${target.component}> in ${ctx.parent.path || "the VPC"}, or pass an existing "${target.prefix}…" id`,
+        });
+      }
+    }
+  });
+  return issues;
+}
+
+/** Refs must be subnets of the same VPC; a subnet is listed once, and by one table only. */
+function subnetNeighbourIssues(subnets: readonly unknown[], ctx: ValidationContext): Issue[] {
+  const issues: Issue[] = [];
+  const seen = new Set<string>();
+  subnets.forEach((subnet, i) => {
+    const key = subnetKey(subnet);
+    const shown = isRefValue(subnet) ? subnet.$ref : subnet;
+    if (seen.has(key)) issues.push({ message: `subnets lists the same subnet twice`, found: shown, fix: "List each subnet once" });
+    seen.add(key);
+    if (isRefValue(subnet) && !isSiblingOf(ctx, subnet.$ref, "aws.ec2.Subnet")) {
+      issues.push({
+        message: `subnets[${i}] must refer to a <Subnet> in the same <Vpc> (${ctx.parent.path})`,
+        found: subnet.$ref,
+        fix: "A route table serves subnets of its own VPC only; move the <RouteTable> or the <Subnet>",
+      });
+    }
+    const other = ctx.before.find((n) => n.type === TYPE && listsSubnet(n, key));
+    if (other) {
+      issues.push({
+        message: `subnets[${i}] is already associated with ${other.path}, and a subnet uses one route table`,
+        found: shown,
+        fix: `Remove it from the subnets of this table or of ${other.path}`,
+      });
+    }
+  });
+  return issues;
+}
+
+function isSiblingOf(ctx: ValidationContext, path: string, type: string): boolean {
+  return ctx.siblings.some((s) => s.path === path && s.type === type);
+}
+
+function listsSubnet(table: NodeView, key: string): boolean {
+  return Array.isArray(table.props.subnets) && table.props.subnets.some((s) => subnetKey(s) === key);
+}

@@ -1,0 +1,241 @@
+import {
+  AddRoleToInstanceProfileCommand,
+  CreateInstanceProfileCommand,
+  DeleteInstanceProfileCommand,
+  GetInstanceProfileCommand,
+  RemoveRoleFromInstanceProfileCommand,
+  TagInstanceProfileCommand,
+  UntagInstanceProfileCommand,
+  paginateListInstanceProfiles,
+  type InstanceProfile as AwsInstanceProfile,
+} from "@aws-sdk/client-iam";
+import { checkFields, defineParticle, is, type Desired, type LiveResource, type ParticleContext, type RefValue } from "@jiti/reconciler";
+import { iam } from "../aws/clients.js";
+import { hasCode, ignoreCodes } from "../aws/errors.js";
+import { PATH_TAG, STACK_TAG, tagMap, userTags } from "../aws/tags.js";
+import { retryOn, waitFor } from "../aws/wait.js";
+import { NAME_LIMIT, caseClash, createdFor, iamName, iamPath, iamTags, mapLimit, ownedBy, sortedKeys, tagChanges } from "./_iam.js";
+
+export interface InstanceProfileProps {
+  /**
+   * The role the profile hands to the instances that use it: the `<Role>` it
+   * is nested in, set by nesting (do not set it yourself). When that role's
+   * name changes (an `existing` role swapped for another), the profile swaps
+   * roles in place.
+   */
+  role?: RefValue | string;
+  /** Tags on the instance profile, merged over the stack's tags. Updated in place. */
+  tags?: Record<string, string>;
+}
+
+export interface InstanceProfileData {
+  name: string;
+  arn: string;
+  /** IAM path: `/jiti/<stack>/` for the profiles jiti creates. */
+  path: string;
+  /** Names of the roles in it: one at most, IAM's limit. */
+  roles: string[];
+  tags: Record<string, string>;
+}
+
+const TYPE = "aws.iam.InstanceProfile";
+const NOT_FOUND = ["NoSuchEntity"];
+/** IAM allows 50 tags per instance profile; jiti's own `jiti:stack` and `jiti:path` take two. */
+const MAX_USER_TAGS = 48;
+/** GetInstanceProfile calls in flight at once when reading many profiles. */
+const READ_CONCURRENCY = 8;
+
+function toLive(profile: AwsInstanceProfile): LiveResource<InstanceProfileData> {
+  const tags = tagMap(profile.Tags);
+  return {
+    type: TYPE,
+    id: profile.InstanceProfileName!,
+    path: tags[PATH_TAG],
+    stack: tags[STACK_TAG],
+    data: {
+      name: profile.InstanceProfileName!,
+      arn: profile.Arn ?? "",
+      path: profile.Path ?? "/",
+      roles: (profile.Roles ?? []).map((r) => r.RoleName!),
+      tags,
+    },
+  };
+}
+
+/** The profile with its tags and role, or undefined when it does not exist. */
+async function readProfile(ctx: ParticleContext, name: string): Promise<LiveResource<InstanceProfileData> | undefined> {
+  try {
+    const out = await iam(ctx).send(new GetInstanceProfileCommand({ InstanceProfileName: name }));
+    return toLive(out.InstanceProfile!);
+  } catch (error) {
+    if (hasCode(error, ...NOT_FOUND)) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Profiles under `pathPrefix` (all when undefined), each read in full.
+ *
+ * ListInstanceProfiles is one paginated call, but AWS leaves the tags out of
+ * it (its API reference says so; moto 5.2.1 includes them, and ignores
+ * PathPrefix too). The tags carry `jiti:path` and are what the `tags` prop is
+ * compared with, so each profile found is read with GetInstanceProfile: one
+ * call per profile of the stack, which usually has one or two. Encoding the
+ * element path in the IAM path would spare those calls for identity, but not
+ * for the tags every profile inherits from the stack.
+ */
+async function scanProfiles(ctx: ParticleContext, pathPrefix: string | undefined): Promise<LiveResource<InstanceProfileData>[]> {
+  const names: string[] = [];
+  for await (const page of paginateListInstanceProfiles({ client: iam(ctx), pageSize: 1000 }, pathPrefix ? { PathPrefix: pathPrefix } : {})) {
+    for (const profile of page.InstanceProfiles ?? []) {
+      if (pathPrefix === undefined || profile.Path === pathPrefix) names.push(profile.InstanceProfileName!);
+    }
+  }
+  const found = await mapLimit(names, READ_CONCURRENCY, (name) => readProfile(ctx, name));
+  // Deleted between the two calls: gone.
+  return found.filter((p) => p !== undefined);
+}
+
+function roleOf(desired: Desired<InstanceProfileProps>): string {
+  const role = desired.props.role;
+  if (typeof role !== "string") {
+    throw new Error(`${desired.path} (${TYPE}): its role was not resolved to a role name (found: ${JSON.stringify(role ?? null)}). Nest the profile in a <Role>.`);
+  }
+  return role;
+}
+
+/**
+ * Makes `role` the profile's only role: others out first (a profile holds one
+ * role), then `role` in, then waits until IAM shows it there.
+ */
+async function setRole(ctx: ParticleContext, live: InstanceProfileData, role: string): Promise<LiveResource<InstanceProfileData>> {
+  const client = iam(ctx);
+  const InstanceProfileName = live.name;
+  for (const other of live.roles.filter((r) => r !== role)) {
+    await ignoreCodes(NOT_FOUND, () => client.send(new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName, RoleName: other })));
+  }
+  if (!live.roles.includes(role)) {
+    // A role created a moment ago may not be visible to this call yet (IAM is
+    // eventually consistent); a role that really is missing fails after the bound.
+    await retryOn(
+      ctx,
+      NOT_FOUND,
+      `IAM role ${role} to be visible to instance profile ${InstanceProfileName}`,
+      () => client.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName, RoleName: role })),
+      { timeoutMs: 30_000 },
+    );
+  }
+  // RunInstances still rejects a profile for a few seconds after this (the
+  // Ec2 particle retries that); here, wait until IAM itself shows the role.
+  return waitFor(ctx, `instance profile ${InstanceProfileName} to hold role ${role}`, async () => {
+    const profile = await readProfile(ctx, InstanceProfileName);
+    return profile?.data.roles.length === 1 && profile.data.roles[0] === role ? profile : undefined;
+  });
+}
+
+async function syncTags(ctx: ParticleContext, live: InstanceProfileData, desired: Record<string, string>) {
+  const client = iam(ctx);
+  const { set, remove } = tagChanges(live.tags, desired);
+  if (set.length > 0) await client.send(new TagInstanceProfileCommand({ InstanceProfileName: live.name, Tags: set }));
+  if (remove.length > 0) await client.send(new UntagInstanceProfileCommand({ InstanceProfileName: live.name, TagKeys: remove }));
+}
+
+/** An instance profile: how an EC2 instance takes on the IAM role it is nested in. */
+export const InstanceProfile = defineParticle<InstanceProfileProps, InstanceProfileData, "aws.iam.InstanceProfile">({
+  type: TYPE,
+  name: "InstanceProfile",
+  parents: ["Role"],
+  parentProp: "role",
+  props: { role: "update", tags: "update" },
+  // Names come from the path, so a replacement would take the old one's name.
+  replaceStrategy: "delete-first",
+  validate(props, ctx) {
+    const issues = checkFields(props as never, {
+      role: { check: (value, name) => (typeof value === "string" ? undefined : is.ref("Role")(value, name)) },
+      tags: { check: is.tags() },
+    });
+    const userTagCount = Object.keys(props.tags ?? {}).length;
+    if (userTagCount > MAX_USER_TAGS) {
+      issues.push({ message: `tags may hold at most ${MAX_USER_TAGS} tags on an instance profile (IAM's 50 less jiti's own two)`, found: userTagCount, fix: "Remove tags" });
+    }
+    return [...issues, ...caseClash(ctx, TYPE)];
+  },
+  normalize(props) {
+    const tags = props.tags;
+    if (typeof tags !== "object" || tags === null) return props;
+    return { ...props, tags: sortedKeys(tags) };
+  },
+
+  async list(ctx) {
+    const profiles = await scanProfiles(ctx, iamPath(ctx.stack));
+    return profiles.filter((p) => ownedBy(ctx, p.data.path, p.data.tags));
+  },
+
+  async lookup(ctx, existing) {
+    if ("id" in existing) {
+      const profile = await readProfile(ctx, existing.id);
+      return profile ? [profile] : [];
+    }
+    // IAM cannot filter by tag: every profile of the account is read.
+    const profiles = await scanProfiles(ctx, undefined);
+    return profiles.filter((p) => Object.entries(existing.tags).every(([k, v]) => p.data.tags[k] === v));
+  },
+
+  observe(live) {
+    const role = live.data.roles[0];
+    return { ...(role !== undefined ? { role } : {}), tags: userTags(live.data.tags) };
+  },
+
+  async create(ctx, desired) {
+    const name = iamName(ctx.stack, desired.path, NAME_LIMIT.instanceProfile);
+    const role = roleOf(desired);
+    try {
+      // Path and Tags in the create call itself: a profile is never without its owner.
+      await iam(ctx).send(new CreateInstanceProfileCommand({ InstanceProfileName: name, Path: iamPath(ctx.stack), Tags: iamTags(desired.tags) }));
+    } catch (error) {
+      if (!hasCode(error, "EntityAlreadyExists")) throw error;
+      // A run killed after CreateInstanceProfile left this element's profile
+      // behind: take it over. Anyone else's profile of that name is not ours.
+      const found = await readProfile(ctx, name);
+      if (!found || !createdFor(ctx, desired.path, found.data.path, found.data.tags)) {
+        throw new Error(
+          `${desired.path} (${TYPE}): an instance profile named "${name}" already exists and jiti did not create it for this element ` +
+            `(found: path ${found?.data.path ?? "?"}, jiti:stack ${found?.data.tags[STACK_TAG] ?? "none"}, jiti:path ${found?.data.tags[PATH_TAG] ?? "none"}). ` +
+            "Rename the element or the stack, or delete that instance profile.",
+        );
+      }
+      await syncTags(ctx, found.data, desired.tags);
+    }
+    // IAM is eventually consistent: the profile may not be readable at once.
+    const created = await waitFor(ctx, `instance profile ${name} to exist`, () => readProfile(ctx, name));
+    return setRole(ctx, created.data, role);
+  },
+
+  async update(ctx, live, desired, changed) {
+    let current = live;
+    if (changed.includes("role")) current = await setRole(ctx, live.data, roleOf(desired));
+    if (changed.includes("tags")) await syncTags(ctx, current.data, desired.tags);
+    const after = await readProfile(ctx, live.id);
+    if (!after) throw new Error(`${desired.path} (${TYPE}): the instance profile ${live.id} disappeared while it was being updated. Run again to create it.`);
+    return after;
+  },
+
+  async delete(ctx, live) {
+    const client = iam(ctx);
+    const current = await readProfile(ctx, live.id);
+    if (!current) return;
+    const InstanceProfileName = current.id;
+    for (const RoleName of current.data.roles) {
+      await ignoreCodes(NOT_FOUND, () => client.send(new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName, RoleName })));
+    }
+    // DeleteConflict while IAM still sees the role in it.
+    await retryOn(ctx, ["DeleteConflict"], `instance profile ${InstanceProfileName} to be free of its role`, () =>
+      ignoreCodes(NOT_FOUND, () => client.send(new DeleteInstanceProfileCommand({ InstanceProfileName }))),
+    );
+  },
+
+  outputs(live) {
+    return { id: live.id, name: live.data.name, arn: live.data.arn };
+  },
+});
+

@@ -1,0 +1,96 @@
+import { createHash } from "node:crypto";
+import type { Tag } from "@aws-sdk/client-iam";
+import type { Issue, ParticleContext, ValidationContext } from "@jiti/reconciler";
+import { PATH_TAG, STACK_TAG } from "../aws/tags.js";
+
+/**
+ * What IAM roles and instance profiles share: where they live, how they are
+ * named, how their tags are brought to the desired ones.
+ *
+ * IAM cannot list by tag, so the stack's IAM resources live under the IAM path
+ * `/jiti/<stack>/` and are listed with `PathPrefix`; the `jiti:stack` and
+ * `jiti:path` tags, set by the create call, still decide ownership.
+ */
+export function iamPath(stack: string): string {
+  return `/jiti/${stack}/`;
+}
+
+/** Role names are at most 64 characters, instance profile names 128. */
+export const NAME_LIMIT = { role: 64, instanceProfile: 128 } as const;
+const HASH_LENGTH = 8;
+
+/**
+ * The IAM name of an element: `<stack>.<name>.<name>…` from the names along its
+ * path (the component name for an unnamed element), e.g. `web-app-dev.app.app`.
+ * IAM names are global to the account, so the stack is part of them; stack
+ * names have no ".", which keeps one stack's names from colliding with
+ * another's. When the readable name is too long, or ambiguous because a path
+ * of several names has one containing ".", it is cut and ends in a hash of the stack and
+ * path instead. Stack and element names only use characters IAM names allow
+ * ([\w+=,.@-]), so nothing needs escaping.
+ */
+export function iamName(stack: string, path: string, limit: number): string {
+  const names = path.split("/").map((segment) => segment.slice(segment.indexOf(":") + 1));
+  const readable = [stack, ...names].join(".");
+  const ambiguous = names.length > 1 && names.some((n) => n.includes("."));
+  if (readable.length <= limit && !ambiguous) return readable;
+  const hash = createHash("sha256").update(`${stack}/${path}`).digest("hex").slice(0, HASH_LENGTH);
+  return `${readable.slice(0, limit - HASH_LENGTH - 1)}-${hash}`;
+}
+
+/**
+ * IAM names ignore case, so two siblings whose names differ only in case
+ * would get the same role or profile.
+ */
+export function caseClash(ctx: ValidationContext, type: string): Issue[] {
+  const mine = ctx.path.slice(ctx.path.lastIndexOf("/") + 1).toLowerCase();
+  const other = ctx.siblings.find((s) => s.type === type && !s.existing && s.path.slice(s.path.lastIndexOf("/") + 1).toLowerCase() === mine);
+  if (!other) return [];
+  return [{ message: `its name differs only in case from ${other.path}, and IAM names ignore case`, found: other.name ?? other.path, fix: "Give them names that differ in more than case" }];
+}
+
+/** Whether a resource found under the stack's IAM path carries the stack's ownership tag. */
+export function ownedBy(ctx: ParticleContext, path: string | undefined, tags: Record<string, string>): boolean {
+  return path === iamPath(ctx.stack) && tags[STACK_TAG] === ctx.stack;
+}
+
+/** Whether a resource is the one this element created (a run killed after its create call leaves one behind). */
+export function createdFor(ctx: ParticleContext, elementPath: string, path: string | undefined, tags: Record<string, string>): boolean {
+  return ownedBy(ctx, path, tags) && tags[PATH_TAG] === elementPath;
+}
+
+/** The record with its keys sorted, so that canonical props compare and print the same every time. */
+export function sortedKeys<T>(record: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+export function iamTags(tags: Record<string, string>): Tag[] {
+  return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+}
+
+/**
+ * The tag changes that bring `live` to `desired` (ownership tags included):
+ * keys to set and keys to remove. AWS's own `aws:` tags and jiti's ownership
+ * tags are never removed. The same rule as EC2's `syncEc2Tags`, for IAM's
+ * Tag…/Untag… calls.
+ */
+export function tagChanges(live: Record<string, string>, desired: Record<string, string>): { set: Tag[]; remove: string[] } {
+  return {
+    set: iamTags(Object.fromEntries(Object.entries(desired).filter(([k, v]) => live[k] !== v))),
+    remove: Object.keys(live).filter((k) => !(k in desired) && !k.startsWith("aws:") && k !== STACK_TAG && k !== PATH_TAG),
+  };
+}
+
+/** `items` mapped by `fn`, at most `limit` at a time, in order. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}

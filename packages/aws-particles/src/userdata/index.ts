@@ -1,0 +1,14 @@
+export { renderUserData, UserDataError, USER_DATA_LIMIT } from "./render.js";
+export type { RenderUserDataOptions } from "./render.js";
+export { CloudInit } from "./CloudInit.js";
+export type { CloudInitProps } from "./CloudInit.js";
+export { File } from "./File.js";
+export type { FileProps } from "./File.js";
+export { Run } from "./Run.js";
+export type { RunProps } from "./Run.js";
+export { Package } from "./Package.js";
+export type { PackageProps } from "./Package.js";
+export { Service } from "./Service.js";
+export type { ServiceProps, RestartPolicy } from "./Service.js";
+export { NodeApp } from "./NodeApp.js";
+export type { NodeAppProps } from "./NodeApp.js";

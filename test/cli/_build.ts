@@ -1,0 +1,69 @@
+/**
+ * Builds packages/cli/dist when it is older than any of its sources, once
+ * for all test workers: the first to see it stale takes a lock (an atomic
+ * mkdir), builds, and lets go; the others wait for the lock and re-check.
+ */
+import { execFile } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
+const cli = join(root, "packages/cli");
+const output = join(cli, "dist/jiti.mjs");
+const lock = join(cli, "dist.lock");
+
+/** What the bundle is made of. */
+const SOURCES = [
+  "packages/cli/src",
+  "packages/cli/build.mjs",
+  "packages/cli/package.json",
+  "packages/reconciler/src",
+  "packages/jsx-runtime/src",
+  "packages/aws-particles/src",
+  "pnpm-lock.yaml",
+];
+
+export async function ensureBuilt(): Promise<void> {
+  for (;;) {
+    // While another worker builds, dist is half written: wait for its lock to go.
+    if (!existsSync(lock) && !isStale()) return;
+    if (tryLock()) {
+      try {
+        if (isStale()) await promisify(execFile)(process.execPath, [join(cli, "build.mjs")], { cwd: cli });
+      } finally {
+        rmSync(lock, { recursive: true, force: true });
+      }
+      return;
+    }
+    // A lock older than two minutes is left over from a killed run.
+    if (existsSync(lock) && Date.now() - statSync(lock).mtimeMs > 120_000) rmSync(lock, { recursive: true, force: true });
+    await sleep(100);
+  }
+}
+
+function tryLock(): boolean {
+  try {
+    mkdirSync(lock);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isStale(): boolean {
+  if (!existsSync(output)) return true;
+  const built = statSync(output).mtimeMs;
+  return SOURCES.some((source) => newest(join(root, source)) > built);
+}
+
+function newest(path: string): number {
+  if (!existsSync(path)) return 0;
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  let latest = stat.mtimeMs;
+  for (const entry of readdirSync(path)) latest = Math.max(latest, newest(join(path, entry)));
+  return latest;
+}
