@@ -121,8 +121,9 @@ async function zoneName(ctx: ParticleContext, zone: string | number | undefined)
   const zones = await zoneNames(ctx);
   const name = zones[index];
   if (name === undefined) {
+    const region = await ec2(ctx).config.region();
     throw new Error(
-      `zone ${index} is out of range: region ${ctx.aws.region ?? "(default)"} has ${zones.length} availability zones (${zones.join(", ")}). ` +
+      `zone ${index} is out of range: region ${region} has ${zones.length} availability zones (${zones.join(", ")}). ` +
         `Use an index from 0 to ${zones.length - 1}, or a zone name`,
     );
   }

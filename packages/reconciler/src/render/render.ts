@@ -45,6 +45,16 @@ export function renderStack(element: JitiNode, options: RenderOptions = {}): { t
   const { stack, scope } = root;
 
   const drafts: Draft[] = [];
+  // Problems found while expanding name their parent's path, known only once
+  // every path is assigned: they are completed after assignPaths.
+  const blamedOn = new Map<Problem, Draft>();
+  const at = (parent: Draft | StackDraft, owner: OwnerInfo, problem: Omit<Problem, "path" | "type">) => {
+    const source = problem.source ?? owner.source ?? parent.source;
+    const full: Problem = { path: "", type: parent.particle ? parent.particle.type : "jiti.Stack", ...problem, ...(source ? { source } : {}) };
+    if (owner.component) full.type = `<${owner.component}>`;
+    if (parent.particle) blamedOn.set(full, parent);
+    problems.push(full);
+  };
   const expand = (node: JitiNode | unknown, parent: Draft | StackDraft, scope: ContextScope | undefined, owner: OwnerInfo) => {
     if (node === null || node === undefined || typeof node === "boolean") return;
     if (Array.isArray(node)) {
@@ -52,8 +62,7 @@ export function renderStack(element: JitiNode, options: RenderOptions = {}): { t
       return;
     }
     if (!isElement(node)) {
-      problems.push({
-        ...at(parent, owner),
+      at(parent, owner, {
         message: `${describeChild(node)} is not valid as a child`,
         found: node,
         fix:
@@ -76,8 +85,7 @@ export function renderStack(element: JitiNode, options: RenderOptions = {}): { t
       return;
     }
     if (isStack(type)) {
-      problems.push({
-        ...at(parent, owner),
+      at(parent, owner, {
         message: "<Stack> can only be the root of the tree",
         fix: "Render one <Stack> around everything, and nest particles directly in it",
         ...(src ? { source: src } : {}),
@@ -107,9 +115,7 @@ export function renderStack(element: JitiNode, options: RenderOptions = {}): { t
     try {
       rendered = withContextScope(scope, () => component(node.props));
     } catch (error) {
-      problems.push({
-        ...at(parent, { component: componentName, source: src }),
-        type: `<${componentName}>`,
+      at(parent, { component: componentName, source: src }, {
         message: `the component threw: ${error instanceof Error ? error.message : String(error)}`,
         fix: "Fix the component, or the props it was given",
         ...(src ? { source: src } : {}),
@@ -122,13 +128,14 @@ export function renderStack(element: JitiNode, options: RenderOptions = {}): { t
   expand((root.element.props as { children?: unknown }).children, stack, scope, { component: undefined, source: stack.source });
 
   assignPaths(stack.children, "", problems);
+  for (const [problem, draft] of blamedOn) problem.path = draft.node.path;
   const refs = bindRefs(drafts, problems);
   for (const draft of drafts) convertProps(draft, refs, problems);
   const views: ViewCache = new Map();
   for (const draft of drafts) validateNode(draft, problems, views);
   stack.tree.children = stack.children.map((d) => finish(d));
 
-  if (problems.length > 0) throw new RenderError(problems);
+  if (problems.length > 0) throw new RenderError(inSourceOrder(problems));
   return { tree: stack.tree, particles: new Map(drafts.map((d) => [d.particle.type, d.particle])) };
 }
 
@@ -138,12 +145,16 @@ interface OwnerInfo {
   source: string | undefined;
 }
 
-/** Path, type and source to blame for a problem found while expanding under `parent`. */
-function at(parent: Draft | StackDraft, owner: OwnerInfo): Omit<Problem, "message" | "fix"> {
-  const type = parent.particle ? parent.particle.type : "jiti.Stack";
-  const path = parent.particle ? parent.node.path : "";
-  const source = owner.source ?? parent.source;
-  return { path, type: owner.component ? `<${owner.component}>` : type, ...(source ? { source } : {}) };
+/** Problems as the reader meets them in the file: by file, then line (stable otherwise). */
+function inSourceOrder(problems: Problem[]): Problem[] {
+  const key = (p: Problem) => {
+    const match = p.source ? /^(.*):(\d+)$/.exec(p.source) : null;
+    return match ? { file: match[1]!, line: Number(match[2]) } : { file: "", line: 0 };
+  };
+  return problems
+    .map((p, i) => ({ p, i, k: key(p) }))
+    .sort((a, b) => (a.k.file === b.k.file ? a.k.line - b.k.line : a.k.file < b.k.file ? -1 : 1) || a.i - b.i)
+    .map((x) => x.p);
 }
 
 function describeChild(value: unknown): string {
@@ -205,6 +216,7 @@ function findStack(
     path: "",
     type: "jiti.Stack",
     message: "the root of the tree must be a <Stack>",
+    ...(isElement(node) && where(node.source) ? { source: where(node.source)! } : {}),
     found: isElement(node) ? `<${(node.type as { name?: string }).name ?? "?"}>` : node,
     fix: 'Wrap the tree in <Stack name="my-app">…</Stack>, or return it from the stack component',
   });
@@ -244,7 +256,8 @@ function assignPaths(children: Draft[], parentPath: string, problems: Problem[])
     for (const draft of group) {
       const name = draft.node.name;
       if (name === undefined) {
-        problems.push({ ...blame(draft), message: `<${component}> has no name but has ${group.length - 1} sibling(s) of the same type, so its identity is ambiguous`, found: null, fix });
+        const others = group.length === 2 ? "another one shares" : `${group.length - 1} others share`;
+        problems.push({ ...blame(draft), message: `<${component}> has no name, but ${others} its parent, so its identity is ambiguous`, found: null, fix });
         continue;
       }
       const other = first.get(name);
