@@ -450,12 +450,12 @@ export const Ec2 = defineParticle<Ec2Props, Ec2Data, "aws.ec2.Instance">({
     const filters = [...stackFilter(ctx), { Name: "instance-state-name", Values: ALIVE }];
     await Promise.all([
       (async () => {
-        for await (const page of paginateDescribeInstances({ client: ec2(ctx) }, { Filters: filters })) {
+        for await (const page of paginateDescribeInstances({ client: ec2(ctx), pageSize: 1000 }, { Filters: filters })) {
           for (const r of page.Reservations ?? []) instances.push(...(r.Instances ?? []));
         }
       })(),
       (async () => {
-        for await (const page of paginateDescribeVolumes({ client: ec2(ctx) }, { Filters: stackFilter(ctx) })) {
+        for await (const page of paginateDescribeVolumes({ client: ec2(ctx), pageSize: 500 }, { Filters: stackFilter(ctx) })) {
           for (const v of page.Volumes ?? []) volumes.set(v.VolumeId!, v);
         }
       })(),

@@ -109,7 +109,7 @@ export const InternetGateway = defineParticle<InternetGatewayProps, InternetGate
 
   async list(ctx) {
     const out: LiveResource<InternetGatewayData>[] = [];
-    for await (const page of paginateDescribeInternetGateways({ client: ec2(ctx) }, { Filters: stackFilter(ctx) })) {
+    for await (const page of paginateDescribeInternetGateways({ client: ec2(ctx), pageSize: 1000 }, { Filters: stackFilter(ctx) })) {
       for (const igw of page.InternetGateways ?? []) out.push(toLive(igw));
     }
     return out;

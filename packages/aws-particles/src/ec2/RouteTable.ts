@@ -273,7 +273,7 @@ export const RouteTable = defineParticle<RouteTableProps, RouteTableData, "aws.e
 
   async list(ctx) {
     const out: LiveResource<RouteTableData>[] = [];
-    for await (const page of paginateDescribeRouteTables({ client: ec2(ctx) }, { Filters: stackFilter(ctx) })) {
+    for await (const page of paginateDescribeRouteTables({ client: ec2(ctx), pageSize: 100 }, { Filters: stackFilter(ctx) })) {
       for (const table of page.RouteTables ?? []) out.push(toLive(table));
     }
     return out;

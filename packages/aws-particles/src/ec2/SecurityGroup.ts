@@ -72,7 +72,8 @@ export interface SecurityGroupProps {
   /**
    * The group's name in AWS, unique in its VPC. Changing it **replaces** the group.
    * @default `<stack>-<element name>-<random suffix>`: the suffix lets a replacement exist beside the group it replaces.
-   * Only compared when set: leaving it out never replaces a group.
+   * A derived name is never compared, so leaving groupName out never replaces a group;
+   * removing a name that was set replaces the group with one of a derived name.
    */
   groupName?: string;
   /** Traffic allowed in, e.g. `[{ port: 443, from: "0.0.0.0/0" }]`. Updated in place: only differing rules are authorised or revoked. @default [] */
@@ -326,7 +327,7 @@ export const SecurityGroup = defineParticle<SecurityGroupProps, SecurityGroupDat
 
   async list(ctx) {
     const out: LiveResource<SecurityGroupData>[] = [];
-    for await (const page of paginateDescribeSecurityGroups({ client: ec2(ctx) }, { Filters: stackFilter(ctx) })) {
+    for await (const page of paginateDescribeSecurityGroups({ client: ec2(ctx), pageSize: 1000 }, { Filters: stackFilter(ctx) })) {
       for (const sg of page.SecurityGroups ?? []) out.push(toLive(sg));
     }
     return out;

@@ -181,7 +181,7 @@ export const Subnet = defineParticle<SubnetProps, SubnetData, "aws.ec2.Subnet">(
 
   async list(ctx) {
     const out: LiveResource<SubnetData>[] = [];
-    for await (const page of paginateDescribeSubnets({ client: ec2(ctx) }, { Filters: stackFilter(ctx) })) {
+    for await (const page of paginateDescribeSubnets({ client: ec2(ctx), pageSize: 1000 }, { Filters: stackFilter(ctx) })) {
       for (const subnet of page.Subnets ?? []) out.push(toLive(subnet));
     }
     return out;

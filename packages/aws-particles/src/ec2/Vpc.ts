@@ -83,7 +83,7 @@ export const Vpc = defineParticle<VpcProps, VpcData, "aws.ec2.Vpc">({
 
   async list(ctx) {
     const out: LiveResource<VpcData>[] = [];
-    for await (const page of paginateDescribeVpcs({ client: ec2(ctx) }, { Filters: stackFilter(ctx) })) {
+    for await (const page of paginateDescribeVpcs({ client: ec2(ctx), pageSize: 1000 }, { Filters: stackFilter(ctx) })) {
       for (const vpc of page.Vpcs ?? []) out.push(toLive(vpc));
     }
     return out;
