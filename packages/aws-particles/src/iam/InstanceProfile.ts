@@ -21,7 +21,7 @@ export interface InstanceProfileProps {
    * The role the profile hands to the instances that use it: the `<Role>` it
    * is nested in, set by nesting (do not set it yourself). When that role's
    * name changes (an `existing` role swapped for another), the profile swaps
-   * roles in place.
+   * roles: updated in place.
    */
   role?: RefValue | string;
   /** Tags on the instance profile, merged over the stack's tags. Updated in place. */
