@@ -125,7 +125,11 @@ export function steps(plan: Plan): Map<string, Step> {
     }
     if (action.action === "delete" || action.action === "replace") {
       const s = make(action, "delete");
+      // Before a delete-first replace, referrers cannot move to the new
+      // resource (it does not exist yet): they are updated after its create.
+      const deleteFirst = action.action === "replace" && action.strategy === "delete-first";
       for (const k of action.deleteAfter) {
+        if (deleteFirst && byKey.get(k)?.action === "update") continue;
         const r = gone(k);
         if (r && r !== s.id) s.deps.add(r);
       }
