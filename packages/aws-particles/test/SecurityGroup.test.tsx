@@ -64,7 +64,8 @@ describe("SecurityGroup particle", () => {
     expect(await operations(moto, mark)).not.toContain("CreateTags");
     const raw = await rawGroup(live.id);
     expect(raw).toMatchObject({ VpcId: vpc, Description: "Managed by jiti", GroupName: expect.stringMatching(/^s-web-[0-9a-f]{6}$/) });
-    expect(tagsOf(raw.Tags)).toEqual({ "jiti:stack": "s", "jiti:path": PATH, Name: "s/main/web" });
+    // jiti:attrs records that the name was derived, so that observe leaves it out.
+    expect(tagsOf(raw.Tags)).toEqual({ "jiti:stack": "s", "jiti:path": PATH, "jiti:attrs": '{"derivedName":true}', Name: "s/main/web" });
     expect(lines(raw.IpPermissions)).toEqual([`icmp -1--1 10.0.0.0/16`, `tcp 443-443 0.0.0.0/0 "https"`, `tcp 443-443 ${peer} "https"`, `udp 5000-5010 10.1.0.0/16`]);
     // Egress left out: AWS's allow-all rule is kept.
     expect(lines(raw.IpPermissionsEgress)).toEqual(["-1 - 0.0.0.0/0"]);
@@ -75,7 +76,7 @@ describe("SecurityGroup particle", () => {
     expect(await operations(moto, before)).toEqual(["DescribeSecurityGroups"]);
     // The peer group (and the VPC's default group) carry no stack tag.
     expect(listed.map((l) => [l.id, l.path])).toEqual([[live.id, PATH]]);
-    expect(sg.observe(listed[0]!)).toEqual({ ...web, groupName: raw.GroupName });
+    expect(sg.observe(listed[0]!)).toEqual({ ...web, groupName: undefined });
     expect(web.ingress).toEqual([
       { protocol: "icmp", cidr: "10.0.0.0/16" },
       { protocol: "tcp", fromPort: 443, toPort: 443, cidr: "0.0.0.0/0", description: "https" },
@@ -119,7 +120,7 @@ describe("SecurityGroup particle", () => {
     expect(sg.observe(reopened).egress).toEqual([{ protocol: "tcp", fromPort: 443, toPort: 443, cidr: "0.0.0.0/0" }]);
 
     const retagged = await sg.update(ctx, reopened, desired(ctx, PATH, { ...https, tags: { Name: "web", tier: "front" } }), ["tags"]);
-    expect(tagsOf((await rawGroup(live.id)).Tags)).toEqual({ "jiti:stack": "s", "jiti:path": PATH, Name: "web", tier: "front" });
+    expect(tagsOf((await rawGroup(live.id)).Tags)).toEqual({ "jiti:stack": "s", "jiti:path": PATH, "jiti:attrs": '{"derivedName":true}', Name: "web", tier: "front" });
     expect(sg.observe(retagged).tags).toEqual({ Name: "web", tier: "front" });
 
     await sg.delete(ctx, retagged);
@@ -164,6 +165,7 @@ describe("SecurityGroup particle", () => {
     const named = props({ vpc, groupName: "web-servers", description: "Web servers" });
     const live = await sg.create(ctx, desired(ctx, PATH, named));
     expect(await rawGroup(live.id)).toMatchObject({ GroupName: "web-servers", Description: "Web servers" });
+    expect(tagsOf((await rawGroup(live.id)).Tags)["jiti:attrs"]).toBeUndefined();
     expect(sg.observe(live)).toEqual(named);
   });
 

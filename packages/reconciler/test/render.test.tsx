@@ -130,10 +130,11 @@ describe("renderTree", () => {
         </Net>
       </Stack>,
     );
+    // In the order the reader meets them in the file.
     expect(found).toHaveLength(3);
-    expect(found[0]).toMatch(/render\.test\.tsx:\d+ Net:n\/Group:g: another <Group> under the same parent has this name/);
-    expect(found[1]).toMatch(/render\.test\.tsx:\d+ Net:n\/Sub:a\/Box:b: groups\[0\] refers to a <Group> that is not in the tree/);
-    expect(found[2]).toMatch(/render\.test\.tsx:\d+ Sub:orphan: <Sub> cannot be nested inside <Stack>/);
+    expect(found[0]).toMatch(/render\.test\.tsx:\d+ Sub:orphan: <Sub> cannot be nested inside <Stack>/);
+    expect(found[1]).toMatch(/render\.test\.tsx:\d+ Net:n\/Group:g: another <Group> under the same parent has this name/);
+    expect(found[2]).toMatch(/render\.test\.tsx:\d+ Net:n\/Sub:a\/Box:b: groups\[0\] refers to a <Group> that is not in the tree/);
   });
 
   it("reports a component that throws with the component's name", () => {
