@@ -44,7 +44,9 @@ export function cidrIssue(value: unknown, name: string, min = 16, max = 28) {
       : { message: `${name} is not a valid IPv4 CIDR block`, found: value, fix: `Use a block such as "10.0.0.0/${min}"` };
   }
   if (block.prefix < min || block.prefix > max) {
-    return { message: `${name} must have a prefix length from /${min} to /${max}`, found: value, fix: `Use a block between /${min} and /${max}, such as "10.0.0.0/${Math.min(Math.max(block.prefix, min), max)}"` };
+    const prefix = Math.min(Math.max(block.prefix, min), max);
+    const example = networkOf(`${value.split("/")[0]}/${prefix}`) ?? `10.0.0.0/${prefix}`;
+    return { message: `${name} must have a prefix length from /${min} to /${max}`, found: value, fix: `Use a block between /${min} and /${max}, such as "${example}"` };
   }
   return undefined;
 }

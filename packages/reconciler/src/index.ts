@@ -1,5 +1,6 @@
 export { renderTree, renderStack } from "./render/render.js";
 export type { RenderOptions } from "./render/render.js";
+export { formatSource } from "./render/source.js";
 export { Stack, Tags, tagsContext, isStack } from "./render/stack.js";
 export type { StackProps } from "./render/stack.js";
 export { walk } from "./tree.js";

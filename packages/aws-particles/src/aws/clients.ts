@@ -7,7 +7,7 @@ import type { ParticleContext } from "@jiti/reconciler";
  * through the standard chain: the SDK reads credentials, profile, region and
  * `AWS_ENDPOINT_URL` itself; explicit settings from the run override them.
  */
-function config(ctx: ParticleContext) {
+export function config(ctx: ParticleContext) {
   const { region, profile, endpoint, credentials } = ctx.aws;
   return {
     ...(region ? { region } : {}),
@@ -20,7 +20,7 @@ function config(ctx: ParticleContext) {
   };
 }
 
-function cached<T>(ctx: ParticleContext, key: string, make: () => T): T {
+export function cached<T>(ctx: ParticleContext, key: string, make: () => T): T {
   let client = ctx.cache.get(key) as T | undefined;
   if (!client) {
     client = make();

@@ -37,6 +37,7 @@ import {
 import { randomUUID } from "node:crypto";
 import { attrsTag, readAttrs } from "../aws/attrs.js";
 import { ec2 } from "../aws/clients.js";
+import { idOf } from "../aws/lookup.js";
 import { hasCode, ignoreCodes } from "../aws/errors.js";
 import { stackFilter, syncEc2Tags, tagMap, tagList, userTags } from "../aws/tags.js";
 import { retryOn, waitFor } from "../aws/wait.js";
@@ -263,13 +264,8 @@ async function terminate(ctx: ParticleContext, id: string) {
   await waitState(ctx, id, "terminated");
 }
 
-function stringOf(value: unknown, prop: string): string {
-  if (typeof value === "string") return value;
-  throw new Error(`${prop} was not resolved to an id (found: ${JSON.stringify(value)}); references are resolved before create and update`);
-}
-
 function groupIds(props: Ec2Props): string[] {
-  return (props.securityGroups ?? []).map((g) => stringOf(g, "securityGroups"));
+  return (props.securityGroups ?? []).map((g) => idOf(g, "securityGroups"));
 }
 
 /**
@@ -518,9 +514,9 @@ export const Ec2 = defineParticle<Ec2Props, Ec2Data, "aws.ec2.Instance">({
       InstanceType: p.type as RunInstancesCommandInput["InstanceType"],
       MinCount: 1,
       MaxCount: 1,
-      SubnetId: stringOf(p.subnet, "subnet"),
+      SubnetId: idOf(p.subnet, "subnet"),
       ...(groupIds(p).length > 0 ? { SecurityGroupIds: groupIds(p) } : {}),
-      ...(p.profile !== undefined ? { IamInstanceProfile: { Name: stringOf(p.profile, "profile") } } : {}),
+      ...(p.profile !== undefined ? { IamInstanceProfile: { Name: idOf(p.profile, "profile") } } : {}),
       ...(userData ? { UserData: Buffer.from(userData, "utf8").toString("base64") } : {}),
       ...(p.keyName ? { KeyName: p.keyName } : {}),
       MetadataOptions: { HttpTokens: p.imdsV2 === false ? "optional" : "required", HttpEndpoint: "enabled" },
@@ -570,7 +566,7 @@ export const Ec2 = defineParticle<Ec2Props, Ec2Data, "aws.ec2.Instance">({
       const ids = groups.length > 0 ? groups : [await defaultGroupId(ctx, live.data.vpc)];
       await ec2(ctx).send(new ModifyInstanceAttributeCommand({ InstanceId: live.id, Groups: ids }));
     }
-    if (changed.includes("profile")) await setProfile(ctx, live.id, p.profile === undefined ? undefined : stringOf(p.profile, "profile"));
+    if (changed.includes("profile")) await setProfile(ctx, live.id, p.profile === undefined ? undefined : idOf(p.profile, "profile"));
     if (changed.includes("imdsV2")) {
       await ec2(ctx).send(new ModifyInstanceMetadataOptionsCommand({ InstanceId: live.id, HttpTokens: p.imdsV2 === false ? "optional" : "required", HttpEndpoint: "enabled" }));
       // A stopped instance takes the options when it next starts: nothing to wait for.

@@ -10,6 +10,7 @@ import {
 import type { Ref } from "@jiti/jsx-runtime";
 import { checkFields, defineParticle, is, type LiveResource, type ParticleContext } from "@jiti/reconciler";
 import { ec2 } from "../aws/clients.js";
+import { byIdOrTags, found, idOf } from "../aws/lookup.js";
 import { hasCode, ignoreCodes } from "../aws/errors.js";
 import { retryOn, waitFor } from "../aws/wait.js";
 import { stackFilter, syncEc2Tags, tagMap, tagSpecs, userTags } from "../aws/tags.js";
@@ -64,11 +65,6 @@ async function describe(ctx: ParticleContext, id: string): Promise<AwsInternetGa
   }
 }
 
-function vpcIdOf(value: unknown): string {
-  if (typeof value === "string") return value;
-  throw new Error(`vpc was not resolved to a VPC id (found: ${JSON.stringify(value)}); references are resolved before create and update`);
-}
-
 async function attach(ctx: ParticleContext, id: string, vpc: string) {
   // Right after CreateInternetGateway the id may not be known to every endpoint yet.
   await retryOn(ctx, NOT_FOUND, `internet gateway ${id} to be attachable`, () =>
@@ -116,15 +112,9 @@ export const InternetGateway = defineParticle<InternetGatewayProps, InternetGate
   },
 
   async lookup(ctx, existing) {
-    const input =
-      "id" in existing ? { InternetGatewayIds: [existing.id] } : { Filters: Object.entries(existing.tags).map(([k, v]) => ({ Name: `tag:${k}`, Values: [v] })) };
-    try {
-      const out = await ec2(ctx).send(new DescribeInternetGatewaysCommand(input));
-      return (out.InternetGateways ?? []).map(toLive);
-    } catch (error) {
-      if (hasCode(error, ...NOT_FOUND)) return [];
-      throw error;
-    }
+    return found(NOT_FOUND, async () =>
+      (await ec2(ctx).send(new DescribeInternetGatewaysCommand(byIdOrTags("InternetGatewayIds", existing)))).InternetGateways?.map(toLive),
+    );
   },
 
   observe(live) {
@@ -132,7 +122,7 @@ export const InternetGateway = defineParticle<InternetGatewayProps, InternetGate
   },
 
   async create(ctx, desired) {
-    const vpc = vpcIdOf(desired.props.vpc);
+    const vpc = idOf(desired.props.vpc, "vpc");
     const out = await ec2(ctx).send(new CreateInternetGatewayCommand({ TagSpecifications: tagSpecs("internet-gateway", desired) }));
     const id = out.InternetGateway!.InternetGatewayId!;
     try {
@@ -147,7 +137,7 @@ export const InternetGateway = defineParticle<InternetGatewayProps, InternetGate
 
   async update(ctx, live, desired, changed) {
     if (changed.includes("vpc")) {
-      const vpc = vpcIdOf(desired.props.vpc);
+      const vpc = idOf(desired.props.vpc, "vpc");
       if (live.data.vpc !== vpc) {
         // An internet gateway is attached to at most one VPC at a time.
         if (live.data.vpc) await detach(ctx, live.id, live.data.vpc);

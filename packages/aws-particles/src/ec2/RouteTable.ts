@@ -26,6 +26,7 @@ import {
 } from "@jiti/reconciler";
 import { cidrIssue, networkOf } from "../cidr.js";
 import { ec2 } from "../aws/clients.js";
+import { byIdOrTags, found, idOf } from "../aws/lookup.js";
 import { hasCode, ignoreCodes } from "../aws/errors.js";
 import { retryOn, waitFor } from "../aws/wait.js";
 import { stackFilter, syncEc2Tags, tagMap, tagSpecs, userTags } from "../aws/tags.js";
@@ -176,11 +177,6 @@ async function describe(ctx: ParticleContext, id: string): Promise<AwsRouteTable
   }
 }
 
-function idOf(value: unknown, what: string): string {
-  if (typeof value === "string") return value;
-  throw new Error(`${what} was not resolved to an id (found: ${JSON.stringify(value)}); references are resolved before create and update`);
-}
-
 /** CreateRoute/ReplaceRoute parameters naming the route's target. */
 function targetParams(route: RouteEntry) {
   const params: Partial<Record<(typeof TARGETS)[keyof typeof TARGETS]["param"], string>> = {};
@@ -280,14 +276,7 @@ export const RouteTable = defineParticle<RouteTableProps, RouteTableData, "aws.e
   },
 
   async lookup(ctx, existing) {
-    const input = "id" in existing ? { RouteTableIds: [existing.id] } : { Filters: Object.entries(existing.tags).map(([k, v]) => ({ Name: `tag:${k}`, Values: [v] })) };
-    try {
-      const out = await ec2(ctx).send(new DescribeRouteTablesCommand(input));
-      return (out.RouteTables ?? []).map(toLive);
-    } catch (error) {
-      if (hasCode(error, ...NOT_FOUND)) return [];
-      throw error;
-    }
+    return found(NOT_FOUND, async () => (await ec2(ctx).send(new DescribeRouteTablesCommand(byIdOrTags("RouteTableIds", existing)))).RouteTables?.map(toLive));
   },
 
   observe(live) {

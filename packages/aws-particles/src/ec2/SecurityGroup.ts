@@ -17,6 +17,7 @@ import { checkFields, defineParticle, is, isRefValue, type Check, type Issue, ty
 import { createHash, randomBytes } from "node:crypto";
 import { cidrIssue, networkOf } from "../cidr.js";
 import { ec2 } from "../aws/clients.js";
+import { byIdOrTags, found, idOf } from "../aws/lookup.js";
 import { attrsTag, readAttrs } from "../aws/attrs.js";
 import { hasCode, ignoreCodes } from "../aws/errors.js";
 import { retryOn, waitFor } from "../aws/wait.js";
@@ -239,11 +240,6 @@ async function describe(ctx: ParticleContext, id: string): Promise<AwsSecurityGr
   }
 }
 
-function idOf(value: unknown, what: string): string {
-  if (typeof value === "string") return value;
-  throw new Error(`${what} was not resolved to an id (found: ${JSON.stringify(value)}); references are resolved before create and update`);
-}
-
 function desiredRules(props: SecurityGroupProps, direction: Direction): CanonicalRule[] {
   const given = direction === "ingress" ? (props.ingress ?? []) : (props.egress ?? [ALLOW_ALL_OUT]);
   const rules = canonicalRules(given, direction) as unknown[];
@@ -334,14 +330,7 @@ export const SecurityGroup = defineParticle<SecurityGroupProps, SecurityGroupDat
   },
 
   async lookup(ctx, existing) {
-    const input = "id" in existing ? { GroupIds: [existing.id] } : { Filters: Object.entries(existing.tags).map(([k, v]) => ({ Name: `tag:${k}`, Values: [v] })) };
-    try {
-      const out = await ec2(ctx).send(new DescribeSecurityGroupsCommand(input));
-      return (out.SecurityGroups ?? []).map(toLive);
-    } catch (error) {
-      if (hasCode(error, ...NOT_FOUND)) return [];
-      throw error;
-    }
+    return found(NOT_FOUND, async () => (await ec2(ctx).send(new DescribeSecurityGroupsCommand(byIdOrTags("GroupIds", existing)))).SecurityGroups?.map(toLive));
   },
 
   observe(live) {

@@ -21,6 +21,7 @@ import {
 } from "@jiti/reconciler";
 import { cidrIssue, contains, overlaps, parseCidr, type Block } from "../cidr.js";
 import { ec2 } from "../aws/clients.js";
+import { byIdOrTags, found, idOf } from "../aws/lookup.js";
 import { hasCode, ignoreCodes } from "../aws/errors.js";
 import { retryOn, waitFor } from "../aws/wait.js";
 import { stackFilter, syncEc2Tags, tagMap, tagSpecs, userTags } from "../aws/tags.js";
@@ -130,11 +131,6 @@ async function zoneName(ctx: ParticleContext, zone: string | number | undefined)
   return name;
 }
 
-function vpcIdOf(value: unknown): string {
-  if (typeof value === "string") return value;
-  throw new Error(`vpc was not resolved to a VPC id (found: ${JSON.stringify(value)}); references are resolved before create`);
-}
-
 async function setPublic(ctx: ParticleContext, id: string, value: boolean) {
   await ec2(ctx).send(new ModifySubnetAttributeCommand({ SubnetId: id, MapPublicIpOnLaunch: { Value: value } }));
 }
@@ -188,14 +184,7 @@ export const Subnet = defineParticle<SubnetProps, SubnetData, "aws.ec2.Subnet">(
   },
 
   async lookup(ctx, existing) {
-    const input = "id" in existing ? { SubnetIds: [existing.id] } : { Filters: Object.entries(existing.tags).map(([k, v]) => ({ Name: `tag:${k}`, Values: [v] })) };
-    try {
-      const out = await ec2(ctx).send(new DescribeSubnetsCommand(input));
-      return (out.Subnets ?? []).map(toLive);
-    } catch (error) {
-      if (hasCode(error, ...NOT_FOUND)) return [];
-      throw error;
-    }
+    return found(NOT_FOUND, async () => (await ec2(ctx).send(new DescribeSubnetsCommand(byIdOrTags("SubnetIds", existing)))).Subnets?.map(toLive));
   },
 
   observe(live) {
@@ -212,7 +201,7 @@ export const Subnet = defineParticle<SubnetProps, SubnetData, "aws.ec2.Subnet">(
     const isPublic = desired.props.public ?? false;
     const out = await ec2(ctx).send(
       new CreateSubnetCommand({
-        VpcId: vpcIdOf(desired.props.vpc),
+        VpcId: idOf(desired.props.vpc, "vpc"),
         CidrBlock: desired.props.cidr,
         // resolve() has normally turned an index into a name already; the cache makes this free.
         AvailabilityZone: await zoneName(ctx, desired.props.zone),

@@ -9,6 +9,7 @@ import {
 import { checkFields, defineParticle, is, type LiveResource, type ParticleContext } from "@jiti/reconciler";
 import { cidrIssue } from "../cidr.js";
 import { ec2 } from "../aws/clients.js";
+import { byIdOrTags, found } from "../aws/lookup.js";
 import { hasCode, ignoreCodes } from "../aws/errors.js";
 import { retryOn, waitFor } from "../aws/wait.js";
 import { stackFilter, syncEc2Tags, tagMap, tagSpecs, userTags } from "../aws/tags.js";
@@ -90,14 +91,7 @@ export const Vpc = defineParticle<VpcProps, VpcData, "aws.ec2.Vpc">({
   },
 
   async lookup(ctx, existing) {
-    const input = "id" in existing ? { VpcIds: [existing.id] } : { Filters: Object.entries(existing.tags).map(([k, v]) => ({ Name: `tag:${k}`, Values: [v] })) };
-    try {
-      const out = await ec2(ctx).send(new DescribeVpcsCommand(input));
-      return (out.Vpcs ?? []).map(toLive);
-    } catch (error) {
-      if (hasCode(error, ...NOT_FOUND)) return [];
-      throw error;
-    }
+    return found(NOT_FOUND, async () => (await ec2(ctx).send(new DescribeVpcsCommand(byIdOrTags("VpcIds", existing)))).Vpcs?.map(toLive));
   },
 
   observe(live) {

@@ -8,9 +8,7 @@ import {
   type JitiNode,
   type Source,
 } from "@jiti/jsx-runtime";
-import { formatProblem, isStack, particleOf, type Issue, type Problem } from "@jiti/reconciler";
-import { relative, sep } from "node:path";
-import { fileURLToPath } from "node:url";
+import { formatProblem, formatSource, isStack, particleOf, type Issue, type Problem } from "@jiti/reconciler";
 import { isCloudInit, type CloudInitProps } from "./CloudInit.js";
 import { describeChild } from "./_checks.js";
 import { renderScript, type StepGroup } from "./_script.js";
@@ -220,10 +218,3 @@ function unknownProp(key: string, value: unknown, known: readonly string[], comp
   };
 }
 
-// The reconciler's formatSource, which its package does not export: the same
-// `file:line` relative to the source root, with `/` on every platform.
-function formatSource(source: Source | undefined, root: string): string | undefined {
-  if (!source?.fileName) return undefined;
-  const file = source.fileName.startsWith("file:") ? fileURLToPath(source.fileName) : source.fileName;
-  return `${relative(root, file).split(sep).join("/")}:${source.lineNumber}`;
-}

@@ -81,6 +81,9 @@ export function convertProps(draft: Draft, refs: ReadonlyMap<Ref, Draft>, proble
     }
   }
   if (particle.parentProp && draft.parent.particle) {
+    if (raw[particle.parentProp] !== undefined) {
+      report(`${particle.parentProp} is set by nesting, from the enclosing <${draft.parent.particle.name}>`, raw[particle.parentProp], `Remove the ${particle.parentProp} prop, or nest this element elsewhere`);
+    }
     props[particle.parentProp] = { $ref: draft.parent.node.path };
   }
   node.props = sortKeys(props);
