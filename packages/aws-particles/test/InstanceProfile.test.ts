@@ -164,7 +164,7 @@ describe("InstanceProfile lifecycle against moto", () => {
 });
 
 describe("InstanceProfile list", () => {
-  test("one ListInstanceProfiles, then one GetInstanceProfile per profile of the stack only (AWS lists no tags)", async () => {
+  test("one ListInstanceProfiles and the shared role details, whatever the number of profiles; GetInstanceProfile only for a profile without a role", async () => {
     const ctx = particleContext();
     const roleName = await makeRole(ctx, "app");
     for (const name of ["a", "b"]) await profile.create(ctx, desired(ctx, `Role:app/InstanceProfile:${name}`, props({ role: roleName })));
@@ -181,7 +181,16 @@ describe("InstanceProfile list", () => {
     const found = await profile.list(ctx);
 
     expect(found.map((l: LiveResource<InstanceProfileData>) => l.path).sort()).toEqual(["Role:app/InstanceProfile:a", "Role:app/InstanceProfile:b"]);
-    expect(await operations(moto, from)).toEqual(["ListInstanceProfiles", "GetInstanceProfile", "GetInstanceProfile"]);
+    expect(await operations(moto, from)).toEqual(["ListInstanceProfiles", "GetAccountAuthorizationDetails"]);
+
+    // A profile left without its role (a run killed between create and AddRoleToInstanceProfile)
+    // is not in any role's details: it alone is read with GetInstanceProfile, so its tags still count.
+    await raw.send(new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: found[0]!.id, RoleName: roleName }));
+    const next = particleContext();
+    const from2 = (await moto.calls()).length;
+    const again = await profile.list(next);
+    expect(again.map((l: LiveResource<InstanceProfileData>) => l.path).sort()).toEqual(["Role:app/InstanceProfile:a", "Role:app/InstanceProfile:b"]);
+    expect(await operations(moto, from2)).toEqual(["ListInstanceProfiles", "GetAccountAuthorizationDetails", "GetInstanceProfile"]);
   });
 
   test("a profile under the stack's path without its jiti:stack tag is not the stack's", async () => {

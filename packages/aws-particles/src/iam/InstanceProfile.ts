@@ -14,7 +14,7 @@ import { iam } from "../aws/clients.js";
 import { hasCode, ignoreCodes } from "../aws/errors.js";
 import { PATH_TAG, STACK_TAG, tagMap, userTags } from "../aws/tags.js";
 import { retryOn, waitFor } from "../aws/wait.js";
-import { NAME_LIMIT, caseClash, createdFor, iamName, iamPath, iamTags, mapLimit, ownedBy, sortedKeys, tagChanges } from "./_iam.js";
+import { NAME_LIMIT, caseClash, createdFor, iamName, iamPath, iamTags, mapLimit, ownedBy, roleDetails, sortedKeys, tagChanges } from "./_iam.js";
 
 export interface InstanceProfileProps {
   /**
@@ -74,15 +74,15 @@ async function readProfile(ctx: ParticleContext, name: string): Promise<LiveReso
 }
 
 /**
- * Profiles under `pathPrefix` (all when undefined), each read in full.
+ * Profiles under `pathPrefix` (all when undefined), each with its tags.
  *
  * ListInstanceProfiles is one paginated call, but AWS leaves the tags out of
  * it (its API reference says so; moto 5.2.1 includes them, and ignores
  * PathPrefix too). The tags carry `jiti:path` and are what the `tags` prop is
- * compared with, so each profile found is read with GetInstanceProfile: one
- * call per profile of the stack, which usually has one or two. Encoding the
- * element path in the IAM path would spare those calls for identity, but not
- * for the tags every profile inherits from the stack.
+ * compared with. A profile that holds a role comes with its tags in the
+ * account's role details, read once per run and shared with the Role list;
+ * only a profile without a role (left so by an interrupted run) is read on
+ * its own with GetInstanceProfile.
  */
 async function scanProfiles(ctx: ParticleContext, pathPrefix: string | undefined): Promise<LiveResource<InstanceProfileData>[]> {
   const names: string[] = [];
@@ -91,7 +91,15 @@ async function scanProfiles(ctx: ParticleContext, pathPrefix: string | undefined
       if (pathPrefix === undefined || profile.Path === pathPrefix) names.push(profile.InstanceProfileName!);
     }
   }
-  const found = await mapLimit(names, READ_CONCURRENCY, (name) => readProfile(ctx, name));
+  if (names.length === 0) return [];
+  const withRoles = new Map<string, AwsInstanceProfile>();
+  for (const role of await roleDetails(ctx)) {
+    for (const profile of role.InstanceProfileList ?? []) withRoles.set(profile.InstanceProfileName!, profile);
+  }
+  const found = await mapLimit(names, READ_CONCURRENCY, async (name) => {
+    const known = withRoles.get(name);
+    return known ? toLive(known) : readProfile(ctx, name);
+  });
   // Deleted between the two calls: gone.
   return found.filter((p) => p !== undefined);
 }

@@ -12,13 +12,11 @@ import {
   UntagRoleCommand,
   UpdateAssumeRolePolicyCommand,
   UpdateRoleCommand,
-  paginateGetAccountAuthorizationDetails,
   paginateListAttachedRolePolicies,
   paginateListInstanceProfilesForRole,
   paginateListRolePolicies,
   paginateListRoles,
   type Role as AwsRole,
-  type RoleDetail,
   type Tag,
 } from "@aws-sdk/client-iam";
 import {
@@ -36,7 +34,7 @@ import { iam } from "../aws/clients.js";
 import { hasCode, ignoreCodes } from "../aws/errors.js";
 import { PATH_TAG, STACK_TAG, tagMap, userTags } from "../aws/tags.js";
 import { retryOn, waitFor } from "../aws/wait.js";
-import { NAME_LIMIT, caseClash, createdFor, iamName, iamPath, iamTags, mapLimit, ownedBy, sortedKeys, tagChanges } from "./_iam.js";
+import { NAME_LIMIT, caseClash, createdFor, iamName, iamPath, iamTags, mapLimit, ownedBy, roleDetails, sortedKeys, tagChanges } from "./_iam.js";
 import {
   canonicalPolicy,
   isInlinePolicies,
@@ -222,10 +220,7 @@ async function scanRoles(
     listed.push(...(page.Roles ?? []).filter((r) => pathPrefix === undefined || r.Path === pathPrefix));
   }
   if (listed.length === 0) return [];
-  const details = new Map<string, RoleDetail>();
-  for await (const page of paginateGetAccountAuthorizationDetails({ client, pageSize: 1000 }, { Filter: ["Role"] })) {
-    for (const detail of page.RoleDetailList ?? []) details.set(detail.RoleName!, detail);
-  }
+  const details = new Map((await roleDetails(ctx)).map((d) => [d.RoleName!, d]));
   const out: LiveResource<RoleData>[] = [];
   for (const role of listed) {
     // Created between the two calls: the next run sees it (and a create of it adopts it).

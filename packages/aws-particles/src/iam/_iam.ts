@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import type { Tag } from "@aws-sdk/client-iam";
+import { paginateGetAccountAuthorizationDetails, type RoleDetail, type Tag } from "@aws-sdk/client-iam";
+import { iam } from "../aws/clients.js";
 import type { Issue, ParticleContext, ValidationContext } from "@jiti/reconciler";
 import { PATH_TAG, STACK_TAG } from "../aws/tags.js";
 
@@ -93,4 +94,42 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return out;
+}
+
+/**
+ * The account's roles in detail (GetAccountAuthorizationDetails, Filter Role):
+ * trust and inline policies, attached policies, tags, and the instance
+ * profiles each role is in, with their tags. One paginated call per run,
+ * shared by the Role and InstanceProfile lists of the read phase, so a plan
+ * costs the same number of IAM calls for one role or a hundred.
+ */
+export function roleDetails(ctx: ParticleContext): Promise<RoleDetail[]> {
+  const key = "aws.iam.roleDetails";
+  const client = iam(ctx);
+  if (!ctx.cache.has(`${key}.watch`)) {
+    // Any IAM write of the run makes the shared read stale: forget it, so a
+    // list after a change (a re-plan with the same context) reads again.
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (!/^(Get|List)/.test(context.commandName ?? "")) ctx.cache.delete(key);
+        return next(args);
+      },
+      { step: "initialize", name: "jitiForgetRoleDetails" },
+    );
+    ctx.cache.set(`${key}.watch`, true);
+  }
+  let details = ctx.cache.get(key) as Promise<RoleDetail[]> | undefined;
+  if (!details) {
+    details = (async () => {
+      const out: RoleDetail[] = [];
+      for await (const page of paginateGetAccountAuthorizationDetails({ client, pageSize: 1000 }, { Filter: ["Role"] })) {
+        out.push(...(page.RoleDetailList ?? []));
+      }
+      return out;
+    })();
+    ctx.cache.set(key, details);
+    // A failed read is not kept: the next run (or retry) asks again.
+    details.catch(() => ctx.cache.delete(key));
+  }
+  return details;
 }
