@@ -29,6 +29,8 @@ export interface RunOptions {
   input?: string;
   env?: Record<string, string | undefined>;
   timeoutMs?: number;
+  /** Runs this instead of `node jiti.js`, with `args` as its arguments (a pseudo-terminal: `script`). */
+  command?: string;
 }
 
 /** A fixture copied to a temporary folder, for a test to change freely. */
@@ -79,7 +81,8 @@ export function jiti(stack: Fixture | string, args: readonly string[], options: 
   delete env.FORCE_COLOR;
   delete env.JITI_TIMINGS;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: env as NodeJS.ProcessEnv, stdio: ["pipe", "pipe", "pipe"] });
+    const [command, argv] = options.command ? [options.command, args] : [process.execPath, [BIN, ...args]];
+    const child = spawn(command, argv, { cwd, env: env as NodeJS.ProcessEnv, stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));

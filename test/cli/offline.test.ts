@@ -56,6 +56,16 @@ describe("jiti", () => {
   });
 });
 
+describe("reaching AWS", () => {
+  test("an endpoint nobody answers on says so, and how to start the emulator", async () => {
+    const stack = await fixture("network");
+    const run = await jiti(stack, ["plan", "--endpoint", "http://127.0.0.1:9"], { env: { AWS_REGION: "us-east-1" } });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("error: could not reach AWS: connect ECONNREFUSED 127.0.0.1:9");
+    expect(run.stderr).toContain("--endpoint is http://127.0.0.1:9: is the emulator running? Start one with `jiti local`");
+  });
+});
+
 describe("jiti tree", () => {
   test("prints the rendered tree as JSON, with --env passed to the stack component", async () => {
     const stack = await fixture("network");
@@ -146,7 +156,7 @@ describe("loading stack.tsx", () => {
     await stack.edit((s) => s.replace("import { Stack, Subnet, Vpc }", "import { Stack, Subnet, Vpc, Subnett }").replace("zone={1} />", "zone={1} />{String(Subnett)}"));
     const run = await jiti(stack, ["tree"]);
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain('stack.tsx:1:30: No matching export in "jiti-cli-module:@jiti/aws-particles" for import "Subnett"');
+    expect(run.stderr).toContain('stack.tsx:1:30: No matching export in "@jiti/aws-particles" for import "Subnett"');
   });
 
   test("the stack's tsconfig.json paths resolve, and import.meta.url is each module's own", async () => {
@@ -166,7 +176,7 @@ describe("loading stack.tsx", () => {
     expect(run.stderr).toBe("");
     expect(JSON.parse(run.stdout).stack).toBe("named-dev");
     // Node resolves the package from the compiled module, so that sits under the stack's node_modules.
-    expect(await readdir(join(stack.dir, "node_modules/.cache/jiti"))).toEqual([expect.stringMatching(/^stack-[0-9a-f]{12}\.mjs$/)]);
+    expect(await readdir(join(stack.dir, "node_modules/.cache/jiti"))).toEqual([expect.stringMatching(/^stack-[0-9a-f]{10}-[0-9a-f]{10}\.mjs$/)]);
   });
 });
 

@@ -111,6 +111,13 @@ describe("jiti plan", () => {
     expect((await jiti(stack, ["plan", "--detailed-exitcode"])).code).toBe(1);
   });
 
+  test("--endpoint on this machine needs no credentials or region: the emulator gets fake ones", async () => {
+    const none = { AWS_ENDPOINT_URL: undefined, AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined, AWS_REGION: undefined, HOME: stack.dir };
+    const run = await jiti(stack, ["plan", "--endpoint", moto.endpoint, "--detailed-exitcode"], { env: none });
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stdout).toContain('zone:   "us-east-1a"');
+  });
+
   test("--json prints the plan as one JSON line and nothing else", async () => {
     const run = await jiti(stack, ["plan", "--json"]);
     expect(run.code).toBe(0);

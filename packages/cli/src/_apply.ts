@@ -1,0 +1,53 @@
+import type { PreparedRun } from "@jiti/reconciler";
+import type { Cli } from "./_cli.js";
+import { hasChanges } from "./show/plan.js";
+import { progress } from "./show/progress.js";
+import { outputsText } from "./show/outputs.js";
+
+/**
+ * Runs a plan the user has seen and confirmed, showing progress, then the
+ * outcome. Ctrl-C stops new steps from starting and lets those in flight end
+ * (a half-made resource is worse than a finished one); a second Ctrl-C quits.
+ * Resolves with the exit code; an ApplyError propagates to the error display.
+ */
+export async function applyChanges(cli: Cli, prepared: PreparedRun, options: { command: "render" | "destroy" }): Promise<number> {
+  const { ui } = cli;
+  const controller = new AbortController();
+  let interrupted = false;
+  const onInterrupt = () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    controller.abort(new Error("interrupted by Ctrl-C"));
+    ui.err.write("\nStopping: no new steps will start; waiting for the ones in flight. Press Ctrl-C again to quit now.\n");
+  };
+  process.on("SIGINT", onInterrupt);
+  const changes = hasChanges(prepared.plan);
+  if (changes) ui.print();
+  const shown = changes ? progress(ui) : undefined;
+  const started = Date.now();
+  try {
+    const outcome = await prepared.apply({ signal: controller.signal, ...(shown ? { onEvent: (e) => shown.event(e) } : {}) });
+    shown?.stop();
+    cli.timings?.lap("apply");
+    const { summary } = prepared.plan;
+    const c = ui.out.c;
+    if (changes) {
+      const seconds = ((Date.now() - started) / 1000).toFixed(1);
+      ui.print(
+        options.command === "destroy"
+          ? `\n${c.green(c.bold("Destroy complete:"))} ${summary.delete} deleted (${seconds}s).`
+          : `\n${c.green(c.bold("Apply complete:"))} ${summary.create} created, ${summary.update} updated, ${summary.replace} replaced, ${summary.delete} deleted (${seconds}s).`,
+      );
+    }
+    if (options.command === "render") ui.print(outputsText(outcome.outputs, c));
+    ui.emit("result", { ok: true, summary, outputs: outcome.outputs });
+    return 0;
+  } catch (error) {
+    shown?.stop();
+    // main exits with an error's exitCode: 130 is the shell's code for Ctrl-C.
+    if (interrupted && typeof error === "object" && error !== null) Object.assign(error, { exitCode: 130 });
+    throw error;
+  } finally {
+    process.off("SIGINT", onInterrupt);
+  }
+}

@@ -1,0 +1,43 @@
+import { relative } from "node:path";
+import { renderTree } from "@jiti/reconciler";
+import type { JitiNode } from "@jiti/jsx-runtime";
+import type { Cli } from "./_cli.js";
+import { CliError } from "./_errors.js";
+import { loadStack } from "./load.js";
+import { DEFAULT_FILE } from "./options.js";
+
+export interface StackFlags {
+  file?: string | undefined;
+  env: string;
+  stack?: string | undefined;
+}
+
+/** The stack file as the user named it, for messages. */
+export function stackFile(flags: StackFlags): string {
+  return flags.file ?? DEFAULT_FILE;
+}
+
+/** The element to render, from the stack file, with --env and --stack applied. */
+export async function stackElement(cli: Cli, flags: StackFlags): Promise<JitiNode> {
+  return loadStack(stackFile(flags), { env: flags.env, stack: flags.stack, ...(cli.timings ? { timings: cli.timings } : {}) });
+}
+
+/**
+ * The stack's name: --stack when given (the stack file is then not needed,
+ * which lets `destroy` and `ls` work from the name alone), else the name the
+ * stack file renders with. Calls no AWS API.
+ */
+export async function stackName(cli: Cli, flags: StackFlags, command: string): Promise<string> {
+  if (flags.stack) return flags.stack;
+  try {
+    return renderTree(await stackElement(cli, flags)).stack;
+  } catch (error) {
+    if (error instanceof CliError) throw new CliError(error.message, `${error.hint ?? "Check the path"}; or name the stack: jiti ${command} --stack NAME`);
+    throw error;
+  }
+}
+
+/** `stack.tsx`, or the path given, relative to the current folder. */
+export function shownFile(flags: StackFlags): string {
+  return relative(process.cwd(), stackFile(flags)) || stackFile(flags);
+}

@@ -1,0 +1,106 @@
+import { defineCommand, renderUsage, runCommand, type CommandDef } from "citty";
+import pkg from "../package.json" with { type: "json" };
+import type { Cli } from "./_cli.js";
+import { CliError } from "./_errors.js";
+import { formatTimings, Timings } from "./_timings.js";
+import { createUi } from "./_ui.js";
+
+/**
+ * The `jiti` command. Each command's module is imported only when it runs
+ * (or when --help lists it), and the AWS SDK only by the commands that load a
+ * stack, so `jiti --help` and `jiti --version` start in a few milliseconds.
+ */
+async function main(rawArgs: string[]): Promise<number> {
+  // On Node 20 the SDK warns that its releases from 2027 will need Node 22:
+  // nothing a user can act on in the middle of a command.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+  const flag = (name: string) => rawArgs.slice(0, until(rawArgs)).includes(name);
+  const cli: Cli = {
+    ui: createUi({ json: flag("--json"), debug: flag("--debug"), color: !flag("--no-color") }),
+    timings: flag("--timings") || process.env.JITI_TIMINGS ? new Timings() : undefined,
+  };
+  cli.timings?.lap("start");
+  const commands = {
+    render: async () => (await import("./commands/render.js")).renderCommand(cli),
+    plan: async () => (await import("./commands/plan.js")).planCommand(cli),
+    destroy: async () => (await import("./commands/destroy.js")).destroyCommand(cli),
+    ls: async () => (await import("./commands/ls.js")).lsCommand(cli),
+    tree: async () => (await import("./commands/tree.js")).treeCommand(cli),
+    graph: async () => (await import("./commands/graph.js")).graphCommand(cli),
+    local: async () => (await import("./commands/local.js")).localCommand(cli),
+  };
+  const root = defineCommand({
+    meta: { name: "jiti", version: pkg.version, description: "Make live AWS match the JSX stack in stack.tsx" },
+    subCommands: commands,
+  });
+
+  // The command is the first word that names one, so flags may come before it (`jiti --env prod plan`).
+  const name = rawArgs.slice(0, until(rawArgs)).find((a) => Object.hasOwn(commands, a)) ?? rawArgs.find((a) => !a.startsWith("-"));
+  const command = name !== undefined && Object.hasOwn(commands, name) ? await commands[name as keyof typeof commands]() : undefined;
+  try {
+    if (flag("--version") || (rawArgs.length === 1 && rawArgs[0] === "-v")) {
+      cli.ui.out.write(`${pkg.version}\n`);
+      return 0;
+    }
+    if (flag("--help") || flag("-h") || rawArgs.length === 0) {
+      const usage = await renderUsage((command ?? root) as CommandDef, command ? root : undefined);
+      // citty colours its usage by its own rules; ours are --no-color, NO_COLOR and the terminal.
+      cli.ui.out.write(`${cli.ui.out.color ? usage : stripAnsi(usage)}\n`);
+      return 0;
+    }
+    if (!command) {
+      throw new CliError(`unknown command "${name}"`, `The commands are ${Object.keys(commands).join(", ")}; see jiti --help`);
+    }
+    // The command itself, not the root: citty drops a sub-command's result, which is our exit code.
+    // Flags may come before the command's name (`jiti --json plan`).
+    const { result } = await runCommand(command as CommandDef, { rawArgs: rawArgs.filter((_, i) => i !== rawArgs.indexOf(name!)) });
+    return typeof result === "number" ? result : 0;
+  } catch (error) {
+    const { showError } = await import("./show/errors.js");
+    const shown = showError(citty(error), cli.ui.err.c, { command: name ?? "", debug: cli.ui.debug, ...awsContext(rawArgs) });
+    cli.ui.err.write(`${shown.text}\n`);
+    cli.ui.emit("error", shown.json);
+    return (error as { exitCode?: number }).exitCode ?? 1;
+  } finally {
+    if (cli.timings) {
+      const report = cli.timings.report();
+      if (cli.ui.json) cli.ui.emit("timings", report);
+      else cli.ui.err.write(`${cli.ui.err.c.dim(formatTimings(report))}\n`);
+    }
+  }
+}
+
+/** What the error display needs to know of the AWS flags, which citty has not parsed when it fails. */
+function awsContext(rawArgs: string[]) {
+  const value = (flag: string) => {
+    const i = rawArgs.findIndex((a) => a === flag || a.startsWith(`${flag}=`));
+    return i === -1 ? undefined : rawArgs[i]!.includes("=") ? rawArgs[i]!.slice(flag.length + 1) : rawArgs[i + 1];
+  };
+  const endpointFlag = value("--endpoint");
+  const endpointEnv = process.env.AWS_ENDPOINT_URL;
+  return {
+    regionGiven: value("--region") !== undefined || rawArgs.includes("--local") || Boolean(process.env.AWS_REGION),
+    endpoint: endpointFlag ? { url: endpointFlag, from: "--endpoint" } : endpointEnv ? { url: endpointEnv, from: "AWS_ENDPOINT_URL" } : undefined,
+  };
+}
+
+/** Flags after `--` are not ours. */
+function until(rawArgs: string[]): number {
+  const end = rawArgs.indexOf("--");
+  return end === -1 ? rawArgs.length : end;
+}
+
+/** citty's own errors (a bad enum value, a missing argument) are usage errors. */
+function citty(error: unknown): unknown {
+  if (error instanceof Error && error.name === "CLIError") return new CliError(stripAnsi(error.message), "See jiti --help");
+  return error;
+}
+
+function stripAnsi(text: string): string {
+  return text.replace(/\x1b\[[0-9;]*m/g, "");
+}
+
+const code = await main(process.argv.slice(2));
+// Let stdout drain (a pipe to a slow reader), then exit: the AWS SDK's
+// keep-alive sockets would otherwise hold the process open for a while.
+process.stdout.write("", () => process.exit(code));

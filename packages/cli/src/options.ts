@@ -1,0 +1,108 @@
+import type { ArgsDef } from "citty";
+import type { RunOptions } from "@jiti/reconciler";
+import { CliError } from "./_errors.js";
+
+/** Flags every command takes: how output looks. */
+export const outputArgs = {
+  json: { type: "boolean", description: "Write machine-readable JSON lines to stdout, and nothing else" },
+  color: { type: "boolean", default: true, description: "Colour on a terminal", negativeDescription: "No colour (also with NO_COLOR=1, and when output is not a terminal)" },
+  debug: { type: "boolean", description: "Show internal stack traces with errors" },
+  timings: { type: "boolean", description: "Print where the time went to stderr (or set JITI_TIMINGS=1)" },
+} as const satisfies ArgsDef;
+
+/** Flags of commands that load stack.tsx. */
+export const stackArgs = {
+  file: { type: "positional", required: false, description: "The stack file (default: stack.tsx)" },
+  env: { type: "string", default: "dev", valueHint: "name", description: "Passed to the stack component as its env prop" },
+  stack: { type: "string", valueHint: "name", description: "Use this stack name instead of the one in <Stack name>" },
+} as const satisfies ArgsDef;
+
+/** Flags of commands that call AWS. */
+export const awsArgs = {
+  region: { type: "string", valueHint: "region", description: "AWS region (else AWS_REGION, or the profile's region)" },
+  profile: { type: "string", valueHint: "name", description: "Profile from ~/.aws/config (else AWS_PROFILE)" },
+  endpoint: { type: "string", valueHint: "url", description: "AWS API endpoint, e.g. a local emulator (else AWS_ENDPOINT_URL)" },
+  concurrency: { type: "string", default: "10", valueHint: "n", description: "How many AWS operations run at once" },
+} as const satisfies ArgsDef;
+
+export const DEFAULT_FILE = "stack.tsx";
+
+/** Credentials for a local emulator, which accepts any: never real ones. */
+export const EMULATOR_CREDENTIALS = { accessKeyId: "testing", secretAccessKey: "testing" } as const;
+export const EMULATOR_REGION = "us-east-1";
+
+export interface AwsFlags {
+  region?: string | undefined;
+  profile?: string | undefined;
+  endpoint?: string | undefined;
+  concurrency?: string | undefined;
+}
+
+/**
+ * RunOptions from the AWS flags. Everything else comes from the SDK's
+ * standard chain. An endpoint on this machine is an emulator: when no
+ * credentials or region are configured, it gets fake ones, which it accepts.
+ */
+export function awsOptions(flags: AwsFlags): RunOptions {
+  const options: RunOptions = { concurrency: concurrencyOf(flags.concurrency) };
+  if (flags.region) options.region = flags.region;
+  if (flags.profile) options.profile = flags.profile;
+  if (flags.endpoint) {
+    if (!URL.canParse(flags.endpoint)) throw new CliError(`--endpoint must be a URL (found: ${flags.endpoint})`, "Use a URL such as http://127.0.0.1:5000");
+    options.endpoint = flags.endpoint;
+  }
+  const endpoint = flags.endpoint ?? process.env.AWS_ENDPOINT_URL;
+  if (endpoint && isLoopback(endpoint)) {
+    const env = process.env;
+    if (!flags.profile && !env.AWS_PROFILE && !env.AWS_ACCESS_KEY_ID) options.credentials = { ...EMULATOR_CREDENTIALS };
+    if (!flags.region && !env.AWS_REGION) options.region = EMULATOR_REGION;
+  }
+  return options;
+}
+
+function concurrencyOf(value: string | undefined): number {
+  if (value === undefined) return 10;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new CliError(`--concurrency must be a whole number from 1 (found: ${value})`, "Use --concurrency 10, the default");
+  return n;
+}
+
+function isLoopback(url: string): boolean {
+  if (!URL.canParse(url)) return false;
+  const host = new URL(url).hostname;
+  return host === "localhost" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/**
+ * citty accepts any flag; a typo (`--detailed-exitcodes`) should not be
+ * silently ignored on a command that changes infrastructure.
+ */
+export function rejectUnknownFlags(command: string, rawArgs: readonly string[], args: ArgsDef): void {
+  const known = new Map<string, string | undefined>();
+  for (const [name, def] of Object.entries(args)) {
+    if (def.type === "positional") continue;
+    const alias = "alias" in def ? def.alias : undefined;
+    const aliases = alias === undefined ? [] : Array.isArray(alias) ? alias : [alias];
+    for (const n of [name, kebab(name), ...aliases]) known.set(n, def.type);
+  }
+  const positionals = Object.values(args).filter((d) => d.type === "positional").length;
+  let seen = 0;
+  for (let i = 0; i < rawArgs.length; i++) {
+    const arg = rawArgs[i]!;
+    if (arg === "--") break;
+    if (!arg.startsWith("-") || arg === "-") {
+      if (++seen > positionals) throw new CliError(`unexpected argument "${arg}"`, `See jiti ${command} --help`);
+      continue;
+    }
+    const name = arg.replace(/^--?/, "").split("=")[0]!;
+    const type = known.get(name) ?? (name.startsWith("no-") && known.get(name.slice(3)) === "boolean" ? "boolean" : undefined);
+    if (!known.has(name) && type === undefined && !["help", "h", "version", "v"].includes(name)) {
+      throw new CliError(`unknown option ${arg.split("=")[0]}`, `See jiti ${command} --help`);
+    }
+    if ((type === "string" || type === "enum") && !arg.includes("=")) i++;
+  }
+}
+
+function kebab(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}

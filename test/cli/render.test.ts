@@ -1,0 +1,218 @@
+/**
+ * `jiti render`, `ls` and `destroy` against moto: applying, the refusal to
+ * change AWS unasked, progress and --json events, a failure half way and the
+ * run after it, and tearing down by file or by name.
+ */
+import { tmpdir } from "node:os";
+import { beforeEach, describe, expect, test } from "vitest";
+import { useMoto } from "../moto.js";
+import { BIN, fixture, jiti, jsonLines, mutations, normalise, useJiti, type Fixture } from "./_jiti.js";
+
+useJiti();
+const moto = useMoto();
+
+let stack: Fixture;
+beforeEach(async () => {
+  stack = await fixture("network");
+});
+
+describe("jiti render", () => {
+  test("without --yes and without a terminal, refuses before any AWS call", async () => {
+    const run = await jiti(stack, ["render"]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toMatchInlineSnapshot(`
+      "error: jiti render changes AWS and asks first, but stdin is not a terminal, so nobody can answer
+        Review the changes with \`jiti plan\`, then run \`jiti render --yes\`.
+      "
+    `);
+    expect(await moto.calls()).toEqual([]);
+  });
+
+  test("--yes applies the plan, showing one line per event, then the outputs; the next plan has no changes", async () => {
+    const run = await jiti(stack, ["render", "--yes"]);
+    expect(run.code, run.stderr).toBe(0);
+    const progress = normalise(run.stdout.slice(run.stdout.indexOf("Plan:")));
+    // Subnets start in either order once the VPC is done: compare them sorted.
+    const lines = progress.split("\n");
+    expect(lines.slice(0, 4)).toEqual([
+      "Plan: 3 to create, 0 to update, 0 to replace, 0 to delete.",
+      "",
+      "[<time>] Vpc:main  create  start",
+      "[<time>] Vpc:main  create  done  vpc-<id> (<time>)",
+    ]);
+    expect(lines.slice(4, 8).sort()).toEqual([
+      "[<time>] Vpc:main/Subnet:a  create  done  subnet-<id> (<time>)",
+      "[<time>] Vpc:main/Subnet:a  create  start",
+      "[<time>] Vpc:main/Subnet:b  create  done  subnet-<id> (<time>)",
+      "[<time>] Vpc:main/Subnet:b  create  start",
+    ]);
+    expect(lines.slice(8).join("\n")).toMatchInlineSnapshot(`
+      "
+      Apply complete: 3 created, 0 updated, 0 replaced, 0 deleted (<time>).
+
+      Outputs:
+        Vpc:main           id = "vpc-<id>"  cidr = "10.0.0.0/16"
+        Vpc:main/Subnet:a  id = "subnet-<id>"  cidr = "10.0.1.0/24"  zone = "us-east-1a"  vpc = "vpc-<id>"
+        Vpc:main/Subnet:b  id = "subnet-<id>"  cidr = "10.0.2.0/24"  zone = "us-east-1b"  vpc = "vpc-<id>"
+      "
+    `);
+
+    const again = await jiti(stack, ["plan", "--detailed-exitcode"]);
+    expect(again).toMatchObject({ code: 0, stdout: "No changes. Live AWS matches stack.tsx.\n" });
+  });
+
+  test("--json writes the plan, every event and the result as JSON lines, and nothing else", async () => {
+    const run = await jiti(stack, ["render", "--yes", "--json"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toBe("");
+    const lines = jsonLines(run.stdout);
+    expect(lines[0]!.kind).toBe("plan");
+    expect(lines.at(-1)).toMatchObject({ kind: "result", ok: true, summary: { create: 3 } });
+    const events = lines.slice(1, -1) as Array<{ kind: string; event: string; path: string; step: string; id?: string; atMs: number }>;
+    expect(new Set(events.map((e) => e.kind))).toEqual(new Set(["event"]));
+    expect(events.filter((e) => e.event === "done").map((e) => e.path).sort()).toEqual(["Vpc:main", "Vpc:main/Subnet:a", "Vpc:main/Subnet:b"]);
+    expect(events.every((e) => e.step === "create" && typeof e.atMs === "number")).toBe(true);
+    const outputs = lines.at(-1)!.outputs as Record<string, { id: string }>;
+    expect(outputs["Vpc:main"]!.id).toMatch(/^vpc-/);
+    expect(events.find((e) => e.event === "done" && e.path === "Vpc:main")!.id).toBe(outputs["Vpc:main"]!.id);
+  });
+
+  test("a failure half way: independent work is done, the error names the failed element, a re-run converges", async () => {
+    // moto, like AWS, refuses a zone the region does not have; render cannot know the region's zones.
+    await stack.edit((s) => s.replace("zone={1}", 'zone="us-east-1z"'));
+    const failed = await jiti(stack, ["render", "--yes"]);
+    expect(failed.code).toBe(1);
+    expect(normalise(failed.stdout)).toContain("[<time>] Vpc:main/Subnet:a  create  done  subnet-<id>");
+    expect(normalise(failed.stdout)).toMatch(/Vpc:main\/Subnet:b {2}create {2}failed {2}InvalidParameterValue: Value \(us-east-1z\)/);
+    const error = failed.stderr.replace(/(availability zones:).*\n/, "$1 …\n").replace(/(request id:) \S+/, "$1 <request>");
+    expect(error).toMatchInlineSnapshot(`
+      "error: 1 step failed:
+
+        ✗ stack.tsx:9: Vpc:main/Subnet:b (aws.ec2.Subnet): create failed
+            InvalidParameterValue: Value (us-east-1z) for parameter availabilityZone is invalid. Subnets can currently only be created in the following availability zones: …
+            AWS request id: <request>
+            AWS rejected a value set at stack.tsx:9: fix it in the stack.
+
+      What succeeded is kept. Fix the cause and run \`jiti render\` again: it continues from where this run stopped.
+      "
+    `);
+
+    // What succeeded is live and owned by the stack.
+    const ls = await jiti(stack, ["ls", "--json"]);
+    const [listed] = jsonLines(ls.stdout);
+    expect((listed!.resources as Array<{ path: string }>).map((r) => r.path)).toEqual(["Vpc:main", "Vpc:main/Subnet:a"]);
+
+    await stack.edit((s) => s.replace('zone="us-east-1z"', "zone={1}"));
+    const fixed = await jiti(stack, ["render", "--yes"]);
+    expect(fixed.code, fixed.stderr).toBe(0);
+    expect(fixed.stdout).toContain("Plan: 1 to create, 0 to update, 0 to replace, 0 to delete.");
+    expect((await jiti(stack, ["plan", "--detailed-exitcode"])).code).toBe(0);
+  });
+
+  test("--local runs against a temporary emulator and says that nothing persists", async () => {
+    const run = await jiti(stack, ["render", "--local", "--yes"], { env: { AWS_ENDPOINT_URL: undefined }, timeoutMs: 60_000 });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^Using a temporary local AWS emulator at http:\/\/127\.0\.0\.1:\d+: nothing will persist after this run\./);
+    expect(run.stdout).toContain("Apply complete: 3 created");
+    expect(run.stdout.trimEnd()).toMatch(/The local emulator has stopped; everything it held is gone\.$/);
+    // The harness's server saw none of it.
+    expect(mutations(await moto.calls())).toEqual([]);
+  }, 60_000);
+});
+
+describe("jiti render on a terminal", () => {
+  /** Runs jiti in a pseudo-terminal (util-linux `script`), typing `answer` at the prompt. */
+  const inTerminal = (answer: string) =>
+    jiti(stack, ["-qec", `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} render`, "/dev/null"], { input: answer, command: "script", env: { COLUMNS: "100" } });
+
+  test("asks before applying; anything but yes changes nothing", async () => {
+    const run = await inTerminal("no\n");
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain("Apply these changes to stack");
+    expect(run.stdout).toContain("Cancelled: nothing was changed.");
+    expect(mutations(await moto.calls())).toEqual([]);
+  });
+
+  test("after yes, shows live progress: steps in flight redrawn in place, finished ones kept", async () => {
+    const run = await inTerminal("yes\n");
+    expect(run.code, run.stdout).toBe(0);
+    // Colour on a terminal; the live lines are erased (cursor up, clear) as steps end.
+    expect(run.stdout).toContain("\x1b[32m  +\x1b[39m");
+    expect(run.stdout).toMatch(/\x1b\[\d+F\x1b\[0J/);
+    const text = normalise(run.stdout.replace(/\x1b\[[0-9;]*[A-Za-z]/g, ""));
+    expect(text).toMatch(/✓ \[<time>\] Vpc:main {2}create {2}done {2}vpc-<id>/);
+    expect(text).toContain("Apply complete: 3 created");
+  });
+});
+
+describe("jiti ls", () => {
+  test("lists what the stack owns: type, path, id, state", async () => {
+    expect((await jiti(stack, ["ls"])).stdout).toBe("Stack cli-dev owns no resources.\n");
+    await jiti(stack, ["render", "--yes"]);
+    const run = await jiti(stack, ["ls"]);
+    expect(run.code).toBe(0);
+    expect(normalise(run.stdout)).toMatchInlineSnapshot(`
+      "TYPE            PATH               ID                        STATE
+      aws.ec2.Vpc     Vpc:main           vpc-<id>     available
+      aws.ec2.Subnet  Vpc:main/Subnet:a  subnet-<id>  available
+      aws.ec2.Subnet  Vpc:main/Subnet:b  subnet-<id>  available
+
+      3 resources in stack cli-dev.
+      "
+    `);
+  });
+
+  test("--stack lists a stack by name, without its stack file", async () => {
+    await jiti(stack, ["render", "--yes", "--stack", "other-name"]);
+    const run = await jiti(tmpdir(), ["ls", "--stack", "other-name", "--json"]);
+    expect(run.code, run.stderr).toBe(0);
+    const [line] = jsonLines(run.stdout);
+    expect(line).toMatchObject({ kind: "resources", stack: "other-name" });
+    expect(line!.resources).toHaveLength(3);
+  });
+});
+
+describe("jiti destroy", () => {
+  test("without --yes and without a terminal, refuses before any AWS call", async () => {
+    const run = await jiti(stack, ["destroy"]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("stdin is not a terminal");
+    expect(await moto.calls()).toEqual([]);
+  });
+
+  test("--yes deletes everything the stack owns, children first", async () => {
+    await jiti(stack, ["render", "--yes"]);
+    const run = await jiti(stack, ["destroy", "--yes"]);
+    expect(run.code, run.stderr).toBe(0);
+    const text = normalise(run.stdout);
+    expect(text.slice(0, text.indexOf("\n\n[<time>]"))).toMatchInlineSnapshot(`
+      "jiti will delete everything stack cli-dev owns:
+
+        - Vpc:main/Subnet:b aws.ec2.Subnet subnet-<id>
+        - Vpc:main/Subnet:a aws.ec2.Subnet subnet-<id>
+        - Vpc:main aws.ec2.Vpc vpc-<id>
+
+      Plan: 0 to create, 0 to update, 0 to replace, 3 to delete."
+    `);
+    expect(text).toContain("Destroy complete: 3 deleted");
+    const order = text.split("\n").filter((l) => l.includes("  delete  done"));
+    expect(order.at(-1)).toContain("Vpc:main  delete  done");
+    expect((await jiti(stack, ["ls"])).stdout).toBe("Stack cli-dev owns no resources.\n");
+  });
+
+  test("--stack NAME works from the name alone, and leaves other stacks alone", async () => {
+    await jiti(stack, ["render", "--yes"]);
+    await jiti(stack, ["render", "--yes", "--env", "prod"]);
+    const run = await jiti(tmpdir(), ["destroy", "--stack", "cli-prod", "--yes"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain("Destroy complete: 3 deleted");
+    expect((await jiti(stack, ["ls", "--env", "prod"])).stdout).toBe("Stack cli-prod owns no resources.\n");
+    expect(jsonLines((await jiti(stack, ["ls", "--json"])).stdout)[0]!.resources).toHaveLength(3);
+  });
+
+  test("with nothing to delete, says so and succeeds", async () => {
+    const run = await jiti(stack, ["destroy", "--yes"]);
+    expect(run).toMatchObject({ code: 0, stdout: "Nothing to destroy: stack cli-dev owns no resources.\n" });
+  });
+});
