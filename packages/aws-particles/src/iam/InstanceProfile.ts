@@ -221,7 +221,12 @@ export const InstanceProfile = defineParticle<InstanceProfileProps, InstanceProf
 
   async update(ctx, live, desired, changed) {
     let current = live;
-    if (changed.includes("role")) current = await setRole(ctx, live.data, roleOf(desired));
+    if (changed.includes("role")) {
+      // Read again rather than trust the plan's snapshot: a role replaced in
+      // this apply (same derived name) has already been taken out of the profile.
+      const fresh = (await readProfile(ctx, live.id)) ?? live;
+      current = await setRole(ctx, fresh.data, roleOf(desired));
+    }
     if (changed.includes("tags")) await syncTags(ctx, current.data, desired.tags);
     const after = await readProfile(ctx, live.id);
     if (!after) throw new Error(`${desired.path} (${TYPE}): the instance profile ${live.id} disappeared while it was being updated. Run again to create it.`);
