@@ -3,6 +3,7 @@
  * change AWS unasked, progress and --json events, a failure half way and the
  * run after it, and tearing down by file or by name.
  */
+import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { beforeEach, describe, expect, test } from "vitest";
 import { useMoto } from "../moto.js";
@@ -17,6 +18,16 @@ beforeEach(async () => {
 });
 
 describe("jiti render", () => {
+  test("--journal writes every applied change as JSON patches, one line each", async () => {
+    const journal = `${stack.dir}/journal.jsonl`;
+    const run = await jiti(stack, ["render", "--yes", "--journal", journal]);
+    expect(run.code, run.stderr).toBe(0);
+    const entries = readFileSync(journal, "utf8").trim().split("\n").map((line) => JSON.parse(line) as { key: string; step: string; patches: Array<{ op: string; path: string[]; value?: { id: string } }> });
+    expect(entries.map((e) => `${e.step} ${e.key}`).sort()).toEqual(["create Vpc:main", "create Vpc:main/Subnet:a", "create Vpc:main/Subnet:b"]);
+    const vpc = entries.find((e) => e.key === "Vpc:main")!;
+    expect(vpc.patches).toEqual([{ op: "add", path: ["Vpc:main"], value: expect.objectContaining({ id: expect.stringMatching(/^vpc-/), type: "aws.ec2.Vpc" }) }]);
+  });
+
   test("without --yes and without a terminal, refuses before any AWS call", async () => {
     const run = await jiti(stack, ["render"]);
     expect(run.code).toBe(1);

@@ -1,4 +1,5 @@
-import type { PreparedRun } from "@jiti/reconciler";
+import { writeFileSync } from "node:fs";
+import { ApplyError, type JournalEntry, type PreparedRun } from "@jiti/reconciler";
 import type { Cli } from "./_cli.js";
 import { hasChanges } from "./show/plan.js";
 import { progress } from "./show/progress.js";
@@ -10,7 +11,11 @@ import { outputsText } from "./show/outputs.js";
  * (a half-made resource is worse than a finished one); a second Ctrl-C quits.
  * Resolves with the exit code; an ApplyError propagates to the error display.
  */
-export async function applyChanges(cli: Cli, prepared: PreparedRun, options: { command: "render" | "destroy" }): Promise<number> {
+export async function applyChanges(
+  cli: Cli,
+  prepared: PreparedRun,
+  options: { command: "render" | "destroy"; journal?: string | undefined },
+): Promise<number> {
   const { ui } = cli;
   const controller = new AbortController();
   let interrupted = false;
@@ -25,9 +30,15 @@ export async function applyChanges(cli: Cli, prepared: PreparedRun, options: { c
   if (changes) ui.print();
   const shown = changes ? progress(ui) : undefined;
   const started = Date.now();
+  const writeJournal = (journal: readonly JournalEntry[]) => {
+    if (!options.journal) return;
+    // One line per applied change: what a reviewer reads to see exactly what jiti did.
+    writeFileSync(options.journal, journal.map((entry) => `${JSON.stringify(entry)}\n`).join(""));
+  };
   try {
     const outcome = await prepared.apply({ signal: controller.signal, ...(shown ? { onEvent: (e) => shown.event(e) } : {}) });
     shown?.stop();
+    writeJournal(outcome.journal);
     cli.timings?.lap("apply");
     const { summary } = prepared.plan;
     const c = ui.out.c;
@@ -44,6 +55,8 @@ export async function applyChanges(cli: Cli, prepared: PreparedRun, options: { c
     return 0;
   } catch (error) {
     shown?.stop();
+    // A failed apply changed things too: its journal is the record of what.
+    if (error instanceof ApplyError) writeJournal(error.result.journal);
     // main exits with an error's exitCode: 130 is the shell's code for Ctrl-C.
     if (interrupted && typeof error === "object" && error !== null) Object.assign(error, { exitCode: 130 });
     throw error;

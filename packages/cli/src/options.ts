@@ -25,6 +25,11 @@ export const awsArgs = {
   concurrency: { type: "string", default: "10", valueHint: "n", description: "How many AWS operations run at once" },
 } as const satisfies ArgsDef;
 
+/** Flags of commands that apply changes. */
+export const applyArgs = {
+  journal: { type: "string", valueHint: "file", description: "Write every applied change, as JSON patches of the live model, to this file (for audit)" },
+} as const satisfies ArgsDef;
+
 export const DEFAULT_FILE = "stack.tsx";
 
 /** Credentials for a local emulator, which accepts any: never real ones. */

@@ -5,7 +5,7 @@ import { runOptions, type Cli } from "../_cli.js";
 import { confirm } from "../_confirm.js";
 import { CliError } from "../_errors.js";
 import { stackName } from "../_stack.js";
-import { awsArgs, outputArgs, rejectUnknownFlags, stackArgs } from "../options.js";
+import { applyArgs, awsArgs, outputArgs, rejectUnknownFlags, stackArgs } from "../options.js";
 import { hasChanges, planText } from "../show/plan.js";
 
 const args = {
@@ -13,6 +13,7 @@ const args = {
   stack: { type: "string", valueHint: "name", description: "The stack to destroy, by name (stack.tsx is then not read)" },
   yes: { type: "boolean", alias: "y", description: "Delete without asking (needed when stdin is not a terminal)" },
   ...awsArgs,
+  ...applyArgs,
   ...outputArgs,
 } as const;
 
@@ -45,7 +46,7 @@ export function destroyCommand(cli: Cli) {
           return 1;
         }
       }
-      return applyChanges(cli, prepared, { command: "destroy" });
+      return applyChanges(cli, prepared, { command: "destroy", journal: flags.journal });
     },
   });
 }

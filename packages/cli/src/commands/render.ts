@@ -5,7 +5,7 @@ import { confirm } from "../_confirm.js";
 import { CliError } from "../_errors.js";
 import { shownFile, stackElement } from "../_stack.js";
 import { startEmulator, type Emulator } from "../local.js";
-import { awsArgs, EMULATOR_CREDENTIALS, EMULATOR_REGION, outputArgs, rejectUnknownFlags, stackArgs } from "../options.js";
+import { applyArgs, awsArgs, EMULATOR_CREDENTIALS, EMULATOR_REGION, outputArgs, rejectUnknownFlags, stackArgs } from "../options.js";
 import { applyChanges } from "../_apply.js";
 import { hasChanges, planText } from "../show/plan.js";
 
@@ -14,6 +14,7 @@ const args = {
   yes: { type: "boolean", alias: "y", description: "Apply without asking (needed when stdin is not a terminal)" },
   local: { type: "boolean", description: "Run against a temporary local AWS emulator (moto_server); nothing persists" },
   ...awsArgs,
+  ...applyArgs,
   ...outputArgs,
 } as const;
 
@@ -54,7 +55,7 @@ export function renderCommand(cli: Cli) {
             return 1;
           }
         }
-        return await applyChanges(cli, prepared, { command: "render" });
+        return await applyChanges(cli, prepared, { command: "render", journal: flags.journal });
       } finally {
         if (emulator) {
           await emulator.stop();
