@@ -84,6 +84,9 @@ export async function prepareApply(element: JitiNode, options: RunOptions = {}):
   const snapshot = await read(tree, particles, { ...ctx, progress: () => {} });
   ended("read");
   const plan = planActions(tree, g, snapshot, particles);
+  if (!options.particles) {
+    plan.notes.push("Only the kinds of resource rendered in the tree were read: pass `particles` (e.g. from @jiti/aws-particles) to also find, and delete, resources of kinds no longer rendered.");
+  }
   ended("plan");
   return {
     tree,
@@ -96,6 +99,10 @@ export async function prepareApply(element: JitiNode, options: RunOptions = {}):
 /** What `destroy` would delete (everything the stack owns, found from its tags alone); `apply()` deletes it. */
 export async function prepareDestroy(stack: string, options: RunOptions = {}): Promise<PreparedRun> {
   const particles = catalogueOf(options);
+  if (particles.size === 0) {
+    // Without the kinds to list, nothing would be found and the destroy would "succeed" leaving everything.
+    throw new Error("destroy needs every kind of resource the stack may own: pass { particles } (e.g. `particles` from @jiti/aws-particles)");
+  }
   const tree: StackTree = { stack, tags: {}, children: [] };
   const ctx = context(stack, options);
   const ended = phaseClock(options);

@@ -122,6 +122,10 @@ export function steps(plan: Plan): Map<string, Step> {
         const r = ready(d);
         if (r) s.deps.add(r);
       }
+      for (const k of action.createAfter ?? []) {
+        const r = gone(k);
+        if (r) s.deps.add(r);
+      }
     }
     if (action.action === "delete" || action.action === "replace") {
       const s = make(action, "delete");
@@ -246,7 +250,9 @@ export async function execute(
     const base = { key: action.key, path: action.path, type: action.type, step: step.kind, action: action.action } as const;
     const started = Date.now();
     const stepCtx: ParticleContext = { ...ctx, signal, progress: (message) => emit({ ...base, event: "wait", message }) };
-    emit({ ...base, event: "start", ...(action.id ? { id: action.id } : {}) });
+    // A replace's create makes a new resource: the old id is not its own.
+    const known = step.kind === "create" ? undefined : action.id;
+    emit({ ...base, event: "start", ...(known ? { id: known } : {}) });
     const p: Promise<void> = perform(step, particle, stepCtx)
       .then(
         (id) => {

@@ -19,6 +19,15 @@ export interface RefValue {
   $ref: string;
 }
 
+/** How a replace runs: the new resource first, or the old one gone first. */
+export type ReplaceStrategy = "create-before-delete" | "delete-first";
+
+/** The strategy a particle uses for these props. */
+export function replaceStrategyOf(particle: { replaceStrategy?: ReplaceStrategy | ((props: never) => ReplaceStrategy) }, props: JsonObject): ReplaceStrategy {
+  const strategy = particle.replaceStrategy;
+  return typeof strategy === "function" ? strategy(props as never) : (strategy ?? "create-before-delete");
+}
+
 /** How a change to a prop is applied to a live resource. */
 export type Mutability = "update" | "replace";
 
@@ -187,9 +196,10 @@ export interface Particle<Props extends object = JsonObject, Data = JsonObject> 
   /**
    * How a replace runs. `create-before-delete` keeps the old one serving
    * until the new one is usable; `delete-first` where AWS forbids two at once
-   * (a subnet with the same CIDR block). @default "create-before-delete"
+   * (a subnet with the same CIDR block), or a function of the props when it
+   * depends on them (a group whose name the user fixed). @default "create-before-delete"
    */
-  replaceStrategy?: "create-before-delete" | "delete-first";
+  replaceStrategy?: ReplaceStrategy | ((props: Props) => ReplaceStrategy);
   /** Applies `state="stopped"` / `"running"` to an instance. */
   setState?(ctx: ParticleContext, live: LiveResource<Data>, state: DesiredState): Promise<LiveResource<Data>>;
 }

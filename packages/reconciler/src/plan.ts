@@ -1,6 +1,6 @@
 import { canonicalJson, digest } from "./digest.js";
 import type { Graph } from "./graph.js";
-import { isRefValue, type AnyParticle, type Json, type JsonObject, type LiveResource } from "./particle.js";
+import { isRefValue, replaceStrategyOf, type AnyParticle, type Json, type JsonObject, type LiveResource } from "./particle.js";
 import type { Catalogue, Snapshot } from "./read.js";
 import type { ParticleNode, StackTree } from "./tree.js";
 
@@ -31,7 +31,7 @@ export interface Action {
   forcedBy?: string[];
   /** For a replace: create the new one first, or delete the old one first. */
   strategy?: "create-before-delete" | "delete-first";
-  /** Why a delete happens. */
+  /** Why a delete (or a create, for a rename) happens. */
   reason?: string;
   /** Set when the element adopts a resource jiti never changes. */
   existing?: true;
@@ -39,6 +39,8 @@ export interface Action {
   dependsOn: string[];
   /** Keys of actions that must have moved off or removed their resources before this one's resource is deleted. */
   deleteAfter: string[];
+  /** Keys of deletes that must finish before this one is created: AWS refuses both at once (a renamed subnet keeping its CIDR). */
+  createAfter?: string[];
   source?: string;
 }
 
@@ -74,12 +76,16 @@ export function planActions(tree: StackTree, g: Graph, snapshot: Snapshot, parti
   for (const path of g.order) {
     const node = g.nodes.get(path)!;
     const particle = particles.get(node.type)!;
-    const live = pickLive(groups.get(`${node.type} ${path}`), node, particle, snapshot, known, extra, notes);
+    const existing = snapshot.existing[path];
+    const group = groups.get(`${node.type} ${path}`);
+    // An element that now adopts an existing resource no longer manages the
+    // one it made: that one is deleted, unless it is the very one adopted.
+    const live = node.existing ? group?.find((l) => l.id === existing?.id) : pickLive(group, node, particle, snapshot, particles, known, extra, notes);
     if (live) matched.add(live);
     const base = { key: path, path, type: node.type, dependsOn: [], deleteAfter: [], ...(node.source ? { source: node.source } : {}) };
-    const existing = snapshot.existing[path];
     if (node.existing && existing) {
       known.set(path, existing.id);
+      if (live) notes.push(`${path} adopts ${existing.id}, which still carries this stack's ownership tags: \`jiti destroy\` would delete it. Remove its jiti:stack tag to hand it over.`);
       add({ ...base, action: "noop", id: existing.id, changes: [], existing: true });
     } else if (node.state === "terminated") {
       if (live) add({ ...base, action: "delete", id: live.id, changes: [], reason: 'state is "terminated"' });
@@ -99,7 +105,7 @@ export function planActions(tree: StackTree, g: Graph, snapshot: Snapshot, parti
         action,
         id: live.id,
         changes,
-        ...(action === "replace" ? { forcedBy, strategy: strategyOf(particle, g, path, byKey) } : {}),
+        ...(action === "replace" ? { forcedBy, strategy: strategyOf(particle, node.props, g, path, byKey) } : {}),
       });
     }
   }
@@ -110,11 +116,19 @@ export function planActions(tree: StackTree, g: Graph, snapshot: Snapshot, parti
       .filter((live) => !matched.has(live) && !extra.includes(live))
       .map((live) => ({ live, reason: live.path ? "not in the tree any more" : "owned by the stack but has no jiti:path tag" })),
   ];
+  // Paths shared by several orphans (a crash, then the element removed): each gets a key of its own.
+  const shared = new Map<string, number>();
+  for (const { live } of orphans) if (live.path) shared.set(`${live.type} ${live.path}`, (shared.get(`${live.type} ${live.path}`) ?? 0) + 1);
+  for (const [key, count] of shared) {
+    if (count > 1) notes.push(`${count} live ${key.split(" ")[0]} resources have the path ${key.split(" ")[1]}, which is not rendered: deleting them all.`);
+  }
   for (const { live, reason } of orphans) {
-    const key = extra.includes(live) ? `${live.path}#${live.id}` : live.path ?? `${live.type}#${live.id}`;
+    const unique = !extra.includes(live) && live.path !== undefined && shared.get(`${live.type} ${live.path}`) === 1 && !byKey.has(live.path);
+    const key = unique ? live.path! : live.path ? `${live.path}#${live.id}` : `${live.type}#${live.id}`;
     add({ key, action: "delete", path: live.path ?? "", type: live.type, id: live.id, changes: [], reason, dependsOn: [], deleteAfter: [] });
   }
 
+  markRenames(actions, particles);
   linkActions(actions, g, particles);
   const sorted = [...actions.filter((a) => g.nodes.has(a.key)), ...actions.filter((a) => !g.nodes.has(a.key)).sort((a, b) => (a.key < b.key ? 1 : -1))];
   const summary = { create: 0, update: 0, replace: 0, delete: 0, noop: 0 };
@@ -134,29 +148,39 @@ function groupByPath(owned: readonly LiveResource[]) {
 
 /**
  * One live resource per path. After a crash two may share a path (a replace
- * interrupted between its create and its delete): keep the one closest to
- * the desired props, and delete the others.
+ * interrupted between its create and its delete, or a create retried): keep
+ * the one closest to the desired props and, among equals, the one the live
+ * children hang from; delete the others.
  */
 function pickLive(
   group: LiveResource[] | undefined,
   node: ParticleNode,
   particle: AnyParticle,
   snapshot: Snapshot,
+  particles: Catalogue,
   known: Known,
   extra: LiveResource[],
   notes: string[],
 ): LiveResource | undefined {
   if (!group || group.length === 0) return undefined;
-  if (group.length === 1 || node.existing || node.state === "terminated") {
-    extra.push(...group.slice(1));
-  } else {
+  if (group.length > 1) {
     const props = snapshot.resolved[node.path] ?? node.props;
-    const scored = group.map((live) => ({ live, d: diff(node, particle, live, props, known) }));
-    scored.sort((a, b) => a.d.forcedBy.length - b.d.forcedBy.length || a.d.changes.length - b.d.changes.length || (a.live.id < b.live.id ? -1 : 1));
+    const children = (candidate: LiveResource) =>
+      snapshot.owned.filter((l) => {
+        if (!l.path?.startsWith(`${node.path}/`)) return false;
+        const child = particles.get(l.type);
+        return child?.parentProp !== undefined && child.observe(l)[child.parentProp] === candidate.id;
+      }).length;
+    const scored = group.map((live) => ({ live, d: diff(node, particle, live, props, known), children: children(live) }));
+    scored.sort(
+      (a, b) =>
+        a.d.forcedBy.length - b.d.forcedBy.length ||
+        a.d.changes.length - b.d.changes.length ||
+        b.children - a.children ||
+        (a.live.id < b.live.id ? -1 : 1),
+    );
     group = scored.map((s) => s.live);
     extra.push(...group.slice(1));
-  }
-  if (group.length > 1) {
     notes.push(`${group.length} live ${node.type} resources have the path ${node.path} (${group.map((l) => l.id).join(", ")}): keeping ${group[0]!.id}, deleting the others.`);
   }
   return group[0];
@@ -238,10 +262,48 @@ function settle(particle: AnyParticle, props: JsonObject, known: Known): Record<
  * particle says AWS forbids two at once, or something it depends on is
  * itself replaced delete-first (the new one could not be created in time).
  */
-function strategyOf(particle: AnyParticle, g: Graph, path: string, byKey: ReadonlyMap<string, Action>) {
-  if (particle.replaceStrategy === "delete-first") return "delete-first";
+function strategyOf(particle: AnyParticle, props: JsonObject, g: Graph, path: string, byKey: ReadonlyMap<string, Action>) {
+  if (replaceStrategyOf(particle, props) === "delete-first") return "delete-first";
   const deps = g.dependsOn.get(path) ?? [];
   return deps.some((e) => byKey.get(e.to)?.strategy === "delete-first") ? "delete-first" : "create-before-delete";
+}
+
+/**
+ * A resource no longer rendered and a new one of the same type under the
+ * same parent are a rename: a replace under a new path. The plan says so,
+ * and where the particle replaces delete-first (AWS refuses two at once, as
+ * two subnets with one CIDR block), the new one waits for the old one's delete.
+ */
+function markRenames(actions: Action[], particles: Catalogue) {
+  const parentOf = (path: string) => path.slice(0, Math.max(0, path.lastIndexOf("/")));
+  const depth = (path: string) => path.split("/").length;
+  // Old path → new path of each rename found so far: a renamed element's children move with it.
+  const moved = new Map<string, string>();
+  const candidates = actions.filter((a) => a.action === "create" || (a.action === "delete" && a.reason === "not in the tree any more"));
+  for (const level of [...new Set(candidates.map((a) => depth(a.path)))].sort((a, b) => a - b)) {
+    const groups = new Map<string, { creates: Action[]; deletes: Action[] }>();
+    for (const a of candidates.filter((c) => depth(c.path) === level)) {
+      const parent = a.action === "delete" ? (moved.get(parentOf(a.path)) ?? parentOf(a.path)) : parentOf(a.path);
+      const key = `${a.type} ${parent}`;
+      const group = groups.get(key) ?? { creates: [], deletes: [] };
+      (a.action === "create" ? group.creates : group.deletes).push(a);
+      groups.set(key, group);
+    }
+    for (const { creates, deletes } of groups.values()) {
+      if (creates.length === 0 || deletes.length === 0) continue;
+      if (creates.length === 1 && deletes.length === 1) {
+        const [create, old] = [creates[0]!, deletes[0]!];
+        create.reason = `replaces ${old.path} (renamed)`;
+        old.reason = `renamed to ${create.path}: replaced`;
+        moved.set(old.path, create.path);
+      }
+      for (const create of creates) {
+        const particle = particles.get(create.type)!;
+        const props = Object.fromEntries(create.changes.map((c) => [c.field, c.to ?? null])) as JsonObject;
+        if (replaceStrategyOf(particle, props) === "delete-first") create.createAfter = deletes.map((d) => d.key).sort();
+      }
+    }
+  }
 }
 
 /** Fills `dependsOn` and `deleteAfter` of every action. */

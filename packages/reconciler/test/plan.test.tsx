@@ -111,18 +111,18 @@ describe("plan", () => {
     expect(summarise(p)).toMatchInlineSnapshot(`"delete Net:main/Sub:a/Box:web (not in the tree any more)"`);
   });
 
-  it("treats a rename as a delete and a create", async () => {
+  it("plans a rename as a replace under the new path, and says so", async () => {
     const w = world();
     await w.apply(w.stack());
     const p = await w.plan(w.stack({ boxName: "api" }));
     expect(summarise(p)).toMatchInlineSnapshot(`
-      "create Net:main/Sub:a/Box:api
+      "create Net:main/Sub:a/Box:api (replaces Net:main/Sub:a/Box:web (renamed))
           groups: ∅ -> ["group-0002"]
           secret: ∅ -> "sha256:1ec1c26b50d5d3c5"
           size: ∅ -> "small"
           sub: ∅ -> "sub-0003"
           tags: ∅ -> {}
-      delete Net:main/Sub:a/Box:web (not in the tree any more)"
+      delete Net:main/Sub:a/Box:web (renamed to Net:main/Sub:a/Box:api: replaced)"
     `);
   });
 

@@ -15,9 +15,13 @@ export function tagList(tags: Record<string, string>): Tag[] {
   return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
 }
 
-/** The tags a user manages: everything but jiti's own bookkeeping. */
+/** The tags a user manages: everything but jiti's bookkeeping and AWS's own `aws:` tags. */
 export function userTags(tags: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(tags).filter(([k]) => !k.startsWith("jiti:")).sort(([a], [b]) => a.localeCompare(b)));
+  return Object.fromEntries(
+    Object.entries(tags)
+      .filter(([k]) => !k.startsWith("jiti:") && !k.toLowerCase().startsWith("aws:"))
+      .sort(([a], [b]) => a.localeCompare(b)),
+  );
 }
 
 /** Filters finding the stack's resources of one kind. */

@@ -379,7 +379,9 @@ export const Ec2 = defineParticle<Ec2Props, Ec2Data, "aws.ec2.Instance">({
   name: "Ec2",
   parents: ["Subnet"],
   parentProp: "subnet",
-  references: ["SecurityGroup", "InstanceProfile"],
+  // An instance with a public address also holds on to its VPC's internet
+  // gateway (AWS refuses to detach it while addresses are mapped): instances go first.
+  references: ["SecurityGroup", "InstanceProfile", "InternetGateway"],
   nameTag: true,
   stoppable: true,
   props: {

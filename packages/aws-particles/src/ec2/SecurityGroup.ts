@@ -294,6 +294,9 @@ export const SecurityGroup = defineParticle<SecurityGroupProps, SecurityGroupDat
   // Rules may name other groups; those are deleted after the groups that refer to them.
   references: ["SecurityGroup"],
   nameTag: true,
+  // A name the user fixed cannot be held by two groups of a VPC at once: the
+  // old group goes first. A derived name has a suffix, so the new one can come first.
+  replaceStrategy: (props) => (props.groupName === undefined ? "create-before-delete" : "delete-first"),
   props: { vpc: "replace", description: "replace", groupName: "replace", ingress: "update", egress: "update", tags: "update" },
   defaults: { description: DEFAULT_DESCRIPTION, ingress: [], egress: [ALLOW_ALL_OUT] },
 

@@ -1,4 +1,5 @@
 import {
+  CreateTagsCommand,
   CreateVpcCommand,
   DeleteVpcCommand,
   DescribeVpcsCommand,
@@ -12,7 +13,7 @@ import { ec2 } from "../aws/clients.js";
 import { byIdOrTags, found } from "../aws/lookup.js";
 import { hasCode, ignoreCodes } from "../aws/errors.js";
 import { retryOn, waitFor } from "../aws/wait.js";
-import { stackFilter, syncEc2Tags, tagMap, tagSpecs, userTags } from "../aws/tags.js";
+import { stackFilter, syncEc2Tags, tagList, tagMap, tagSpecs, userTags } from "../aws/tags.js";
 import { readAttrs, attrsTag } from "../aws/attrs.js";
 
 export interface VpcProps {
@@ -37,6 +38,13 @@ export interface VpcData {
 }
 
 const NOT_FOUND = ["InvalidVpcID.NotFound"];
+
+/** What a new VPC has before jiti sets anything: DNS support on, hostnames off. */
+const AWS_DEFAULTS = { dnsSupport: true, dnsHostnames: false };
+
+function dnsOf(props: VpcProps) {
+  return { dnsSupport: props.dnsSupport ?? true, dnsHostnames: props.dnsHostnames ?? true };
+}
 
 function toLive(vpc: AwsVpc): LiveResource<VpcData> {
   const tags = tagMap(vpc.Tags);
@@ -107,24 +115,25 @@ export const Vpc = defineParticle<VpcProps, VpcData, "aws.ec2.Vpc">({
   },
 
   async create(ctx, desired) {
-    const attrs = attrsTag({ dnsSupport: desired.props.dnsSupport ?? true, dnsHostnames: desired.props.dnsHostnames ?? true });
+    // The attributes tag records only what has been applied: at create, AWS's
+    // own defaults. A run killed before setDns then shows a DNS change to make.
     const out = await ec2(ctx).send(
-      new CreateVpcCommand({ CidrBlock: desired.props.cidr, TagSpecifications: tagSpecs("vpc", desired, attrs) }),
+      new CreateVpcCommand({ CidrBlock: desired.props.cidr, TagSpecifications: tagSpecs("vpc", desired, attrsTag(AWS_DEFAULTS)) }),
     );
     const id = out.Vpc!.VpcId!;
-    const vpc = await waitFor(ctx, `VPC ${id} to be available`, async () => {
+    await waitFor(ctx, `VPC ${id} to be available`, async () => {
       // Just created, the VPC may not be visible yet (eventual consistency).
       const v = await describe(ctx, id).catch((e: unknown) => (hasCode(e, ...NOT_FOUND) ? undefined : Promise.reject(e)));
       return v?.State === "available" ? v : undefined;
     });
     await setDns(ctx, id, desired.props);
-    return toLive(vpc);
+    await ec2(ctx).send(new CreateTagsCommand({ Resources: [id], Tags: tagList(attrsTag(dnsOf(desired.props))) }));
+    return toLive((await describe(ctx, id))!);
   },
 
   async update(ctx, live, desired, changed) {
     if (changed.includes("dnsSupport") || changed.includes("dnsHostnames")) await setDns(ctx, live.id, desired.props);
-    const attrs = attrsTag({ dnsSupport: desired.props.dnsSupport ?? true, dnsHostnames: desired.props.dnsHostnames ?? true });
-    await syncEc2Tags(ec2(ctx), live.id, live.data.tags, { ...desired.tags, ...attrs });
+    await syncEc2Tags(ec2(ctx), live.id, live.data.tags, { ...desired.tags, ...attrsTag(dnsOf(desired.props)) });
     return toLive((await describe(ctx, live.id))!);
   },
 
