@@ -89,6 +89,13 @@ describe("jiti tree", () => {
     expect(tree.children[0].props.tags).toEqual({ Name: "review-42/main", team: "cli" });
   });
 
+  test("a flag's value is never taken for the command, whatever it spells", async () => {
+    const stack = await fixture("network");
+    const run = await jiti(stack, ["--stack", "plan", "tree"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout).stack).toBe("plan");
+  });
+
   test("--stack with a name render rejects is a render error", async () => {
     const stack = await fixture("network");
     const run = await jiti(stack, ["tree", "--stack", "no spaces"]);

@@ -35,7 +35,7 @@ async function main(rawArgs: string[]): Promise<number> {
   });
 
   // The command is the first word that names one, so flags may come before it (`jiti --env prod plan`).
-  const name = rawArgs.slice(0, until(rawArgs)).find((a) => Object.hasOwn(commands, a)) ?? rawArgs.find((a) => !a.startsWith("-"));
+  const name = commandName(rawArgs, (a) => Object.hasOwn(commands, a));
   const command = name !== undefined && Object.hasOwn(commands, name) ? await commands[name as keyof typeof commands]() : undefined;
   try {
     if (flag("--version") || (rawArgs.length === 1 && rawArgs[0] === "-v")) {
@@ -85,6 +85,20 @@ function awsContext(rawArgs: string[]) {
 }
 
 /** Flags after `--` are not ours. */
+/** Flags that take a value: `jiti --stack render destroy` destroys the stack named "render". */
+const VALUE_FLAGS = new Set(["--env", "--stack", "--region", "--profile", "--endpoint", "--concurrency", "--journal", "--format", "--output", "-o"]);
+
+/** The command: the first word that is not a flag or a flag's value. */
+function commandName(rawArgs: string[], isCommand: (word: string) => boolean): string | undefined {
+  const words: string[] = [];
+  const args = rawArgs.slice(0, until(rawArgs));
+  for (let i = 0; i < args.length; i++) {
+    if (VALUE_FLAGS.has(args[i]!)) i++;
+    else if (!args[i]!.startsWith("-")) words.push(args[i]!);
+  }
+  return words.find(isCommand) ?? words[0];
+}
+
 function until(rawArgs: string[]): number {
   const end = rawArgs.indexOf("--");
   return end === -1 ? rawArgs.length : end;
