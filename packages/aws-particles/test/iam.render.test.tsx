@@ -1,4 +1,4 @@
-import { formatProblem, renderTree, Stack, type ParticleNode, type Problem } from "@jiti/reconciler";
+import { formatProblem, RenderError, renderTree, Stack, type ParticleNode, type Problem } from "@jiti/reconciler";
 import { describe, expect, test } from "vitest";
 import { InstanceProfile } from "../src/iam/InstanceProfile.js";
 import { Role } from "../src/iam/Role.js";
@@ -121,5 +121,24 @@ describe("Role and InstanceProfile render", () => {
       </Stack>,
     );
     expect(summary(problems)).toEqual(['Role:outer/Role:inner: <Role> cannot be nested inside <Role> (found: "<Role>")']);
+  });
+});
+
+describe("IAM tag characters", () => {
+  test("rejects at render a stack tag IAM would refuse, naming the tag", () => {
+    let error: unknown;
+    try {
+      renderTree(
+        <Stack name="s" tags={{ team: "web (eu)" }}>
+          <Role name="app" assumedBy="ec2.amazonaws.com" />
+        </Stack>,
+      );
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(RenderError);
+    expect((error as RenderError).problems.map((p) => `${p.path}: ${p.message} (found: ${JSON.stringify(p.found)})`)).toEqual([
+      'Role:app: tags must use only letters, digits, spaces and _ . : / = + - @ on IAM resources (found: {"team":"web (eu)"})',
+    ]);
   });
 });

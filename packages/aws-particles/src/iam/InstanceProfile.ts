@@ -14,7 +14,7 @@ import { iam } from "../aws/clients.js";
 import { hasCode, ignoreCodes } from "../aws/errors.js";
 import { PATH_TAG, STACK_TAG, tagMap, userTags } from "../aws/tags.js";
 import { retryOn, waitFor } from "../aws/wait.js";
-import { NAME_LIMIT, caseClash, createdFor, iamName, iamPath, iamTags, mapLimit, ownedBy, roleDetails, sortedKeys, tagChanges } from "./_iam.js";
+import { NAME_LIMIT, caseClash, createdFor, iamName, iamPath, iamTags, mapLimit, ownedBy, roleDetails, sortedKeys, iamTagsCheck, tagChanges } from "./_iam.js";
 
 export interface InstanceProfileProps {
   /**
@@ -160,7 +160,7 @@ export const InstanceProfile = defineParticle<InstanceProfileProps, InstanceProf
   validate(props, ctx) {
     const issues = checkFields(props as never, {
       role: { check: (value, name) => (typeof value === "string" ? undefined : is.ref("Role")(value, name)) },
-      tags: { check: is.tags() },
+      tags: { check: iamTagsCheck() },
     });
     const userTagCount = Object.keys(props.tags ?? {}).length;
     if (userTagCount > MAX_USER_TAGS) {

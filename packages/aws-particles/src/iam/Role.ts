@@ -34,7 +34,7 @@ import { iam } from "../aws/clients.js";
 import { hasCode, ignoreCodes } from "../aws/errors.js";
 import { PATH_TAG, STACK_TAG, tagMap, userTags } from "../aws/tags.js";
 import { retryOn, waitFor } from "../aws/wait.js";
-import { NAME_LIMIT, caseClash, createdFor, iamName, iamPath, iamTags, mapLimit, ownedBy, roleDetails, sortedKeys, tagChanges } from "./_iam.js";
+import { NAME_LIMIT, caseClash, createdFor, iamName, iamPath, iamTags, mapLimit, ownedBy, roleDetails, sortedKeys, iamTagsCheck, tagChanges } from "./_iam.js";
 import {
   canonicalPolicy,
   isInlinePolicies,
@@ -127,7 +127,7 @@ function validate(props: RoleProps, ctx: ValidationContext): Issue[] {
     },
     description: { check: is.string({ maxLength: 1000, pattern: DESCRIPTION, what: "printable text", example: '"Lets the web servers read the assets bucket"' }) },
     maxSessionDuration: { check: is.integer({ min: 3600, max: 43200, what: "seconds" }) },
-    tags: { check: is.tags() },
+    tags: { check: iamTagsCheck() },
   });
   if (props.assumedBy !== undefined && props.trustPolicy !== undefined) {
     issues.push({ message: "assumedBy and trustPolicy both say who may assume the role", found: { assumedBy: props.assumedBy }, fix: "Keep one: assumedBy for AWS services, trustPolicy for anything else" });

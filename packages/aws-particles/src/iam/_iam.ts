@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { paginateGetAccountAuthorizationDetails, type RoleDetail, type Tag } from "@aws-sdk/client-iam";
 import { iam } from "../aws/clients.js";
-import type { Issue, ParticleContext, ValidationContext } from "@jiti/reconciler";
+import { is, type Check, type Issue, type ParticleContext, type ValidationContext } from "@jiti/reconciler";
 import { PATH_TAG, STACK_TAG } from "../aws/tags.js";
 
 /**
@@ -132,4 +132,32 @@ export function roleDetails(ctx: ParticleContext): Promise<RoleDetail[]> {
     details.catch(() => ctx.cache.delete(key));
   }
   return details;
+}
+
+/** Characters IAM accepts in tag keys and values (EC2 accepts any). */
+const IAM_TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+
+/**
+ * Tags as IAM takes them: the general rules, plus IAM's smaller character
+ * set, so that a stack tag such as `team: "web (eu)"` fails at render, not
+ * half way through an apply.
+ */
+export function iamTagsCheck(): Check {
+  const general = is.tags();
+  return (value, name) => {
+    const issue = general(value, name);
+    if (issue) return issue;
+    for (const [k, v] of Object.entries(value as Record<string, string>)) {
+      for (const text of [k, v]) {
+        if (!IAM_TAG_TEXT.test(text)) {
+          return {
+            message: `${name} must use only letters, digits, spaces and _ . : / = + - @ on IAM resources`,
+            found: { [k]: v },
+            fix: "Change the tag, or set it only on the EC2 resources (IAM rejects other characters)",
+          };
+        }
+      }
+    }
+    return undefined;
+  };
 }
