@@ -1,6 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { ApplyError, type JournalEntry, type PreparedRun } from "@jiti/reconciler";
 import type { Cli } from "./_cli.js";
+import { CliError } from "./_errors.js";
 import { hasChanges } from "./show/plan.js";
 import { progress } from "./show/progress.js";
 import { outputsText } from "./show/outputs.js";
@@ -30,10 +31,22 @@ export async function applyChanges(
   if (changes) ui.print();
   const shown = changes ? progress(ui) : undefined;
   const started = Date.now();
+  // The journal file must be writable before anything changes, not discovered unwritable after.
+  if (options.journal) {
+    try {
+      writeFileSync(options.journal, "");
+    } catch (error) {
+      throw new CliError(`cannot write the journal to ${options.journal}: ${(error as Error).message}`, "Pass --journal a file in a folder that exists and is writable");
+    }
+  }
   const writeJournal = (journal: readonly JournalEntry[]) => {
     if (!options.journal) return;
     // One line per applied change: what a reviewer reads to see exactly what jiti did.
-    writeFileSync(options.journal, journal.map((entry) => `${JSON.stringify(entry)}\n`).join(""));
+    try {
+      writeFileSync(options.journal, journal.map((entry) => `${JSON.stringify(entry)}\n`).join(""));
+    } catch (error) {
+      ui.err.write(`warning: the journal could not be written to ${options.journal}: ${(error as Error).message}\n`);
+    }
   };
   try {
     const outcome = await prepared.apply({ signal: controller.signal, ...(shown ? { onEvent: (e) => shown.event(e) } : {}) });

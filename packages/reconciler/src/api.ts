@@ -1,5 +1,5 @@
 import type { JitiNode } from "@jiti/jsx-runtime";
-import { execute, type ApplyEvent, type ApplyResult } from "./execute.js";
+import { execute, steps, type ApplyEvent, type ApplyResult } from "./execute.js";
 import { graph } from "./graph.js";
 import type { AnyParticle, AwsSettings, ParticleContext } from "./particle.js";
 import { planActions, type Plan } from "./plan.js";
@@ -84,6 +84,8 @@ export async function prepareApply(element: JitiNode, options: RunOptions = {}):
   const snapshot = await read(tree, particles, { ...ctx, progress: () => {} });
   ended("read");
   const plan = planActions(tree, g, snapshot, particles);
+  // Any ordering the plan cannot satisfy fails here, before anyone approves it.
+  steps(plan);
   if (!options.particles) {
     plan.notes.push("Only the kinds of resource rendered in the tree were read: pass `particles` (e.g. from @jiti/aws-particles) to also find, and delete, resources of kinds no longer rendered.");
   }

@@ -129,9 +129,16 @@ export function steps(plan: Plan): Map<string, Step> {
     }
     if (action.action === "delete" || action.action === "replace") {
       const s = make(action, "delete");
-      // Before a delete-first replace, referrers cannot move to the new
-      // resource (it does not exist yet): they are updated after its create.
-      const deleteFirst = action.action === "replace" && action.strategy === "delete-first";
+      // Before a delete-first replace (or a rename whose new resource must
+      // wait for this delete), referrers cannot move to the new resource: it
+      // does not exist yet. They are updated after its create.
+      const clashing = plan.actions.some((a) => a.createAfter?.includes(action.key));
+      const deleteFirst = (action.action === "replace" && action.strategy === "delete-first") || clashing;
+      // A renamed resource goes once its replacement exists, as in a replace.
+      if (action.renamedTo) {
+        const r = ready(action.renamedTo);
+        if (r) s.deps.add(r);
+      }
       for (const k of action.deleteAfter) {
         if (deleteFirst && byKey.get(k)?.action === "update") continue;
         const r = gone(k);

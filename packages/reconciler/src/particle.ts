@@ -160,6 +160,12 @@ export interface Particle<Props extends object = JsonObject, Data = JsonObject> 
    * tag); the plan compares digests and shows only digests.
    */
   hashed?: ReadonlyArray<keyof Props & string>;
+  /**
+   * Props AWS keeps unique among the resources of this kind in one parent
+   * (a subnet's CIDR block, a fixed group name). When an element is renamed
+   * and keeps these values, the new resource waits for the old one's delete.
+   */
+  uniqueBy?: ReadonlyArray<keyof Props & string>;
   /** Values of props not given. */
   defaults?: Partial<Props>;
   /** Whether the particle may be `stopped` (only instances). */

@@ -41,6 +41,8 @@ export interface Action {
   deleteAfter: string[];
   /** Keys of deletes that must finish before this one is created: AWS refuses both at once (a renamed subnet keeping its CIDR). */
   createAfter?: string[];
+  /** For the delete of a renamed element: the key of its replacement, created first. */
+  renamedTo?: string;
   source?: string;
 }
 
@@ -114,7 +116,7 @@ export function planActions(tree: StackTree, g: Graph, snapshot: Snapshot, parti
     ...extra.map((live) => ({ live, reason: `duplicate: another ${live.type} has the path ${live.path}` })),
     ...snapshot.owned
       .filter((live) => !matched.has(live) && !extra.includes(live))
-      .map((live) => ({ live, reason: live.path ? "not in the tree any more" : "owned by the stack but has no jiti:path tag" })),
+      .map((live) => ({ live, reason: orphanReason(live, g) })),
   ];
   // Paths shared by several orphans (a crash, then the element removed): each gets a key of its own.
   const shared = new Map<string, number>();
@@ -128,12 +130,22 @@ export function planActions(tree: StackTree, g: Graph, snapshot: Snapshot, parti
     add({ key, action: "delete", path: live.path ?? "", type: live.type, id: live.id, changes: [], reason, dependsOn: [], deleteAfter: [] });
   }
 
-  markRenames(actions, particles);
+  markRenames(actions, particles, snapshot);
   linkActions(actions, g, particles);
+  propagateDeleteFirst(actions);
+  settleRenames(actions);
   const sorted = [...actions.filter((a) => g.nodes.has(a.key)), ...actions.filter((a) => !g.nodes.has(a.key)).sort((a, b) => (a.key < b.key ? 1 : -1))];
   const summary = { create: 0, update: 0, replace: 0, delete: 0, noop: 0 };
   for (const a of sorted) summary[a.action]++;
   return { stack: tree.stack, actions: sorted, summary, notes };
+}
+
+const NOT_RENDERED = "not in the tree any more";
+
+function orphanReason(live: LiveResource, g: Graph): string {
+  if (!live.path) return "owned by the stack but has no jiti:path tag";
+  if (g.nodes.get(live.path)?.existing) return "the element now adopts an existing resource: the one jiti made is deleted";
+  return NOT_RENDERED;
 }
 
 function groupByPath(owned: readonly LiveResource[]) {
@@ -270,16 +282,17 @@ function strategyOf(particle: AnyParticle, props: JsonObject, g: Graph, path: st
 
 /**
  * A resource no longer rendered and a new one of the same type under the
- * same parent are a rename: a replace under a new path. The plan says so,
- * and where the particle replaces delete-first (AWS refuses two at once, as
- * two subnets with one CIDR block), the new one waits for the old one's delete.
+ * same parent are a rename: a replace under a new path, and the plan says so.
+ * Like a replace, the old one is deleted only once the new one exists —
+ * unless both would hold a value AWS keeps unique (a subnet's CIDR block),
+ * in which case the old one goes first.
  */
-function markRenames(actions: Action[], particles: Catalogue) {
+function markRenames(actions: Action[], particles: Catalogue, snapshot: Snapshot) {
   const parentOf = (path: string) => path.slice(0, Math.max(0, path.lastIndexOf("/")));
   const depth = (path: string) => path.split("/").length;
   // Old path → new path of each rename found so far: a renamed element's children move with it.
   const moved = new Map<string, string>();
-  const candidates = actions.filter((a) => a.action === "create" || (a.action === "delete" && a.reason === "not in the tree any more"));
+  const candidates = actions.filter((a) => a.action === "create" || (a.action === "delete" && a.reason === NOT_RENDERED));
   for (const level of [...new Set(candidates.map((a) => depth(a.path)))].sort((a, b) => a - b)) {
     const groups = new Map<string, { creates: Action[]; deletes: Action[] }>();
     for (const a of candidates.filter((c) => depth(c.path) === level)) {
@@ -290,19 +303,65 @@ function markRenames(actions: Action[], particles: Catalogue) {
       groups.set(key, group);
     }
     for (const { creates, deletes } of groups.values()) {
-      if (creates.length === 0 || deletes.length === 0) continue;
-      if (creates.length === 1 && deletes.length === 1) {
-        const [create, old] = [creates[0]!, deletes[0]!];
-        create.reason = `replaces ${old.path} (renamed)`;
-        old.reason = `renamed to ${create.path}: replaced`;
-        moved.set(old.path, create.path);
+      if (creates.length !== 1 || deletes.length !== 1) continue;
+      const [create, old] = [creates[0]!, deletes[0]!];
+      moved.set(old.path, create.path);
+      const particle = particles.get(create.type)!;
+      const live = snapshot.owned.find((l) => l.id === old.id && l.type === old.type);
+      const observed = live ? (particle.observe(live) as Record<string, Json | undefined>) : {};
+      const wanted = Object.fromEntries(create.changes.map((c) => [c.field, c.to]));
+      const clash = (particle.uniqueBy ?? []).filter(
+        (field) => wanted[field] !== undefined && wanted[field] !== KNOWN_AFTER_APPLY && canonicalJson(wanted[field]!) === canonicalJson(observed[field] ?? null),
+      );
+      if (clash.length > 0) {
+        create.createAfter = [old.key];
+        create.reason = `replaces ${old.path} (renamed; it keeps ${clash.join(", ")}, so the old one is deleted first)`;
+      } else {
+        old.renamedTo = create.key;
+        create.reason = `replaces ${old.path} (renamed; the old one is deleted once this one exists)`;
       }
-      for (const create of creates) {
-        const particle = particles.get(create.type)!;
-        const props = Object.fromEntries(create.changes.map((c) => [c.field, c.to ?? null])) as JsonObject;
-        if (replaceStrategyOf(particle, props) === "delete-first") create.createAfter = deletes.map((d) => d.key).sort();
-      }
+      old.reason = `renamed to ${create.path}: replaced`;
     }
+  }
+}
+
+/**
+ * A renamed element whose new resource can only come after some delete (its
+ * parent's, or something it refers to, goes delete-first) cannot keep its
+ * old resource until the new one exists: the old one goes first too.
+ */
+function settleRenames(actions: Action[]) {
+  const byKey = new Map(actions.map((a) => [a.key, a]));
+  const memo = new Map<string, boolean>();
+  const waitsOnDelete = (key: string): boolean => {
+    const known = memo.get(key);
+    if (known !== undefined) return known;
+    const a = byKey.get(key);
+    const waits =
+      a !== undefined &&
+      ((a.createAfter?.length ?? 0) > 0 || (a.action === "replace" && a.strategy === "delete-first") || a.dependsOn.some(waitsOnDelete));
+    memo.set(key, waits);
+    return waits;
+  };
+  for (const old of actions) {
+    if (!old.renamedTo || !waitsOnDelete(old.renamedTo)) continue;
+    const create = byKey.get(old.renamedTo)!;
+    delete old.renamedTo;
+    create.reason = `replaces ${old.path} (renamed; the old one is deleted first)`;
+  }
+}
+
+/**
+ * Referrers of something that goes delete-first cannot be made new before
+ * it is gone: a replace that depends on a delete-first replace or rename is
+ * delete-first too. Actions of the tree come in dependency order.
+ */
+function propagateDeleteFirst(actions: Action[]) {
+  const byKey = new Map(actions.map((a) => [a.key, a]));
+  for (const a of actions) {
+    if (a.action !== "replace" || a.strategy === "delete-first") continue;
+    const deps = a.dependsOn.map((k) => byKey.get(k));
+    if (deps.some((d) => d?.strategy === "delete-first" || (d?.createAfter?.length ?? 0) > 0)) a.strategy = "delete-first";
   }
 }
 

@@ -1,3 +1,4 @@
+import { ref } from "@jiti/jsx-runtime";
 import { ApplyError, Stack, catalogue, execute, graph, planActions, planDestroy, destroy, renderStack, type Snapshot } from "@jiti/reconciler";
 import { describe, expect, it } from "vitest";
 import { fakeWorld, summarise } from "./harness.js";
@@ -20,6 +21,53 @@ describe("after a crash, and other awkward live states", () => {
     w.cloud.delayMs = 10;
     await w.apply(tree("b"));
     expect(mutations(w.cloud.log)).toEqual(["delete Net:main/Sub:a", "create Net:main/Sub:b"]);
+  });
+
+  it("a rename that can keep the old resource deletes it only once the new one exists: a failed create keeps it", async () => {
+    const w = fakeWorld();
+    const { Net, Sub, Box } = w;
+    const tree = (name: string) => (
+      <Stack name="app">
+        <Net name="main" cidr="10.0.0.0/16">
+          <Sub name="a" cidr="10.0.1.0/24">
+            <Box name={name} size="small" />
+          </Sub>
+        </Net>
+      </Stack>
+    );
+    await w.apply(tree("web"));
+    w.cloud.log.length = 0;
+    w.cloud.failOn = (op, path) => (op === "create" && path.endsWith("Box:api") ? new Error("no capacity") : undefined);
+    await expect(w.apply(tree("api"))).rejects.toBeInstanceOf(ApplyError);
+    expect(mutations(w.cloud.log)).toEqual(["create Net:main/Sub:a/Box:api"]);
+    expect([...w.cloud.resources.values()].filter((r) => r.type === "fake.Box").map((r) => r.tags["jiti:path"])).toEqual(["Net:main/Sub:a/Box:web"]);
+
+    w.cloud.failOn = () => undefined;
+    w.cloud.log.length = 0;
+    await w.apply(tree("api"));
+    expect(mutations(w.cloud.log)).toEqual(["create Net:main/Sub:a/Box:api", "delete Net:main/Sub:a/Box:web"]);
+  });
+
+  it("renaming a referenced element: the referrer moves to the new one before the old one goes", async () => {
+    const w = fakeWorld();
+    const { Net, Sub, Box, Group } = w;
+    const tree = (name: string) => {
+      const g = ref(Group);
+      return (
+        <Stack name="app">
+          <Net name="main" cidr="10.0.0.0/16">
+            <Group name={name} ref={g} rules={["80"]} />
+            <Sub name="a" cidr="10.0.1.0/24">
+              <Box name="web" groups={[g]} />
+            </Sub>
+          </Net>
+        </Stack>
+      );
+    };
+    await w.apply(tree("g1"));
+    w.cloud.log.length = 0;
+    await w.apply(tree("g2"));
+    expect(mutations(w.cloud.log)).toEqual(["create Net:main/Group:g2", "update(groups) Net:main/Sub:a/Box:web", "delete Net:main/Group:g1"]);
   });
 
   it("two live resources left with a path no longer rendered are both deleted, and the plan says so", async () => {

@@ -58,7 +58,7 @@ type FakeProps = { tags?: Record<string, string> };
 
 function fake<P extends FakeProps, K extends string>(
   cloud: FakeCloud,
-  spec: Pick<Particle<P, JsonObject>, "name" | "parents" | "props" | "parentProp" | "references" | "replaceStrategy" | "hashed" | "stoppable"> & { type: K },
+  spec: Pick<Particle<P, JsonObject>, "name" | "parents" | "props" | "parentProp" | "references" | "replaceStrategy" | "hashed" | "stoppable" | "uniqueBy"> & { type: K },
 ) {
   const particle: Particle<P, JsonObject> & { type: K } = {
     ...spec,
@@ -140,6 +140,7 @@ export function fakeParticles(cloud: FakeCloud) {
     parentProp: "net",
     props: { cidr: "replace", label: "update", net: "replace", tags: "update" },
     replaceStrategy: "delete-first",
+    uniqueBy: ["cidr"],
   });
   const Group = fake<GroupProps, "fake.Group">(cloud, { type: "fake.Group", name: "Group", parents: ["Net"], parentProp: "net", props: { rules: "update", net: "replace", tags: "update" } });
   const Box = fake<BoxProps, "fake.Box">(cloud, {

@@ -116,7 +116,7 @@ describe("plan", () => {
     await w.apply(w.stack());
     const p = await w.plan(w.stack({ boxName: "api" }));
     expect(summarise(p)).toMatchInlineSnapshot(`
-      "create Net:main/Sub:a/Box:api (replaces Net:main/Sub:a/Box:web (renamed))
+      "create Net:main/Sub:a/Box:api (replaces Net:main/Sub:a/Box:web (renamed; the old one is deleted once this one exists))
           groups: ∅ -> ["group-0002"]
           secret: ∅ -> "sha256:1ec1c26b50d5d3c5"
           size: ∅ -> "small"

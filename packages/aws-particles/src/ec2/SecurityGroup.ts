@@ -199,6 +199,7 @@ export const SecurityGroup = defineParticle<SecurityGroupProps, SecurityGroupDat
   // A name the user fixed cannot be held by two groups of a VPC at once: the
   // old group goes first. A derived name has a suffix, so the new one can come first.
   replaceStrategy: (props) => (props.groupName === undefined ? "create-before-delete" : "delete-first"),
+  uniqueBy: ["groupName"],
   props: { vpc: "replace", description: "replace", groupName: "replace", ingress: "update", egress: "update", tags: "update" },
   defaults: { description: DEFAULT_DESCRIPTION, ingress: [], egress: [ALLOW_ALL_OUT] },
 

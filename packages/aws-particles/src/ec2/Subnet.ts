@@ -154,6 +154,8 @@ export const Subnet = defineParticle<SubnetProps, SubnetData, "aws.ec2.Subnet">(
   defaults: { zone: 0, public: false },
   // AWS refuses a second subnet with the same block, so the old one goes first.
   replaceStrategy: "delete-first",
+  // A VPC holds one subnet per block: a renamed subnet keeping its block waits for the old one.
+  uniqueBy: ["cidr"],
 
   validate(props, ctx) {
     const issues = checkFields(props as never, {

@@ -59,6 +59,8 @@ function actionLines(action: Action, c: Colors, destroy: boolean): string[] {
   ].join(" ");
   const lines = [head];
   const pad = "      ";
+  // A rename is a replace under a new path: the create says which element it replaces, and in which order.
+  if (verb === "create" && action.reason) lines.push(`${pad}${c.dim(`# ${action.reason}`)}`);
   if (verb === "replace") {
     const how = action.strategy === "delete-first" ? "deletes the old one first, then creates the new one" : "creates the new one first, then deletes the old one";
     lines.push(`${pad}${c.dim(`# replaced: ${how}`)}`);
