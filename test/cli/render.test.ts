@@ -18,6 +18,13 @@ beforeEach(async () => {
 });
 
 describe("jiti render", () => {
+  test("--journal into a folder that does not exist fails before anything changes", async () => {
+    const run = await jiti(stack, ["render", "--yes", "--journal", `${stack.dir}/no/such/dir/journal.jsonl`]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("cannot write the journal to");
+    expect(mutations(await moto.calls())).toEqual([]);
+  });
+
   test("--journal writes every applied change as JSON patches, one line each", async () => {
     const journal = `${stack.dir}/journal.jsonl`;
     const run = await jiti(stack, ["render", "--yes", "--journal", journal]);
