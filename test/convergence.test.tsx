@@ -1,4 +1,4 @@
-import { DescribeIamInstanceProfileAssociationsCommand, DescribeVpcAttributeCommand, EC2Client, ModifyVpcAttributeCommand } from "@aws-sdk/client-ec2";
+import { DescribeIamInstanceProfileAssociationsCommand, DescribeRouteTablesCommand, DescribeVpcAttributeCommand, EC2Client, ModifyVpcAttributeCommand } from "@aws-sdk/client-ec2";
 import { Ec2, InstanceProfile, InternetGateway, Role, RouteTable, SecurityGroup, Stack, Subnet, Vpc, amazonLinux, particles } from "@jiti/aws-particles";
 import { ref } from "@jiti/jsx-runtime";
 import { apply, plan, type Action } from "@jiti/reconciler";
@@ -90,6 +90,34 @@ describe("changes AWS only accepts in a certain order, and runs cut short", () =
       new DescribeIamInstanceProfileAssociationsCommand({ Filters: [{ Name: "instance-id", Values: [result.outputs["Vpc:main/Subnet:b/Ec2:web"]!.id as string] }] }),
     );
     expect(associations.IamInstanceProfileAssociations?.map((a) => a.IamInstanceProfile?.Arn?.split("/").pop())).toEqual([result.outputs["Role:app2/InstanceProfile:app"]!.name]);
+  });
+
+  it("moves a subnet between route tables in one apply, also when its old table goes away", async () => {
+    // mode 1: x lists the subnet; 2: y lists it; 3: x removed, y lists it... back to x in 4.
+    const stack = (mode: 1 | 2 | 3) => {
+      const a = ref(Subnet);
+      return (
+        <Stack name="tables">
+          <Vpc name="main" cidr="10.0.0.0/16">
+            <Subnet name="a" ref={a} cidr="10.0.1.0/24" />
+            {mode !== 3 && <RouteTable name="x" subnets={mode === 1 ? [a] : []} />}
+            <RouteTable name="y" subnets={mode === 1 ? [] : [a]} />
+          </Vpc>
+        </Stack>
+      );
+    };
+    const holder = async (subnet: string) => {
+      const out = await new EC2Client({}).send(new DescribeRouteTablesCommand({ Filters: [{ Name: "association.subnet-id", Values: [subnet] }] }));
+      return (out.RouteTables ?? []).map((t) => t.RouteTableId);
+    };
+    const first = await apply(stack(1), { particles });
+    const subnet = first.outputs["Vpc:main/Subnet:a"]!.id as string;
+    expect(await holder(subnet)).toEqual([first.outputs["Vpc:main/RouteTable:x"]!.id]);
+    for (const mode of [2, 1, 3] as const) {
+      const result = await apply(stack(mode), { particles });
+      expect(changed((await plan(stack(mode), { particles })).plan.actions), `after mode ${mode}`).toEqual([]);
+      expect(await holder(subnet)).toEqual([result.outputs[mode === 1 ? "Vpc:main/RouteTable:x" : "Vpc:main/RouteTable:y"]!.id]);
+    }
   });
 
   it("a VPC create cut short before its DNS settings were applied is finished by the next run", async () => {

@@ -7,6 +7,7 @@ import {
   DescribeRouteTablesCommand,
   DisassociateRouteTableCommand,
   ReplaceRouteCommand,
+  ReplaceRouteTableAssociationCommand,
   paginateDescribeRouteTables,
   type Route as AwsRoute,
   type RouteTable as AwsRouteTable,
@@ -29,7 +30,7 @@ import { ec2 } from "../aws/clients.js";
 import { byIdOrTags, found, idOf } from "../aws/lookup.js";
 import { hasCode, ignoreCodes } from "../aws/errors.js";
 import { retryOn, waitFor } from "../aws/wait.js";
-import { stackFilter, syncEc2Tags, tagMap, tagSpecs, userTags } from "../aws/tags.js";
+import { STACK_TAG, stackFilter, syncEc2Tags, tagMap, tagSpecs, userTags } from "../aws/tags.js";
 
 /**
  * Where a route sends its traffic: exactly one target. Other kinds of
@@ -209,12 +210,43 @@ async function applyRoutes(ctx: ParticleContext, id: string, live: readonly Rout
 async function applyAssociations(ctx: ParticleContext, id: string, live: RouteTableData["associations"], desired: readonly string[]) {
   const client = ec2(ctx);
   for (const subnet of desired) {
-    if (!live.some((a) => a.subnet === subnet)) await client.send(new AssociateRouteTableCommand({ RouteTableId: id, SubnetId: subnet }));
+    if (!live.some((a) => a.subnet === subnet)) await associate(ctx, id, subnet);
   }
   for (const association of live) {
     if (desired.includes(association.subnet)) continue;
     await ignoreCodes(["InvalidAssociationID.NotFound"], () => client.send(new DisassociateRouteTableCommand({ AssociationId: association.id })));
   }
+}
+
+/**
+ * Makes `subnet` use table `id`. A subnet uses one table at a time: when
+ * another of the stack's tables holds it (the subnet moves between tables in
+ * this apply), the association is moved over with
+ * ReplaceRouteTableAssociation instead of failing with
+ * Resource.AlreadyAssociated; a table the stack does not own is never touched.
+ */
+async function associate(ctx: ParticleContext, id: string, subnet: string) {
+  const client = ec2(ctx);
+  const holders = await client.send(new DescribeRouteTablesCommand({ Filters: [{ Name: "association.subnet-id", Values: [subnet] }] }));
+  for (const table of holders.RouteTables ?? []) {
+    const association = table.Associations?.find((a) => a.SubnetId === subnet && !a.Main);
+    if (!association || table.RouteTableId === id) continue;
+    const owner = tagMap(table.Tags)[STACK_TAG];
+    if (owner !== ctx.stack) {
+      throw Object.assign(
+        new Error(`subnet ${subnet} uses route table ${table.RouteTableId}, which this stack does not own (found: jiti:stack=${owner ?? "none"}); remove that association first, outside jiti`),
+        { code: "NotOwned" },
+      );
+    }
+    try {
+      await client.send(new ReplaceRouteTableAssociationCommand({ AssociationId: association.RouteTableAssociationId!, RouteTableId: id }));
+      return;
+    } catch (error) {
+      // The other table let go in the meantime: a plain association will do.
+      if (!hasCode(error, "InvalidAssociationID.NotFound")) throw error;
+    }
+  }
+  await client.send(new AssociateRouteTableCommand({ RouteTableId: id, SubnetId: subnet }));
 }
 
 function desiredRoutes(props: RouteTableProps): RouteEntry[] {
