@@ -216,6 +216,12 @@ const expected: Array<[string, string[]]> = [
       "test/fixtures/bad-trees.tsx:165: Vpc:main/Subnet:b (aws.ec2.Subnet): cidr is not a valid IPv4 CIDR block (found: \"10.0.1.0/33\"). Use a block such as \"10.0.0.0/16\".",
     ],
   ],
+  [
+    "instance with a security group of another vpc",
+    [
+      "test/fixtures/bad-trees.tsx:178: Vpc:b/Subnet:s/Ec2:web (aws.ec2.Instance): securityGroups[0] must refer to a <SecurityGroup> in the instance's own <Vpc> (Vpc:b) (found: \"Vpc:a/SecurityGroup:web\"). Use a security group of Vpc:b, or move the instance into a subnet of the group's VPC.",
+    ],
+  ],
 ];
 
 describe("bad trees", () => {

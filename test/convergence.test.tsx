@@ -5,7 +5,7 @@ import { apply, plan, type Action } from "@jiti/reconciler";
 import { afterEach, describe, expect, it } from "vitest";
 import { useMoto } from "./moto.js";
 
-useMoto();
+const moto = useMoto();
 const changed = (actions: Action[]) => actions.filter((a) => a.action !== "noop").map((a) => `${a.action} ${a.key}${a.strategy ? ` [${a.strategy}]` : ""}`);
 
 const realSend = EC2Client.prototype.send;
@@ -118,6 +118,19 @@ describe("changes AWS only accepts in a certain order, and runs cut short", () =
       expect(changed((await plan(stack(mode), { particles })).plan.actions), `after mode ${mode}`).toEqual([]);
       expect(await holder(subnet)).toEqual([result.outputs[mode === 1 ? "Vpc:main/RouteTable:x" : "Vpc:main/RouteTable:y"]!.id]);
     }
+  });
+
+  it("a zone name of another region fails before any change", async () => {
+    const stack = (
+      <Stack name="zones">
+        <Vpc name="main" cidr="10.0.0.0/16">
+          <Subnet name="a" cidr="10.0.1.0/24" zone="eu-west-1a" />
+        </Vpc>
+      </Stack>
+    );
+    const before = (await moto.calls()).length;
+    await expect(apply(stack, { particles })).rejects.toThrow(/Vpc:main\/Subnet:a \(aws\.ec2\.Subnet\): a lookup failed: zone "eu-west-1a" is not an availability zone of region us-east-1/);
+    expect((await moto.calls()).slice(before).filter((c) => !/^(Describe|List|Get)/.test(c.operation))).toEqual([]);
   });
 
   it("a VPC create cut short before its DNS settings were applied is finished by the next run", async () => {

@@ -9,7 +9,7 @@ import {
   type Volume as AwsVolume,
 } from "@aws-sdk/client-ec2";
 import { isElement, type JitiElement, type Ref } from "@jiti/jsx-runtime";
-import { checkFields, defineParticle, is } from "@jiti/reconciler";
+import { checkFields, defineParticle, is, isRefValue } from "@jiti/reconciler";
 import { readAttrs } from "../aws/attrs.js";
 import { ec2 } from "../aws/clients.js";
 import { idOf } from "../aws/lookup.js";
@@ -178,7 +178,7 @@ export const Ec2 = defineParticle<Ec2Props, Ec2Data, "aws.ec2.Instance">({
     return out;
   },
 
-  validate(props) {
+  validate(props, ctx) {
     const issues = checkFields(props as never, {
       subnet: { check: is.refOrId("Subnet", "subnet-") },
       type: { check: typeIssue },
@@ -198,6 +198,17 @@ export const Ec2 = defineParticle<Ec2Props, Ec2Data, "aws.ec2.Instance">({
       const twice = keys.filter((k, i) => keys.indexOf(k) !== i);
       if (twice.length > 0) issues.push({ message: "securityGroups lists a group more than once", found: twice, fix: "List each security group once" });
     }
+    // AWS refuses a group of another VPC than the instance's subnet (at launch, half way through an apply).
+    const vpcPath = ctx.parent.path.slice(0, Math.max(0, ctx.parent.path.lastIndexOf("/")));
+    (Array.isArray(props.securityGroups) ? (props.securityGroups as unknown[]) : []).forEach((group, i) => {
+      if (isRefValue(group) && vpcPath && !group.$ref.startsWith(`${vpcPath}/`)) {
+        issues.push({
+          message: `securityGroups[${i}] must refer to a <SecurityGroup> in the instance's own <Vpc> (${vpcPath})`,
+          found: group.$ref,
+          fix: `Use a security group of ${vpcPath}, or move the instance into a subnet of the group's VPC`,
+        });
+      }
+    });
     const arch = archIssue(props);
     if (arch) issues.push(arch);
     return issues;

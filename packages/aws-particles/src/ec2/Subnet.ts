@@ -117,9 +117,17 @@ function zoneNames(ctx: ParticleContext): Promise<string[]> {
 }
 
 async function zoneName(ctx: ParticleContext, zone: string | number | undefined): Promise<string> {
-  if (typeof zone === "string") return zone;
-  const index = zone ?? 0;
   const zones = await zoneNames(ctx);
+  if (typeof zone === "string") {
+    // Checked here, with the zones already read, so that a zone of another
+    // region fails before any change rather than half way through an apply.
+    if (!zones.includes(zone)) {
+      const region = await ec2(ctx).config.region();
+      throw new Error(`zone "${zone}" is not an availability zone of region ${region} (${zones.join(", ")}). Use one of those, or an index from 0 to ${zones.length - 1}`);
+    }
+    return zone;
+  }
+  const index = zone ?? 0;
   const name = zones[index];
   if (name === undefined) {
     const region = await ec2(ctx).config.region();
@@ -174,7 +182,8 @@ export const Subnet = defineParticle<SubnetProps, SubnetData, "aws.ec2.Subnet">(
   },
 
   async resolve(ctx, props) {
-    return typeof props.zone === "number" ? { ...props, zone: await zoneName(ctx, props.zone) } : props;
+    // An index becomes the zone's name; a name is checked against the region's zones.
+    return { ...props, zone: await zoneName(ctx, props.zone) };
   },
 
   async list(ctx) {
