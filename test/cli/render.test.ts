@@ -3,6 +3,7 @@
  * change AWS unasked, progress and --json events, a failure half way and the
  * run after it, and tearing down by file or by name.
  */
+import { CreateRoleCommand, DeleteRoleCommand, GetRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { beforeEach, describe, expect, test } from "vitest";
@@ -97,34 +98,61 @@ describe("jiti render", () => {
   });
 
   test("a failure half way: independent work is done, the error names the failed element, a re-run converges", async () => {
-    // moto, like AWS, refuses a zone the region does not have; render cannot know the region's zones.
-    await stack.edit((s) => s.replace("zone={1}", 'zone="us-east-1z"'));
+    // A role of the same name made by hand: jiti refuses to take over what it did not create.
+    const iam = new IAMClient({});
+    const trust = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "sts:AssumeRole", Principal: { Service: "ec2.amazonaws.com" } }] });
+    await iam.send(new CreateRoleCommand({ RoleName: "cli-dev.app", Path: "/jiti/cli-dev/", AssumeRolePolicyDocument: trust }));
+    await stack.edit((s) =>
+      s
+        .replace('import { Stack, Subnet, Vpc } from "@jiti/aws-particles";', 'import { Role, Stack, Subnet, Vpc } from "@jiti/aws-particles";')
+        .replace('      <Vpc name="main"', '      <Role name="app" assumedBy="ec2.amazonaws.com" />\n      <Vpc name="main"'),
+    );
     const failed = await jiti(stack, ["render", "--yes"]);
     expect(failed.code).toBe(1);
     expect(normalise(failed.stdout)).toContain("[<time>] Vpc:main/Subnet:a  create  done  subnet-<id>");
-    expect(normalise(failed.stdout)).toMatch(/Vpc:main\/Subnet:b {2}create {2}failed {2}InvalidParameterValue: Value \(us-east-1z\)/);
-    const error = failed.stderr.replace(/(availability zones:).*\n/, "$1 …\n").replace(/(request id:) \S+/, "$1 <request>");
+    expect(normalise(failed.stdout)).toMatch(/Role:app {2}create {2}failed/);
+    const error = failed.stderr.replace(/(request id:) \S+/, "$1 <request>");
     expect(error).toMatchInlineSnapshot(`
       "error: 1 step failed:
 
-        ✗ stack.tsx:9: Vpc:main/Subnet:b (aws.ec2.Subnet): create failed
-            InvalidParameterValue: Value (us-east-1z) for parameter availabilityZone is invalid. Subnets can currently only be created in the following availability zones: …
-            AWS request id: <request>
-            AWS rejected a value set at stack.tsx:9: fix it in the stack.
+        ✗ stack.tsx:7: Role:app (aws.iam.Role): create failed
+            Role:app (aws.iam.Role): an IAM role named "cli-dev.app" already exists and jiti did not create it for this element (found: path /jiti/cli-dev/, jiti:stack none, jiti:path none). Rename the element or the stack, or delete that role.
 
       What succeeded is kept. Fix the cause and run \`jiti render\` again: it continues from where this run stopped.
       "
     `);
 
-    // What succeeded is live and owned by the stack.
+    // What succeeded is live and owned by the stack; the hand-made role is untouched.
     const ls = await jiti(stack, ["ls", "--json"]);
     const [listed] = jsonLines(ls.stdout);
-    expect((listed!.resources as Array<{ path: string }>).map((r) => r.path)).toEqual(["Vpc:main", "Vpc:main/Subnet:a"]);
+    expect((listed!.resources as Array<{ path: string }>).map((r) => r.path)).toEqual(["Vpc:main", "Vpc:main/Subnet:a", "Vpc:main/Subnet:b"]);
+    expect((await iam.send(new GetRoleCommand({ RoleName: "cli-dev.app" }))).Role!.Tags ?? []).toEqual([]);
 
-    await stack.edit((s) => s.replace('zone="us-east-1z"', "zone={1}"));
+    await iam.send(new DeleteRoleCommand({ RoleName: "cli-dev.app" }));
     const fixed = await jiti(stack, ["render", "--yes"]);
     expect(fixed.code, fixed.stderr).toBe(0);
     expect(fixed.stdout).toContain("Plan: 1 to create, 0 to update, 0 to replace, 0 to delete.");
+    expect((await jiti(stack, ["plan", "--detailed-exitcode"])).code).toBe(0);
+  });
+
+  test("an AWS error names the element, the stack.tsx line, AWS's code and request id", async () => {
+    await stack.edit((s) =>
+      s
+        .replace('import { Stack, Subnet, Vpc } from "@jiti/aws-particles";', 'import { Role, Stack, Subnet, Vpc } from "@jiti/aws-particles";')
+        .replace(
+          '      <Vpc name="main"',
+          '      <Role name="app" assumedBy="ec2.amazonaws.com" managedPolicies={["arn:aws:iam::123456789012:policy/missing"]} />\n      <Vpc name="main"',
+        ),
+    );
+    const failed = await jiti(stack, ["render", "--yes"]);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(/✗ stack\.tsx:7: Role:app \(aws\.iam\.Role\): create failed\n\s+NoSuchEntity: .*policy\/missing.*\n\s+AWS request id: \S+/);
+    // The network does not depend on the role: it was created all the same.
+    expect(normalise(failed.stdout)).toContain("[<time>] Vpc:main/Subnet:b  create  done  subnet-<id>");
+
+    await stack.edit((s) => s.replace('managedPolicies={["arn:aws:iam::123456789012:policy/missing"]} ', ""));
+    const fixed = await jiti(stack, ["render", "--yes"]);
+    expect(fixed.code, fixed.stderr).toBe(0);
     expect((await jiti(stack, ["plan", "--detailed-exitcode"])).code).toBe(0);
   });
 

@@ -58,6 +58,8 @@ export interface ApplyResult {
   failures: Failure[];
   skipped: string[];
   journal: JournalEntry[];
+  /** Set when the run was stopped (an abort signal) before every step started. */
+  interrupted?: { notStarted: number; reason: string };
 }
 
 export interface ExecuteOptions {
@@ -77,8 +79,16 @@ export class ApplyError extends Error {
         `${f.code ? ` [${f.code}${f.requestId ? `, request ${f.requestId}` : ""}]` : ""}`,
     );
     const skipped = result.skipped.length > 0 ? `\n${result.skipped.length} dependent step(s) were skipped: ${result.skipped.join(", ")}` : "";
-    super(`${result.failures.length} element(s) failed:\n${lines.join("\n")}${skipped}`);
+    const head = result.interrupted
+      ? `interrupted (${result.interrupted.reason}): ${result.interrupted.notStarted} step(s) were not started${lines.length > 0 ? `, and ${lines.length} element(s) failed:` : ""}`
+      : `${result.failures.length} element(s) failed:`;
+    super(`${head}\n${lines.join("\n")}${skipped}`);
   }
+}
+
+function abortReason(signal: AbortSignal): string {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error ? reason.message : typeof reason === "string" ? reason : "aborted";
 }
 
 interface Step {
@@ -324,18 +334,17 @@ export async function execute(
     if (running.size === 0) break;
     await Promise.race(running);
   }
-  for (const id of pending) skip(all.get(id)!, signal.aborted ? "aborted" : "not started");
-  if (signal.aborted && pending.size > 0) {
-    failures.push({ key: "", path: "", type: "jiti.Stack", step: "create", message: `aborted: ${pending.size} step(s) not started` });
-  }
+  const notStarted = pending.size;
+  for (const id of pending) skip(all.get(id)!, signal.aborted ? "interrupted before it started" : "not started");
 
   const outputs: Record<string, JsonObject> = {};
   for (const [path, node] of nodes) {
     const live = model[path];
     if (live && node.state !== "terminated") outputs[path] = particles.get(node.type)!.outputs(live);
   }
-  const result: ApplyResult = { outputs, live: model, failures, skipped, journal };
-  if (failures.length > 0) throw new ApplyError(result);
+  const interrupted = signal.aborted && notStarted > 0 ? { notStarted, reason: abortReason(signal) } : undefined;
+  const result: ApplyResult = { outputs, live: model, failures, skipped, journal, ...(interrupted ? { interrupted } : {}) };
+  if (failures.length > 0 || interrupted) throw new ApplyError(result);
   return result;
 }
 

@@ -139,7 +139,10 @@ describe("execute", () => {
     };
     const error = (await w.apply(w.stack({ subs: ["a", "b"] }), { signal: controller.signal }).catch((e: unknown) => e)) as ApplyError;
     expect(error).toBeInstanceOf(ApplyError);
-    expect(error.result.failures.at(-1)!.message).toMatch(/^aborted: \d+ step\(s\) not started$/);
+    expect(error.result.failures).toEqual([]);
+    expect(error.result.interrupted).toEqual({ notStarted: expect.any(Number), reason: "interrupted" });
+    expect(error.result.interrupted!.notStarted).toBeGreaterThan(0);
+    expect(error.message).toMatch(/^interrupted \(interrupted\): \d+ step\(s\) were not started/);
     expect(mutations(w.cloud.log)).toEqual(["create Net:main"]);
   });
 

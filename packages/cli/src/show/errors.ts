@@ -74,9 +74,20 @@ function describe(error: unknown, c: Colors, context: ErrorContext): ShownError 
 }
 
 function applyError(error: ApplyError, c: Colors, context: ErrorContext): ShownError {
-  const { failures, skipped } = error.result;
+  const { failures, skipped, interrupted } = error.result;
+  if (interrupted && failures.length === 0) {
+    // Stopped on request: nothing failed, so there is no cause to fix and no list of skipped steps to read.
+    return {
+      text: [
+        `${c.yellow(c.bold("interrupted:"))} ${interrupted.reason}; ${count(interrupted.notStarted, "step")} did not start. The steps in flight finished.`,
+        "",
+        `What was done is kept. Run \`jiti ${context.command}\` again to finish: it continues from where this run stopped.`,
+      ].join("\n"),
+      json: { error: "interrupted", message: error.message, interrupted, skipped },
+    };
+  }
   const lines = [
-    `${c.red(c.bold("error:"))} ${count(failures.length, "step")} failed${skipped.length > 0 ? `, ${count(skipped.length, "dependent step")} skipped` : ""}:`,
+    `${c.red(c.bold("error:"))} ${count(failures.length, "step")} failed${skipped.length > 0 ? `, ${count(skipped.length, "dependent step")} skipped` : ""}${interrupted ? ` (interrupted: ${interrupted.reason})` : ""}:`,
     "",
   ];
   for (const f of failures) {
