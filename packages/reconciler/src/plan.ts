@@ -323,6 +323,23 @@ function markRenames(actions: Action[], particles: Catalogue, snapshot: Snapshot
       old.reason = `renamed to ${create.path}: replaced`;
     }
   }
+  // An element moved to another parent keeps its name: also a replace, the new one first.
+  const segment = (path: string) => path.slice(path.lastIndexOf("/") + 1);
+  const unpaired = candidates.filter((a) => (a.action === "create" ? a.reason === undefined : a.reason === NOT_RENDERED));
+  const byName = new Map<string, { creates: Action[]; deletes: Action[] }>();
+  for (const a of unpaired) {
+    const key = `${a.type} ${segment(a.path)}`;
+    const group = byName.get(key) ?? { creates: [], deletes: [] };
+    (a.action === "create" ? group.creates : group.deletes).push(a);
+    byName.set(key, group);
+  }
+  for (const { creates, deletes } of byName.values()) {
+    if (creates.length !== 1 || deletes.length !== 1) continue;
+    const [create, old] = [creates[0]!, deletes[0]!];
+    old.renamedTo = create.key;
+    create.reason = `replaces ${old.path} (moved; the old one is deleted once this one exists)`;
+    old.reason = `moved to ${create.path}: replaced`;
+  }
 }
 
 /**
@@ -347,7 +364,7 @@ function settleRenames(actions: Action[]) {
     if (!old.renamedTo || !waitsOnDelete(old.renamedTo)) continue;
     const create = byKey.get(old.renamedTo)!;
     delete old.renamedTo;
-    create.reason = `replaces ${old.path} (renamed; the old one is deleted first)`;
+    create.reason = `replaces ${old.path} (${create.reason?.includes("(moved") ? "moved" : "renamed"}; the old one is deleted first)`;
   }
 }
 

@@ -70,6 +70,29 @@ describe("after a crash, and other awkward live states", () => {
     expect(mutations(w.cloud.log)).toEqual(["create Net:main/Group:g2", "update(groups) Net:main/Sub:a/Box:web", "delete Net:main/Group:g1"]);
   });
 
+  it("an element moved to another parent is replaced there, the old one deleted once the new one exists", async () => {
+    const w = fakeWorld();
+    const { Net, Sub, Box } = w;
+    const tree = (where: "a" | "b") => (
+      <Stack name="app">
+        <Net name="main" cidr="10.0.0.0/16">
+          <Sub name="a" cidr="10.0.1.0/24">{where === "a" && <Box name="web" size="small" />}</Sub>
+          <Sub name="b" cidr="10.0.2.0/24">{where === "b" && <Box name="web" size="small" />}</Sub>
+        </Net>
+      </Stack>
+    );
+    await w.apply(tree("a"));
+    const p = await w.plan(tree("b"));
+    expect(p.actions.filter((a) => a.action !== "noop").map((a) => `${a.action} ${a.key} (${a.reason})`)).toEqual([
+      "create Net:main/Sub:b/Box:web (replaces Net:main/Sub:a/Box:web (moved; the old one is deleted once this one exists))",
+      "delete Net:main/Sub:a/Box:web (moved to Net:main/Sub:b/Box:web: replaced)",
+    ]);
+    w.cloud.log.length = 0;
+    w.cloud.delayMs = 10;
+    await w.apply(tree("b"));
+    expect(mutations(w.cloud.log)).toEqual(["create Net:main/Sub:b/Box:web", "delete Net:main/Sub:a/Box:web"]);
+  });
+
   it("two live resources left with a path no longer rendered are both deleted, and the plan says so", async () => {
     const w = fakeWorld();
     const { Net } = w;
