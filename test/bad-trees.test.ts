@@ -222,6 +222,14 @@ const expected: Array<[string, string[]]> = [
       "test/fixtures/bad-trees.tsx:178: Vpc:b/Subnet:s/Ec2:web (aws.ec2.Instance): securityGroups[0] must refer to a <SecurityGroup> in the instance's own <Vpc> (Vpc:b) (found: \"Vpc:a/SecurityGroup:web\"). Use a security group of Vpc:b, or move the instance into a subnet of the group's VPC.",
     ],
   ],
+  [
+    "several bad rules in one list",
+    [
+      "test/fixtures/bad-trees.tsx:185: Vpc:main/SecurityGroup:web (aws.ec2.SecurityGroup): ingress[0].from must be a CIDR block (found: \"1.2.3.4\"). Use \"1.2.3.4/32\" for this one address.",
+      "test/fixtures/bad-trees.tsx:185: Vpc:main/SecurityGroup:web (aws.ec2.SecurityGroup): ingress[1].from must be an IPv4 block, a ref to a <SecurityGroup> or an \"sg-…\" id (found: \"10.0.0.0/33\"). Use a block such as \"10.0.0.0/16\" or \"0.0.0.0/0\", or ref(SecurityGroup).",
+      "test/fixtures/bad-trees.tsx:185: Vpc:main/SecurityGroup:web (aws.ec2.SecurityGroup): ingress[2].ports must go from the lower port to the higher (found: [90,80]). Use ports: [80, 90].",
+    ],
+  ],
 ];
 
 describe("bad trees", () => {

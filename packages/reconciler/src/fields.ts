@@ -7,8 +7,11 @@ import type { Issue } from "./problems.js";
  */
 export type Check = (value: unknown, name: string) => Issue | undefined;
 
+/** A check that may find several issues at once (every bad item of a list). */
+export type Checks = (value: unknown, name: string) => Issue | Issue[] | undefined;
+
 export interface FieldRules {
-  [prop: string]: { check: Check; required?: boolean; example?: string };
+  [prop: string]: { check: Check | Checks; required?: boolean; example?: string };
 }
 
 /** Runs every rule, collecting all issues; a missing required prop is one too. */
@@ -20,8 +23,8 @@ export function checkFields(props: JsonObject, rules: FieldRules): Issue[] {
       if (rule.required) issues.push({ message: `${name} is required`, fix: `Set ${name}${rule.example ? `, e.g. ${name}=${rule.example}` : ""}` });
       continue;
     }
-    const issue = rule.check(value, name);
-    if (issue) issues.push(issue);
+    const found = rule.check(value, name);
+    if (found) issues.push(...(Array.isArray(found) ? found : [found]));
   }
   return issues;
 }
@@ -77,17 +80,19 @@ export const is = {
       return undefined;
     };
   },
-  arrayOf(item: Check, opts: { maxItems?: number } = {}): Check {
+  arrayOf(item: Check | Checks, opts: { maxItems?: number } = {}): Checks {
     return (value, name) => {
       if (!Array.isArray(value)) return { message: `${name} must be an array`, found: value, fix: `Pass [ … ]` };
       if (opts.maxItems !== undefined && value.length > opts.maxItems) {
         return { message: `${name} may hold at most ${opts.maxItems} items`, found: value.length, fix: `Remove items from ${name}` };
       }
+      // Every bad item, not just the first: one run shows them all.
+      const issues: Issue[] = [];
       for (let i = 0; i < value.length; i++) {
-        const issue = item(value[i], `${name}[${i}]`);
-        if (issue) return issue;
+        const found = item(value[i], `${name}[${i}]`);
+        if (found) issues.push(...(Array.isArray(found) ? found : [found]));
       }
-      return undefined;
+      return issues.length > 0 ? issues : undefined;
     };
   },
   /** A `ref()` to a particle of the given component. */

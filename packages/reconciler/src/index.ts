@@ -20,5 +20,5 @@ export type { Problem, Issue } from "./problems.js";
 export { defineParticle, particleOf, isRefValue, PARTICLE } from "./particle.js";
 export type * from "./particle.js";
 export { checkFields, is } from "./fields.js";
-export type { Check, FieldRules } from "./fields.js";
+export type { Check, Checks, FieldRules } from "./fields.js";
 export { digest, canonicalJson } from "./digest.js";

@@ -1,5 +1,5 @@
 import type { IpPermission } from "@aws-sdk/client-ec2";
-import { is, isRefValue, type Check, type Issue, type RefValue, type ValidationContext } from "@jiti/reconciler";
+import { is, isRefValue, type Check, type Checks, type Issue, type RefValue, type ValidationContext } from "@jiti/reconciler";
 import { cidrIssue, networkOf } from "../cidr.js";
 import { idOf } from "../aws/lookup.js";
 import type { CanonicalRule, EgressRule, IngressRule, Protocol } from "./SecurityGroup.js";
@@ -146,15 +146,17 @@ export function groupNameIssue(value: unknown, name: string): Issue | undefined 
   return undefined;
 }
 
-export function rulesIssue(direction: Direction): Check {
+export function rulesIssue(direction: Direction): Checks {
   return (value, name) => {
     if (!Array.isArray(value)) return { message: `${name} must be an array of rules`, found: value, fix: `Pass [ ${example(direction)} ]` };
+    // Every bad rule at once, not one per run.
+    const issues: Issue[] = [];
     for (let i = 0; i < value.length; i++) {
       const rule: unknown = value[i];
       const issue = ruleIssue(isCanonical(rule) ? asInput(rule, direction) : rule, `${name}[${i}]`, direction);
-      if (issue) return issue;
+      if (issue) issues.push(issue);
     }
-    return undefined;
+    return issues.length > 0 ? issues : undefined;
   };
 }
 
