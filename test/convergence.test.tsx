@@ -1,7 +1,7 @@
-import { DescribeIamInstanceProfileAssociationsCommand, DescribeRouteTablesCommand, DescribeVpcAttributeCommand, EC2Client, ModifyVpcAttributeCommand } from "@aws-sdk/client-ec2";
+import { DescribeIamInstanceProfileAssociationsCommand, DescribeRouteTablesCommand, DescribeSecurityGroupsCommand, DescribeVpcAttributeCommand, EC2Client, ModifyVpcAttributeCommand } from "@aws-sdk/client-ec2";
 import { Ec2, InstanceProfile, InternetGateway, Role, RouteTable, SecurityGroup, Stack, Subnet, Vpc, amazonLinux, particles } from "@jiti/aws-particles";
 import { ref } from "@jiti/jsx-runtime";
-import { apply, plan, type Action } from "@jiti/reconciler";
+import { apply, destroy, plan, type Action } from "@jiti/reconciler";
 import { afterEach, describe, expect, it } from "vitest";
 import { useMoto } from "./moto.js";
 
@@ -154,5 +154,42 @@ describe("changes AWS only accepts in a certain order, and runs cut short", () =
     );
     expect(hostnames.EnableDnsHostnames?.Value).toBe(true);
     expect(changed((await plan(stack, { particles })).plan.actions)).toEqual([]);
+  });
+});
+
+describe("security groups that name each other", () => {
+  it("are created, then completed with their rules; re-plan is empty; destroy leaves nothing", async () => {
+    const stack = (extra: boolean) => {
+      const web = ref(SecurityGroup);
+      const db = ref(SecurityGroup);
+      return (
+        <Stack name="mutual">
+          <Vpc name="main" cidr="10.0.0.0/16">
+            <SecurityGroup name="web" ref={web} ingress={[{ port: 443, from: "0.0.0.0/0" }]} egress={[{ port: 5432, to: db }]} />
+            <SecurityGroup
+              name="db"
+              ref={db}
+              ingress={[{ port: 5432, from: web }, ...(extra ? [{ protocol: "all" as const, from: db }] : [])]}
+              egress={[]}
+            />
+          </Vpc>
+        </Stack>
+      );
+    };
+    const first = await apply(stack(false), { particles });
+    const ids = { web: first.outputs["Vpc:main/SecurityGroup:web"]!.id as string, db: first.outputs["Vpc:main/SecurityGroup:db"]!.id as string };
+    const groups = await new EC2Client({}).send(new DescribeSecurityGroupsCommand({ GroupIds: [ids.web, ids.db] }));
+    const byId = new Map(groups.SecurityGroups!.map((g) => [g.GroupId, g]));
+    expect(byId.get(ids.db)!.IpPermissions!.flatMap((p) => p.UserIdGroupPairs!.map((u) => u.GroupId))).toEqual([ids.web]);
+    expect(byId.get(ids.web)!.IpPermissionsEgress!.flatMap((p) => p.UserIdGroupPairs!.map((u) => u.GroupId))).toEqual([ids.db]);
+    expect(changed((await plan(stack(false), { particles })).plan.actions)).toEqual([]);
+
+    // A rule naming the group itself.
+    const second = await apply(stack(true), { particles });
+    expect(changed(second.plan.actions)).toEqual(["update Vpc:main/SecurityGroup:db"]);
+    expect(changed((await plan(stack(true), { particles })).plan.actions)).toEqual([]);
+
+    await destroy("mutual", { particles });
+    expect((await plan(stack(true), { particles })).snapshot.owned).toEqual([]);
   });
 });

@@ -77,9 +77,9 @@ function phaseClock(options: RunOptions): (phase: Phase) => void {
 export async function prepareApply(element: JitiNode, options: RunOptions = {}): Promise<PreparedRun> {
   const ended = phaseClock(options);
   const { tree, particles: used } = renderStack(element, options.sourceRoot ? { sourceRoot: options.sourceRoot } : {});
-  const g = graph(tree);
-  ended("render");
   const particles = catalogueOf(options, used);
+  const g = graph(tree, { weakRefs: (type) => particles.get(type)?.weakRefs });
+  ended("render");
   const ctx = context(tree.stack, options);
   const snapshot = await read(tree, particles, { ...ctx, progress: () => {} });
   ended("read");

@@ -1,5 +1,5 @@
 import { enablePatches, produceWithPatches, type Patch } from "immer";
-import { isRefValue, type AnyParticle, type Desired, type Json, type JsonObject, type LiveResource, type ParticleContext } from "./particle.js";
+import { isRefValue, type AnyParticle, type PendingRef, type Desired, type Json, type JsonObject, type LiveResource, type ParticleContext } from "./particle.js";
 import type { Action, Plan } from "./plan.js";
 import type { Catalogue, Snapshot } from "./read.js";
 import type { ParticleNode } from "./tree.js";
@@ -96,6 +96,8 @@ interface Step {
   kind: StepKind;
   action: Action;
   deps: Set<string>;
+  /** An update that completes a create once its weak references' targets exist. */
+  completes?: true;
 }
 
 /**
@@ -155,6 +157,15 @@ export function steps(plan: Plan): Map<string, Step> {
         if (r && r !== s.id) s.deps.add(r);
       }
     }
+  }
+  for (const action of plan.actions) {
+    if (!action.completeAfter) continue;
+    const step: Step = { id: `complete ${action.key}`, kind: "update", action, deps: new Set([`create ${action.key}`]), completes: true };
+    for (const k of action.completeAfter) {
+      const r = ready(k);
+      if (r) step.deps.add(r);
+    }
+    out.set(step.id, step);
   }
   for (const action of plan.actions) {
     if (action.action !== "replace") continue;
@@ -237,7 +248,7 @@ export async function execute(
       });
       return live.id;
     }
-    const desired = desiredOf(particle, nodes.get(action.path)!, snapshot, model, ctx.stack);
+    const desired = desiredOf(particle, nodes.get(action.path)!, snapshot, model, ctx.stack, step.kind === "create");
     if (step.kind === "create") {
       const created = await particle.create(stepCtx, desired);
       const old = model[action.key];
@@ -249,7 +260,10 @@ export async function execute(
     }
     let live = model[action.key]!;
     assertOwned(live, ctx.stack);
-    const fields = action.changes.filter((c) => c.field !== "state").map((c) => c.field);
+    // Completing a create: the weakly referenced props, now that their targets exist.
+    const fields = step.completes
+      ? [...(particle.weakRefs ?? [])].filter((f) => f in desired.props)
+      : action.changes.filter((c) => c.field !== "state").map((c) => c.field);
     if (fields.length > 0) live = await particle.update(stepCtx, live, desired, fields);
     if (particle.setState && action.changes.some((c) => c.field === "state")) {
       live = await particle.setState(stepCtx, live, desired.state);
@@ -355,20 +369,24 @@ function desiredOf(
   snapshot: Snapshot,
   model: Record<string, LiveResource>,
   stack: string,
+  creating = false,
 ): Desired<JsonObject> {
   const props = snapshot.resolved[node.path] ?? node.props;
-  const resolve = (value: Json): Json => {
+  const weak = new Set<string>(particle.weakRefs ?? []);
+  const resolve = (value: Json, pendingAllowed: boolean): Json => {
     if (isRefValue(value)) {
       const target = model[value.$ref];
-      if (!target) throw new Error(`${value.$ref} does not exist yet: it must be created before ${node.path}`);
-      return target.id;
+      if (target) return target.id;
+      // A weak reference to what does not exist yet: left out of the create, completed later.
+      if (pendingAllowed) return { $pending: value.$ref } satisfies PendingRef as unknown as Json;
+      throw new Error(`${value.$ref} does not exist yet: it must be created before ${node.path}`);
     }
-    if (Array.isArray(value)) return value.map(resolve);
-    if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolve(v)]));
+    if (Array.isArray(value)) return value.map((v) => resolve(v, pendingAllowed));
+    if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolve(v, pendingAllowed)]));
     return value;
   };
   // Sorted by path at render, lists of references are sorted by id now.
-  const substituted = resolve(props) as JsonObject;
+  const substituted = Object.fromEntries(Object.entries(props).map(([k, v]) => [k, resolve(v, creating && weak.has(k))])) as JsonObject;
   const resolved = particle.normalize ? (particle.normalize(substituted) as JsonObject) : substituted;
   const userTags = (resolved.tags ?? {}) as Record<string, string>;
   return {

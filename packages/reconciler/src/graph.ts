@@ -8,6 +8,13 @@ export interface Edge {
   to: string;
   /** The prop holding the reference (`securityGroups[0]`), or `(parent)` for nesting. */
   via: string;
+  /** A weak reference: it orders updates and completion, not creation, and makes no cycle. */
+  weak?: true;
+}
+
+export interface GraphOptions {
+  /** The props of a type whose references are weak (the particle's `weakRefs`). */
+  weakRefs?: (type: string) => readonly string[] | undefined;
 }
 
 export interface Graph {
@@ -34,7 +41,7 @@ export function refsIn(value: Json | undefined, at: string, out: Array<{ path: s
  * references. A cycle is a RenderError naming every element in it and the
  * prop that links each to the next.
  */
-export function graph(tree: StackTree): Graph {
+export function graph(tree: StackTree, options: GraphOptions = {}): Graph {
   const nodes = new Map<string, ParticleNode>();
   const dependsOn = new Map<string, Edge[]>();
   const dependents = new Map<string, Edge[]>();
@@ -50,11 +57,12 @@ export function graph(tree: StackTree): Graph {
   visit(tree.children, undefined);
   for (const node of nodes.values()) {
     const edges = dependsOn.get(node.path)!;
+    const weak = options.weakRefs?.(node.type) ?? [];
     for (const [key, value] of Object.entries(node.props)) {
       for (const ref of refsIn(value, key)) {
         // The parent reference is already the nesting edge.
         if (edges.some((e) => e.to === ref.path && e.via === "(parent)")) continue;
-        edges.push({ from: node.path, to: ref.path, via: ref.via });
+        edges.push({ from: node.path, to: ref.path, via: ref.via, ...(weak.includes(key) ? { weak: true as const } : {}) });
       }
     }
     for (const edge of edges) dependents.get(edge.to)?.push(edge);
@@ -101,6 +109,7 @@ function topologicalOrder(tree: StackTree, nodes: Map<string, ParticleNode>, dep
     }
     state.set(path, "visiting");
     for (const edge of dependsOn.get(path) ?? []) {
+      if (edge.weak) continue;
       stack.push(edge);
       visit(edge.to);
       stack.pop();

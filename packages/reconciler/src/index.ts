@@ -6,7 +6,7 @@ export type { StackProps } from "./render/stack.js";
 export { walk } from "./tree.js";
 export type { ParticleNode, StackTree } from "./tree.js";
 export { graph, refsIn } from "./graph.js";
-export type { Graph, Edge } from "./graph.js";
+export type { Graph, Edge, GraphOptions } from "./graph.js";
 export { read, catalogue, LookupError } from "./read.js";
 export type { Catalogue, Snapshot } from "./read.js";
 export { planActions, KNOWN_AFTER_APPLY } from "./plan.js";
@@ -17,7 +17,7 @@ export { plan, apply, destroy, planDestroy, prepareApply, prepareDestroy } from 
 export type { RunOptions, PlanResult, ApplyOutcome, PreparedRun, Phase } from "./api.js";
 export { RenderError, formatProblem, describeValue } from "./problems.js";
 export type { Problem, Issue } from "./problems.js";
-export { defineParticle, particleOf, isRefValue, PARTICLE } from "./particle.js";
+export { defineParticle, particleOf, isRefValue, isPendingRef, PARTICLE } from "./particle.js";
 export type * from "./particle.js";
 export { checkFields, is } from "./fields.js";
 export type { Check, Checks, FieldRules } from "./fields.js";

@@ -161,6 +161,12 @@ export interface Particle<Props extends object = JsonObject, Data = JsonObject> 
    */
   hashed?: ReadonlyArray<keyof Props & string>;
   /**
+   * Props whose references do not order creation: the resource can be made
+   * without them and completed once their targets exist (a security group's
+   * rules that name another group). Two groups may then refer to each other.
+   */
+  weakRefs?: ReadonlyArray<keyof Props & string>;
+  /**
    * Props AWS keeps unique among the resources of this kind in one parent
    * (a subnet's CIDR block, a fixed group name). When an element is renamed
    * and keeps these values, the new resource waits for the old one's delete.
@@ -233,6 +239,19 @@ export function defineParticle<Props extends object, Data, Kind extends string>(
 export function particleOf(type: unknown): AnyParticle | undefined {
   if (typeof type !== "function") return undefined;
   return (type as unknown as Record<symbol, AnyParticle | undefined>)[PARTICLE];
+}
+
+/**
+ * Stands, in the props handed to `create`, for a weak reference whose target
+ * does not exist yet; the particle leaves that part out, and an update
+ * completes it once the target exists.
+ */
+export interface PendingRef {
+  $pending: string;
+}
+
+export function isPendingRef(value: unknown): value is PendingRef {
+  return typeof value === "object" && value !== null && typeof (value as PendingRef).$pending === "string";
 }
 
 export function isRefValue(value: unknown): value is RefValue {

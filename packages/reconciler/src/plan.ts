@@ -43,6 +43,8 @@ export interface Action {
   createAfter?: string[];
   /** For the delete of a renamed element: the key of its replacement, created first. */
   renamedTo?: string;
+  /** Keys of elements this one refers to weakly that are created in this run: once they exist, an update completes this one. */
+  completeAfter?: string[];
   source?: string;
 }
 
@@ -110,6 +112,20 @@ export function planActions(tree: StackTree, g: Graph, snapshot: Snapshot, parti
         ...(action === "replace" ? { forcedBy, strategy: strategyOf(particle, node.props, g, path, byKey) } : {}),
       });
     }
+  }
+
+  // Weak references may point at elements planned later in the order: now
+  // that every id is known, diff those elements again.
+  for (const a of actions) {
+    if ((a.action !== "update" && a.action !== "noop") || a.existing) continue;
+    const particle = particles.get(a.type)!;
+    if (!particle.weakRefs?.length) continue;
+    const node = g.nodes.get(a.path)!;
+    const live = snapshot.owned.find((l) => l.id === a.id && l.type === a.type)!;
+    const again = diff(node, particle, live, snapshot.resolved[a.path] ?? node.props, known);
+    if (again.forcedBy.length > 0) continue;
+    a.changes = again.changes;
+    a.action = again.changes.length > 0 ? "update" : "noop";
   }
 
   const orphans = [
@@ -388,7 +404,19 @@ function linkActions(actions: Action[], g: Graph, particles: Catalogue) {
   const creates = (a: Action | undefined) => a !== undefined && (a.action === "create" || a.action === "update" || a.action === "replace");
   for (const a of actions) {
     if (a.action === "create" || a.action === "update" || a.action === "replace") {
-      a.dependsOn = (g.dependsOn.get(a.path) ?? []).map((e) => e.to).filter((k, i, all) => creates(byKey.get(k)) && all.indexOf(k) === i);
+      const edges = g.dependsOn.get(a.path) ?? [];
+      // A weak reference does not hold back a create: the resource is made
+      // without it and completed once the target exists. An update just waits.
+      // An update waits only for weak targets made in this run (their ids are new).
+      const ordering = edges.filter(
+        (e) => !e.weak || (a.action === "update" && e.to !== a.key && ["create", "replace"].includes(byKey.get(e.to)?.action ?? "")),
+      );
+      a.dependsOn = ordering.map((e) => e.to).filter((k, i, all) => creates(byKey.get(k)) && all.indexOf(k) === i);
+      if (a.action !== "update") {
+        const pending = edges.filter((e) => e.weak).map((e) => e.to);
+        const completeAfter = pending.filter((k, i) => pending.indexOf(k) === i && ["create", "replace"].includes(byKey.get(k)?.action ?? ""));
+        if (completeAfter.length > 0) a.completeAfter = completeAfter.sort();
+      }
     }
   }
   const removes = actions.filter((a) => a.action === "delete" || a.action === "replace" || a.action === "update");
@@ -399,7 +427,11 @@ function linkActions(actions: Action[], g: Graph, particles: Catalogue) {
     const after = new Set<string>();
     for (const e of inGraph ? g.dependents.get(x.key) ?? [] : []) {
       const r = byKey.get(e.from);
-      if (r && r.action !== "create" && r.action !== "noop") after.add(r.key);
+      if (!r || r.action === "create" || r.action === "noop") continue;
+      // A weak referrer that goes too lets go of its reference itself, as it is deleted:
+      // ordering the two would tie referrers that refer to each other in a knot.
+      if (e.weak && r.action !== "update") continue;
+      after.add(r.key);
     }
     for (const r of removes) {
       if (r === x || r.action === "update" && inGraph && g.nodes.has(r.key)) continue;

@@ -12,7 +12,7 @@ import {
   type SecurityGroup as AwsSecurityGroup,
 } from "@aws-sdk/client-ec2";
 import type { Ref } from "@jiti/jsx-runtime";
-import { checkFields, defineParticle, is, type LiveResource, type ParticleContext, type RefValue } from "@jiti/reconciler";
+import { checkFields, defineParticle, is, isPendingRef, type LiveResource, type ParticleContext, type RefValue } from "@jiti/reconciler";
 import { createHash, randomBytes } from "node:crypto";
 import { ec2 } from "../aws/clients.js";
 import { byIdOrTags, found, idOf } from "../aws/lookup.js";
@@ -150,7 +150,8 @@ function desiredRules(props: SecurityGroupProps, direction: Direction): Canonica
   const given = direction === "ingress" ? (props.ingress ?? []) : (props.egress ?? [ALLOW_ALL_OUT]);
   const rules = canonicalRules(given, direction) as unknown[];
   if (!rules.every(isCanonical)) throw new Error(`${direction} holds an invalid rule (found: ${JSON.stringify(given)}); render reports why`);
-  return rules as CanonicalRule[];
+  // Rules naming a group that does not exist yet wait: the reconciler completes them with an update.
+  return (rules as CanonicalRule[]).filter((r) => !isPendingRef(r.group));
 }
 
 /**
@@ -195,6 +196,8 @@ export const SecurityGroup = defineParticle<SecurityGroupProps, SecurityGroupDat
   parentProp: "vpc",
   // Rules may name other groups; those are deleted after the groups that refer to them.
   references: ["SecurityGroup"],
+  // Rules may name other groups, or the group itself: those are added once the named groups exist.
+  weakRefs: ["ingress", "egress"],
   nameTag: true,
   // A name the user fixed cannot be held by two groups of a VPC at once: the
   // old group goes first. A derived name has a suffix, so the new one can come first.
@@ -286,7 +289,12 @@ export const SecurityGroup = defineParticle<SecurityGroupProps, SecurityGroupDat
   },
 
   async delete(ctx, live) {
-    // DependencyViolation while network interfaces of terminated instances still use the group.
+    // Let go of the groups this one names first: two groups going together that
+    // name each other would otherwise each wait for the other.
+    const named = (rules: readonly CanonicalRule[]) => rules.filter((r) => r.group !== undefined);
+    await ignoreCodes(NOT_FOUND, () => syncRules(ctx, live.id, "ingress", named(live.data.ingress), []));
+    await ignoreCodes(NOT_FOUND, () => syncRules(ctx, live.id, "egress", named(live.data.egress), []));
+    // DependencyViolation while network interfaces of terminated instances, or rules of other groups, still use it.
     await retryOn(ctx, ["DependencyViolation"], `security group ${live.id} to be unused`, () =>
       ignoreCodes(NOT_FOUND, () => ec2(ctx).send(new DeleteSecurityGroupCommand({ GroupId: live.id }))),
     );

@@ -239,14 +239,8 @@ export function ruleNeighbourIssues(rules: readonly CanonicalRule[], direction: 
     seen.set(ruleKey(rule), rule);
     if (!isRefValue(rule.group)) continue;
     const target = rule.group.$ref;
-    if (target === ctx.path) {
-      // The group's own id is not known before it is created, so references cannot resolve.
-      issues.push({
-        message: `${direction} cannot refer to the security group itself yet`,
-        found: target,
-        fix: `Use the VPC's block instead (e.g. ${PEER_KEY[direction]}: "${String(ctx.parent.props.cidr ?? "10.0.0.0/16")}"), or a second <SecurityGroup>`,
-      });
-    } else if (!/(^|\/)SecurityGroup(:[^/]+)?$/.test(target)) {
+    // A rule naming the group itself is fine: rules are weak references, added once the group exists.
+    if (target !== ctx.path && !/(^|\/)SecurityGroup(:[^/]+)?$/.test(target)) {
       issues.push({ message: `${direction} refers to something other than a <SecurityGroup>`, found: target, fix: "Pass a ref(SecurityGroup) bound to a <SecurityGroup>" });
     }
   }
