@@ -89,6 +89,22 @@ describe("jiti tree", () => {
     expect(tree.children[0].props.tags).toEqual({ Name: "review-42/main", team: "cli" });
   });
 
+  test("graph draws security groups that name each other, without calling it a cycle", async () => {
+    const stack = await fixture("network");
+    await stack.edit((s) =>
+      s
+        .replace('import { Stack, Subnet, Vpc } from "@jiti/aws-particles";', 'import { SecurityGroup, Stack, Subnet, Vpc } from "@jiti/aws-particles";\nimport { ref } from "@jiti/jsx-runtime";\nconst web = ref(SecurityGroup);\nconst db = ref(SecurityGroup);')
+        .replace(
+          '        <Subnet name="a"',
+          '        <SecurityGroup name="web" ref={web} egress={[{ port: 5432, to: db }]} />\n        <SecurityGroup name="db" ref={db} ingress={[{ port: 5432, from: web }]} />\n        <Subnet name="a"',
+        ),
+    );
+    const run = await jiti(stack, ["graph"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('-. "egress[0].group" .->');
+    expect(run.stdout).toContain('-. "ingress[0].group" .->');
+  });
+
   test("a flag's value is never taken for the command, whatever it spells", async () => {
     const stack = await fixture("network");
     const run = await jiti(stack, ["--stack", "plan", "tree"]);

@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import { defineCommand, type ArgsDef } from "citty";
-import { graph, renderTree } from "@jiti/reconciler";
+import { graph, renderStack } from "@jiti/reconciler";
 import type { Cli } from "../_cli.js";
 import { CliError } from "../_errors.js";
 import { stackElement } from "../_stack.js";
@@ -22,8 +22,9 @@ export function graphCommand(cli: Cli) {
     async run({ args: flags, rawArgs }) {
       rejectUnknownFlags("graph", rawArgs, args);
       const { ui } = cli;
-      const tree = renderTree(await stackElement(cli, flags));
-      const g = graph(tree);
+      const { tree, particles } = renderStack(await stackElement(cli, flags));
+      // Weak references (a security group's rules) order no creation and make no cycle.
+      const g = graph(tree, { weakRefs: (type) => particles.get(type)?.weakRefs });
       if (ui.json) {
         ui.emit("graph", graphJson(tree, g));
         return 0;
