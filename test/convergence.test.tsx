@@ -120,6 +120,28 @@ describe("changes AWS only accepts in a certain order, and runs cut short", () =
     }
   });
 
+  it("renames the internet gateway a route points at: a VPC takes one, so the old one goes first", async () => {
+    const stack = (name: string) => {
+      const gw = ref(InternetGateway);
+      return (
+        <Stack name="gateway">
+          <Vpc name="main" cidr="10.0.0.0/16">
+            <InternetGateway name={name} ref={gw} />
+            <RouteTable name="public" routes={[{ destination: "0.0.0.0/0", gateway: gw }]} />
+          </Vpc>
+        </Stack>
+      );
+    };
+    await apply(stack("gw"), { particles });
+    const result = await apply(stack("gateway"), { particles });
+    expect(result.plan.actions.filter((a) => a.action !== "noop").map((a) => `${a.action} ${a.key} (${a.reason ?? ""})`)).toEqual([
+      "create Vpc:main/InternetGateway:gateway (replaces Vpc:main/InternetGateway:gw (renamed; it keeps vpc, so the old one is deleted first))",
+      "update Vpc:main/RouteTable:public ()",
+      "delete Vpc:main/InternetGateway:gw (renamed to Vpc:main/InternetGateway:gateway: replaced)",
+    ]);
+    expect(changed((await plan(stack("gateway"), { particles })).plan.actions)).toEqual([]);
+  });
+
   it("a zone name of another region fails before any change", async () => {
     const stack = (
       <Stack name="zones">

@@ -96,6 +96,8 @@ export const InternetGateway = defineParticle<InternetGatewayProps, InternetGate
   name: "InternetGateway",
   parents: ["Vpc"],
   parentProp: "vpc",
+  // A VPC takes one internet gateway: a renamed gateway in the same VPC waits for the old one to go.
+  uniqueBy: ["vpc"],
   nameTag: true,
   props: { vpc: "update", tags: "update" },
 
