@@ -3,6 +3,8 @@
  * `tree` and `graph`. The moto harness is not used: if any of these
  * reached AWS, it would fail for want of an endpoint and credentials.
  */
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { chmod, mkdtemp, readdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -103,6 +105,20 @@ describe("jiti tree", () => {
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain('-. "egress[0].group" .->');
     expect(run.stdout).toContain('-. "ingress[0].group" .->');
+  });
+
+  test("an endpoint that is not an AWS API says so, instead of blaming credentials", async () => {
+    const server = createServer((_req, res) => res.end("<html><head><meta></head></html>"));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const stack = await fixture("network");
+      const run = await jiti(stack, ["plan", "--endpoint", `http://127.0.0.1:${port}`]);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(`--endpoint is http://127.0.0.1:${port}, and its answer carried no AWS request id: is it an AWS API endpoint?`);
+    } finally {
+      server.close();
+    }
   });
 
   test("a flag's value is never taken for the command, whatever it spells", async () => {

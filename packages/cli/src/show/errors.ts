@@ -141,7 +141,12 @@ function otherError(error: unknown, head: (text: string) => string, context: Err
     kind = "aws";
     lines.push(head(`AWS answered ${e.name ?? "an error"}: ${message}`));
     if (e.$metadata.requestId) lines.push(`  AWS request id: ${e.$metadata.requestId}`);
-    lines.push("  Check the credentials, region and permissions jiti runs with (--profile, --region).");
+    if (context.endpoint && !e.$metadata.requestId) {
+      // AWS (and its emulators) tag every answer with a request id: none means something else answered.
+      lines.push(`  ${context.endpoint.from} is ${context.endpoint.url}, and its answer carried no AWS request id: is it an AWS API endpoint? Start an emulator with \`jiti local\`, or drop ${context.endpoint.from} to use AWS.`);
+    } else {
+      lines.push("  Check the credentials, region and permissions jiti runs with (--profile, --region).");
+    }
   } else if (e.name === "CredentialsProviderError") {
     kind = "aws";
     lines.push(head(`no AWS credentials: ${message}`));
