@@ -3,17 +3,17 @@
  * setup runs this in vitest's main process, where the test API is unavailable.
  */
 import { spawn } from "node:child_process";
-import { closeSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { closeSync, openSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { answers, freePort, logTail, LOOPBACK } from "../packages/cli/src/_loopback.js";
 import { parseRecording, type MotoCall } from "./_moto-recording.js";
 
 export type { MotoCall };
 
-const HOST = "127.0.0.1";
+const HOST = LOOPBACK;
 const INSTALL_HINT = "Install it with `pip install 'moto[server]==5.2.1'`.";
 const POLL_INTERVAL_MS = 50;
 const STOP_TIMEOUT_MS = 5_000;
@@ -84,7 +84,7 @@ export async function assertAnswering(server: MotoDescriptor): Promise<void> {
   if (await answers(server.endpoint)) return;
   throw new Error(
     `moto_server (pid ${server.pid}) at ${server.endpoint} does not answer. ` +
-      `It may have crashed; see ${server.logFile}:\n${logTail(server.logFile)}`,
+      `It may have crashed; see ${server.logFile}:\n${logTail(server.logFile, 15, "(no log)")}`,
   );
 }
 
@@ -144,12 +144,12 @@ async function spawnMoto(port: number, dir: string, options: MotoOptions): Promi
   // Werkzeug prints "Running on <endpoint>" once moto holds the port: checking
   // for it first means an answer really comes from our server, not from
   // something that took the port after freePort() released it.
-  const ready = async () => logTail(logFile).includes(`Running on ${endpoint}`) && (await answers(endpoint));
+  const ready = async () => logTail(logFile, 15, "(no log)").includes(`Running on ${endpoint}`) && (await answers(endpoint));
   while (!(await ready())) {
     if (exit !== undefined) {
       process.off("exit", killOnExit);
       // moto's own message when the port was taken between freePort() and its bind.
-      if (logTail(logFile).includes("Address already in use")) throw new PortTakenError();
+      if (logTail(logFile, 15, "(no log)").includes("Address already in use")) throw new PortTakenError();
       throw startError(exit, command, logFile);
     }
     if (Date.now() >= deadline) {
@@ -202,7 +202,7 @@ function startError(exit: Exit, command: string, logFile: string): Error {
     );
   }
   const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
-  return new Error(`moto_server could not start: \`${command}\` ${how}. ${INSTALL_HINT}\n${logTail(logFile)}`);
+  return new Error(`moto_server could not start: \`${command}\` ${how}. ${INSTALL_HINT}\n${logTail(logFile, 15, "(no log)")}`);
 }
 
 /** `promise`'s value, or undefined after `ms`; the timer does not outlive the promise. */
@@ -213,36 +213,4 @@ async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined
   } finally {
     timer.abort();
   }
-}
-
-async function answers(endpoint: string): Promise<boolean> {
-  try {
-    // Any HTTP answer will do; the dashboard page is cheap and has no side effects.
-    const response = await fetch(`${endpoint}/moto-api/`, { signal: AbortSignal.timeout(2_000) });
-    await response.body?.cancel();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function logTail(logFile: string): string {
-  try {
-    return readFileSync(logFile, "utf8").trimEnd().split("\n").slice(-15).join("\n");
-  } catch {
-    return "(no log)";
-  }
-}
-
-/** Binds port 0 on loopback to let the OS pick a free port, then frees it for moto. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, HOST, () => {
-      const address = probe.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      probe.close(() => (port ? resolve(port) : reject(new Error("could not find a free loopback port"))));
-    });
-  });
 }

@@ -1,10 +1,10 @@
 import { spawn } from "node:child_process";
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
+import { closeSync, mkdtempSync, openSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { CliError } from "./_errors.js";
+import { answers, freePort, logTail, LOOPBACK } from "./_loopback.js";
 import { EMULATOR_CREDENTIALS, EMULATOR_REGION } from "./options.js";
 
 /** A local AWS emulator (moto_server) this process started. */
@@ -17,7 +17,7 @@ export interface Emulator {
   stop(): Promise<void>;
 }
 
-const HOST = "127.0.0.1";
+const HOST = LOOPBACK;
 const START_TIMEOUT_MS = 30_000;
 const INSTALL = "Install it with `pip install 'moto[server]'` (Python 3), then check that `moto_server --help` runs";
 
@@ -72,9 +72,9 @@ async function spawnEmulator(command: string, port: number): Promise<Emulator> {
   };
 
   const deadline = Date.now() + START_TIMEOUT_MS;
-  while (!(await answers(endpoint))) {
+  while (!(await answers(endpoint, 1_000))) {
     if (exit !== undefined) {
-      const tail = readTail(logFile);
+      const tail = logTail(logFile, 10);
       await stop();
       if (tail.includes("Address already in use")) throw new PortTaken();
       if (exit === "not found") throw new CliError(`the local AWS emulator \`${command}\` is not installed`, INSTALL);
@@ -97,34 +97,4 @@ async function spawnEmulator(command: string, port: number): Promise<Emulator> {
     },
     stop,
   };
-}
-
-async function answers(endpoint: string): Promise<boolean> {
-  try {
-    const response = await fetch(`${endpoint}/moto-api/`, { signal: AbortSignal.timeout(1_000) });
-    await response.body?.cancel();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function readTail(file: string): string {
-  try {
-    return readFileSync(file, "utf8").trimEnd().split("\n").slice(-10).join("\n");
-  } catch {
-    return "";
-  }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, HOST, () => {
-      const address = probe.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      probe.close(() => (port ? resolve(port) : reject(new Error("no free loopback port"))));
-    });
-  });
 }
