@@ -229,7 +229,6 @@ export async function execute(
 
   const failures: Failure[] = [];
   const skipped: string[] = [];
-  const finished = new Set<string>();
   const blocked = new Set<string>();
   const pending = new Set(all.keys());
   const running = new Set<Promise<void>>();
@@ -287,7 +286,6 @@ export async function execute(
     const p: Promise<void> = perform(step, particle, stepCtx)
       .then(
         (id) => {
-          finished.add(step.id);
           emit({ ...base, event: "done", ...(id ? { id } : {}), elapsedMs: Date.now() - started });
           settle(step.id);
         },

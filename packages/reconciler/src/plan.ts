@@ -109,7 +109,7 @@ export function planActions(tree: StackTree, g: Graph, snapshot: Snapshot, parti
         action,
         id: live.id,
         changes,
-        ...(action === "replace" ? { forcedBy, strategy: strategyOf(particle, node.props, g, path, byKey) } : {}),
+        ...(action === "replace" ? { forcedBy, strategy: replaceStrategyOf(particle, node.props) } : {}),
       });
     }
   }
@@ -286,17 +286,6 @@ function settle(particle: AnyParticle, props: JsonObject, known: Known): Record<
 }
 
 /**
- * A replace creates the new resource before deleting the old one, unless the
- * particle says AWS forbids two at once, or something it depends on is
- * itself replaced delete-first (the new one could not be created in time).
- */
-function strategyOf(particle: AnyParticle, props: JsonObject, g: Graph, path: string, byKey: ReadonlyMap<string, Action>) {
-  if (replaceStrategyOf(particle, props) === "delete-first") return "delete-first";
-  const deps = g.dependsOn.get(path) ?? [];
-  return deps.some((e) => byKey.get(e.to)?.strategy === "delete-first") ? "delete-first" : "create-before-delete";
-}
-
-/**
  * A resource no longer rendered and a new one of the same type under the
  * same parent are a rename: a replace under a new path, and the plan says so.
  * Like a replace, the old one is deleted only once the new one exists —
@@ -406,8 +395,8 @@ function linkActions(actions: Action[], g: Graph, particles: Catalogue) {
     if (a.action === "create" || a.action === "update" || a.action === "replace") {
       const edges = g.dependsOn.get(a.path) ?? [];
       // A weak reference does not hold back a create: the resource is made
-      // without it and completed once the target exists. An update just waits.
-      // An update waits only for weak targets made in this run (their ids are new).
+      // without it and completed once the target exists. An update waits only
+      // for weak targets made in this run (their ids are new).
       const ordering = edges.filter(
         (e) => !e.weak || (a.action === "update" && e.to !== a.key && ["create", "replace"].includes(byKey.get(e.to)?.action ?? "")),
       );
