@@ -5,7 +5,19 @@
  *
  *   pnpm bench:calls
  */
-import { Ec2, InstanceProfile, InternetGateway, Role, RouteTable, SecurityGroup, Stack, Subnet, Vpc, amazonLinux, particles } from "@jiti/aws-particles";
+import {
+  Ec2,
+  InstanceProfile,
+  InternetGateway,
+  Role,
+  RouteTable,
+  SecurityGroup,
+  Stack,
+  Subnet,
+  Vpc,
+  amazonLinux,
+  particles,
+} from "@jiti/aws-particles";
 import { ref } from "@jiti/jsx-runtime";
 import { apply, plan } from "@jiti/reconciler";
 import { startMoto } from "../test/_moto-server.js";

@@ -69,7 +69,9 @@ async function main() {
   console.log(`changes planned      ${changes} (expected 0)`);
   console.log(`render               ${((t1 - t0) / 1000).toFixed(3)} s`);
   console.log(`graph + plan         ${((t2 - t1) / 1000).toFixed(3)} s`);
-  console.log(`render + plan CPU    ${cpuSeconds.toFixed(3)} s   ratio to ${TARGET_SECONDS} s bound: ${(cpuSeconds / TARGET_SECONDS).toFixed(2)}`);
+  console.log(
+    `render + plan CPU    ${cpuSeconds.toFixed(3)} s   ratio to ${TARGET_SECONDS} s bound: ${(cpuSeconds / TARGET_SECONDS).toFixed(2)}`,
+  );
   console.log(`peak RSS             ${mb.toFixed(0)} MB   ratio to ${TARGET_MB} MB bound: ${(mb / TARGET_MB).toFixed(2)}`);
   if (changes !== 0) process.exitCode = 1;
 }

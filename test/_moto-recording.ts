@@ -23,18 +23,19 @@ interface RecordedRequest {
 }
 
 export function parseRecording(text: string): MotoCall[] {
-  return text
-    .split("\n")
-    .filter((line) => line.trim() !== "")
-    .map((line) => JSON.parse(line) as RecordedRequest)
-    // The recorder skips its own endpoints but not /moto-api/reset and friends.
-    .filter((request) => !new URL(request.url).pathname.startsWith("/moto-api/"))
-    .map(toCall);
+  return (
+    text
+      .split("\n")
+      .filter((line) => line.trim() !== "")
+      .map((line) => JSON.parse(line) as RecordedRequest)
+      // The recorder skips its own endpoints but not /moto-api/reset and friends.
+      .filter((request) => !new URL(request.url).pathname.startsWith("/moto-api/"))
+      .map(toCall)
+  );
 }
 
 function toCall(request: RecordedRequest): MotoCall {
-  const header = (name: string) =>
-    Object.entries(request.headers).find(([key]) => key.toLowerCase() === name)?.[1];
+  const header = (name: string) => Object.entries(request.headers).find(([key]) => key.toLowerCase() === name)?.[1];
   return {
     service: /Credential=[^/]*\/[^/]*\/[^/]*\/([^/]+)\//.exec(header("authorization") ?? "")?.[1] ?? "unknown",
     operation: operationOf(request, header("x-amz-target")),

@@ -155,8 +155,7 @@ async function spawnMoto(port: number, dir: string, options: MotoOptions): Promi
     if (Date.now() >= deadline) {
       await stop();
       throw new Error(
-        `moto_server could not start: no answer on ${endpoint} within ` +
-          `${options.startTimeoutMs ?? 20_000} ms. ${INSTALL_HINT}`,
+        `moto_server could not start: no answer on ${endpoint} within ` + `${options.startTimeoutMs ?? 20_000} ms. ${INSTALL_HINT}`,
       );
     }
     await sleep(POLL_INTERVAL_MS);
@@ -197,9 +196,7 @@ function serverApi(server: MotoDescriptor): Pick<MotoServer, "reset" | "calls"> 
 function startError(exit: Exit, command: string, logFile: string): Error {
   if ("error" in exit) {
     const missing = (exit.error as NodeJS.ErrnoException).code === "ENOENT";
-    return new Error(
-      `moto_server could not start: ${missing ? `\`${command}\` was not found` : exit.error.message}. ${INSTALL_HINT}`,
-    );
+    return new Error(`moto_server could not start: ${missing ? `\`${command}\` was not found` : exit.error.message}. ${INSTALL_HINT}`);
   }
   const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
   return new Error(`moto_server could not start: \`${command}\` ${how}. ${INSTALL_HINT}\n${logTail(logFile, 15, "(no log)")}`);

@@ -1,12 +1,32 @@
-import { DescribeIamInstanceProfileAssociationsCommand, DescribeRouteTablesCommand, DescribeSecurityGroupsCommand, DescribeVpcAttributeCommand, EC2Client, ModifyVpcAttributeCommand } from "@aws-sdk/client-ec2";
-import { Ec2, InstanceProfile, InternetGateway, Role, RouteTable, SecurityGroup, Stack, Subnet, Vpc, amazonLinux, particles } from "@jiti/aws-particles";
+import {
+  DescribeIamInstanceProfileAssociationsCommand,
+  DescribeRouteTablesCommand,
+  DescribeSecurityGroupsCommand,
+  DescribeVpcAttributeCommand,
+  EC2Client,
+  ModifyVpcAttributeCommand,
+} from "@aws-sdk/client-ec2";
+import {
+  Ec2,
+  InstanceProfile,
+  InternetGateway,
+  Role,
+  RouteTable,
+  SecurityGroup,
+  Stack,
+  Subnet,
+  Vpc,
+  amazonLinux,
+  particles,
+} from "@jiti/aws-particles";
 import { ref } from "@jiti/jsx-runtime";
 import { apply, destroy, plan, type Action } from "@jiti/reconciler";
 import { afterEach, describe, expect, it } from "vitest";
 import { useMoto } from "./moto.js";
 
 const moto = useMoto();
-const changed = (actions: Action[]) => actions.filter((a) => a.action !== "noop").map((a) => `${a.action} ${a.key}${a.strategy ? ` [${a.strategy}]` : ""}`);
+const changed = (actions: Action[]) =>
+  actions.filter((a) => a.action !== "noop").map((a) => `${a.action} ${a.key}${a.strategy ? ` [${a.strategy}]` : ""}`);
 
 const realSend = EC2Client.prototype.send;
 afterEach(() => {
@@ -85,11 +105,17 @@ describe("changes AWS only accepts in a certain order, and runs cut short", () =
     const again = (await plan(stack("public-b", "app2"), { particles })).plan.actions.filter((a) => a.action !== "noop");
     // moto gap: after ReplaceIamInstanceProfileAssociation, DescribeInstances still reports the old
     // profile (AWS reports the new one), so moto alone shows the instance's profile as still to change.
-    expect(again.map((a) => `${a.action} ${a.key} ${a.changes.map((c) => c.field).join(",")}`)).toEqual(["update Vpc:main/Subnet:b/Ec2:web profile"]);
+    expect(again.map((a) => `${a.action} ${a.key} ${a.changes.map((c) => c.field).join(",")}`)).toEqual([
+      "update Vpc:main/Subnet:b/Ec2:web profile",
+    ]);
     const associations = await new EC2Client({}).send(
-      new DescribeIamInstanceProfileAssociationsCommand({ Filters: [{ Name: "instance-id", Values: [result.outputs["Vpc:main/Subnet:b/Ec2:web"]!.id as string] }] }),
+      new DescribeIamInstanceProfileAssociationsCommand({
+        Filters: [{ Name: "instance-id", Values: [result.outputs["Vpc:main/Subnet:b/Ec2:web"]!.id as string] }],
+      }),
     );
-    expect(associations.IamInstanceProfileAssociations?.map((a) => a.IamInstanceProfile?.Arn?.split("/").pop())).toEqual([result.outputs["Role:app2/InstanceProfile:app"]!.name]);
+    expect(associations.IamInstanceProfileAssociations?.map((a) => a.IamInstanceProfile?.Arn?.split("/").pop())).toEqual([
+      result.outputs["Role:app2/InstanceProfile:app"]!.name,
+    ]);
   });
 
   it("moves a subnet between route tables in one apply, also when its old table goes away", async () => {
@@ -107,7 +133,9 @@ describe("changes AWS only accepts in a certain order, and runs cut short", () =
       );
     };
     const holder = async (subnet: string) => {
-      const out = await new EC2Client({}).send(new DescribeRouteTablesCommand({ Filters: [{ Name: "association.subnet-id", Values: [subnet] }] }));
+      const out = await new EC2Client({}).send(
+        new DescribeRouteTablesCommand({ Filters: [{ Name: "association.subnet-id", Values: [subnet] }] }),
+      );
       return (out.RouteTables ?? []).map((t) => t.RouteTableId);
     };
     const first = await apply(stack(1), { particles });
@@ -151,7 +179,9 @@ describe("changes AWS only accepts in a certain order, and runs cut short", () =
       </Stack>
     );
     const before = (await moto.calls()).length;
-    await expect(apply(stack, { particles })).rejects.toThrow(/Vpc:main\/Subnet:a \(aws\.ec2\.Subnet\): a lookup failed: zone "eu-west-1a" is not an availability zone of region us-east-1/);
+    await expect(apply(stack, { particles })).rejects.toThrow(
+      /Vpc:main\/Subnet:a \(aws\.ec2\.Subnet\): a lookup failed: zone "eu-west-1a" is not an availability zone of region us-east-1/,
+    );
     expect((await moto.calls()).slice(before).filter((c) => !/^(Describe|List|Get)/.test(c.operation))).toEqual([]);
   });
 
@@ -163,7 +193,8 @@ describe("changes AWS only accepts in a certain order, and runs cut short", () =
     );
     // The run dies right after CreateVpc: every ModifyVpcAttribute fails.
     EC2Client.prototype.send = function (this: EC2Client, command: unknown, ...rest: unknown[]) {
-      if (command instanceof ModifyVpcAttributeCommand) return Promise.reject(Object.assign(new Error("connection reset"), { name: "RequestTimeout" }));
+      if (command instanceof ModifyVpcAttributeCommand)
+        return Promise.reject(Object.assign(new Error("connection reset"), { name: "RequestTimeout" }));
       return (realSend as (...args: unknown[]) => unknown).call(this, command, ...rest);
     } as typeof realSend;
     await expect(apply(stack, { particles })).rejects.toThrow(/Vpc:main \(aws.ec2.Vpc\): create failed: connection reset/);
@@ -199,7 +230,10 @@ describe("security groups that name each other", () => {
       );
     };
     const first = await apply(stack(false), { particles });
-    const ids = { web: first.outputs["Vpc:main/SecurityGroup:web"]!.id as string, db: first.outputs["Vpc:main/SecurityGroup:db"]!.id as string };
+    const ids = {
+      web: first.outputs["Vpc:main/SecurityGroup:web"]!.id as string,
+      db: first.outputs["Vpc:main/SecurityGroup:db"]!.id as string,
+    };
     const groups = await new EC2Client({}).send(new DescribeSecurityGroupsCommand({ GroupIds: [ids.web, ids.db] }));
     const byId = new Map(groups.SecurityGroups!.map((g) => [g.GroupId, g]));
     expect(byId.get(ids.db)!.IpPermissions!.flatMap((p) => p.UserIdGroupPairs!.map((u) => u.GroupId))).toEqual([ids.web]);

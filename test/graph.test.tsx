@@ -29,7 +29,15 @@ describe("graph", () => {
 
   it("reports a cycle naming every element in it and the prop that links them", () => {
     // No two AWS particles can refer to each other strongly, so the tree is written as the JSON render makes.
-    const node = (path: string, props: Record<string, unknown>) => ({ type: "test.Thing", name: path, path, state: "running" as const, props: props as never, children: [], source: "stack.tsx:3" });
+    const node = (path: string, props: Record<string, unknown>) => ({
+      type: "test.Thing",
+      name: path,
+      path,
+      state: "running" as const,
+      props: props as never,
+      children: [],
+      source: "stack.tsx:3",
+    });
     const tree = {
       stack: "s",
       tags: {},
@@ -53,14 +61,29 @@ describe("graph", () => {
     const tree = renderTree(
       <Stack name="s">
         <Vpc name="main" cidr="10.0.0.0/16">
-          <SecurityGroup name="a" ref={a} ingress={[{ port: 5432, from: b }, { protocol: "all", from: a }]} />
+          <SecurityGroup
+            name="a"
+            ref={a}
+            ingress={[
+              { port: 5432, from: b },
+              { protocol: "all", from: a },
+            ]}
+          />
           <SecurityGroup name="b" ref={b} ingress={[{ port: 443, from: a }]} />
         </Vpc>
       </Stack>,
     );
-    const g = graph(tree, { weakRefs: (type) => particleOf(SecurityGroup)!.type === type ? particleOf(SecurityGroup)!.weakRefs : undefined });
+    const g = graph(tree, {
+      weakRefs: (type) => (particleOf(SecurityGroup)!.type === type ? particleOf(SecurityGroup)!.weakRefs : undefined),
+    });
     expect(g.order).toEqual(["Vpc:main", "Vpc:main/SecurityGroup:a", "Vpc:main/SecurityGroup:b"]);
-    expect(g.dependsOn.get("Vpc:main/SecurityGroup:a")!.filter((e) => e.weak).map((e) => e.to).sort()).toEqual(["Vpc:main/SecurityGroup:a", "Vpc:main/SecurityGroup:b"]);
+    expect(
+      g.dependsOn
+        .get("Vpc:main/SecurityGroup:a")!
+        .filter((e) => e.weak)
+        .map((e) => e.to)
+        .sort(),
+    ).toEqual(["Vpc:main/SecurityGroup:a", "Vpc:main/SecurityGroup:b"]);
   });
 
   it("refuses a reference to an element being terminated", () => {

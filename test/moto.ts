@@ -66,10 +66,18 @@ export function useMoto(options: MotoOptions = {}): MotoHandle {
     return server;
   }
   return {
-    get endpoint() { return current().endpoint; },
-    get port() { return current().port; },
-    get pid() { return current().pid; },
-    get logFile() { return current().logFile; },
+    get endpoint() {
+      return current().endpoint;
+    },
+    get port() {
+      return current().port;
+    },
+    get pid() {
+      return current().pid;
+    },
+    get logFile() {
+      return current().logFile;
+    },
     reset: () => current().reset(),
     calls: () => current().calls(),
   };

@@ -29,7 +29,9 @@ describe("replacing a role", () => {
     // Same derived name, new role.
     expect(after.Role!.RoleId).not.toBe(before.Role!.RoleId);
     expect(after.Role!.Description).toBe("two");
-    const profile = await iam.send(new GetInstanceProfileCommand({ InstanceProfileName: second.outputs["Role:app/InstanceProfile:app"]!.id as string }));
+    const profile = await iam.send(
+      new GetInstanceProfileCommand({ InstanceProfileName: second.outputs["Role:app/InstanceProfile:app"]!.id as string }),
+    );
     expect(profile.InstanceProfile!.Roles!.map((r) => r.RoleId)).toEqual([after.Role!.RoleId]);
     expect(second.outputs["Role:app/InstanceProfile:app"]!.id).toBe(first.outputs["Role:app/InstanceProfile:app"]!.id);
 

@@ -1,6 +1,18 @@
 import { CreateVpcCommand, DescribeVpcsCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { CreatePolicyCommand, IAMClient } from "@aws-sdk/client-iam";
-import { Ec2, InstanceProfile, InternetGateway, Role, RouteTable, SecurityGroup, Stack, Subnet, Vpc, amazonLinux, particles } from "@jiti/aws-particles";
+import {
+  Ec2,
+  InstanceProfile,
+  InternetGateway,
+  Role,
+  RouteTable,
+  SecurityGroup,
+  Stack,
+  Subnet,
+  Vpc,
+  amazonLinux,
+  particles,
+} from "@jiti/aws-particles";
 import { CloudInit, Run } from "@jiti/aws-particles/userdata";
 import { ref } from "@jiti/jsx-runtime";
 import { apply, destroy, plan, type Action } from "@jiti/reconciler";
@@ -36,7 +48,9 @@ function WebServer(k: Knobs) {
         name="app"
         assumedBy="ec2.amazonaws.com"
         managedPolicies={k.managed ?? []}
-        inlinePolicies={k.inline ? { logs: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "logs:PutLogEvents", Resource: "*" }] } } : {}}
+        inlinePolicies={
+          k.inline ? { logs: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "logs:PutLogEvents", Resource: "*" }] } } : {}
+        }
       >
         <InstanceProfile name="app" ref={profile} tags={k.profileTags ?? {}} />
       </Role>
@@ -71,13 +85,20 @@ function WebServer(k: Knobs) {
 }
 
 const changed = (actions: Action[]) =>
-  Object.fromEntries(actions.filter((a) => a.action !== "noop").map((a) => [a.path, `${a.action}${a.changes.length ? ` ${a.changes.map((c) => c.field).join(",")}` : ""}`]));
+  Object.fromEntries(
+    actions
+      .filter((a) => a.action !== "noop")
+      .map((a) => [a.path, `${a.action}${a.changes.length ? ` ${a.changes.map((c) => c.field).join(",")}` : ""}`]),
+  );
 
 describe("the web-server stack survives every kind of change", () => {
   it("updates in place what can be updated and replaces the rest, converging each time", async () => {
     const iam = new IAMClient({});
     const policy = await iam.send(
-      new CreatePolicyCommand({ PolicyName: "read-assets", PolicyDocument: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "*" }] }) }),
+      new CreatePolicyCommand({
+        PolicyName: "read-assets",
+        PolicyDocument: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "*" }] }),
+      }),
     );
     let knobs: Knobs = {};
     let outputs = (await apply(<WebServer />, { particles })).outputs;
@@ -102,10 +123,13 @@ describe("the web-server stack survives every kind of change", () => {
     ids = await step({ inline: true, managed: [policy.Policy!.Arn!] }, { "Role:app": "update inlinePolicies,managedPolicies" });
     expect(ids("Role:app")[0]).toBe(ids("Role:app")[1]);
 
-    await step({ profileTags: { team: "web" }, gatewayTags: { team: "web" } }, {
-      "Role:app/InstanceProfile:app": "update tags",
-      "Vpc:main/InternetGateway:gw": "update tags",
-    });
+    await step(
+      { profileTags: { team: "web" }, gatewayTags: { team: "web" } },
+      {
+        "Role:app/InstanceProfile:app": "update tags",
+        "Vpc:main/InternetGateway:gw": "update tags",
+      },
+    );
 
     ids = await step({ type: "t3.small", rootVolumeSize: 16 }, { "Vpc:main/Subnet:public-a/Ec2:web": "update rootVolumeSize,type" });
     expect(ids("Vpc:main/Subnet:public-a/Ec2:web")[0]).toBe(ids("Vpc:main/Subnet:public-a/Ec2:web")[1]);
@@ -116,17 +140,23 @@ describe("the web-server stack survives every kind of change", () => {
     ids = await step({ greeting: "bonjour" }, { "Vpc:main/Subnet:public-a/Ec2:web": "replace userData" });
     expect(ids("Vpc:main/Subnet:public-a/Ec2:web")[0]).not.toBe(ids("Vpc:main/Subnet:public-a/Ec2:web")[1]);
 
-    ids = await step({ groupDescription: "web servers" }, {
-      "Vpc:main/SecurityGroup:web": "replace description",
-      "Vpc:main/Subnet:public-a/Ec2:web": "update securityGroups",
-    });
+    ids = await step(
+      { groupDescription: "web servers" },
+      {
+        "Vpc:main/SecurityGroup:web": "replace description",
+        "Vpc:main/Subnet:public-a/Ec2:web": "update securityGroups",
+      },
+    );
     expect(ids("Vpc:main/SecurityGroup:web")[0]).not.toBe(ids("Vpc:main/SecurityGroup:web")[1]);
 
-    ids = await step({ subnetCidr: "10.0.2.0/24" }, {
-      "Vpc:main/Subnet:public-a": "replace cidr",
-      "Vpc:main/Subnet:public-a/Ec2:web": "replace subnet",
-      "Vpc:main/RouteTable:public": "update subnets",
-    });
+    ids = await step(
+      { subnetCidr: "10.0.2.0/24" },
+      {
+        "Vpc:main/Subnet:public-a": "replace cidr",
+        "Vpc:main/Subnet:public-a/Ec2:web": "replace subnet",
+        "Vpc:main/RouteTable:public": "update subnets",
+      },
+    );
     expect(ids("Vpc:main/Subnet:public-a")[0]).not.toBe(ids("Vpc:main/Subnet:public-a")[1]);
 
     await destroy("web", { particles });
@@ -160,6 +190,8 @@ describe("the web-server stack survives every kind of change", () => {
         </Vpc>
       </Stack>
     );
-    await expect(apply(stack, { particles })).rejects.toThrow(/Vpc:shared \(aws\.ec2\.Vpc\): existing resource not found \(found: \{"tags":\{"Name":"nope"\}\}\)/);
+    await expect(apply(stack, { particles })).rejects.toThrow(
+      /Vpc:shared \(aws\.ec2\.Vpc\): existing resource not found \(found: \{"tags":\{"Name":"nope"\}\}\)/,
+    );
   });
 });

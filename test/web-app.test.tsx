@@ -1,4 +1,13 @@
-import { CreateSecurityGroupCommand, CreateSubnetCommand, DeleteSecurityGroupCommand, DeleteSubnetCommand, DescribeSecurityGroupsCommand, DescribeSubnetsCommand, DescribeVpcsCommand, EC2Client } from "@aws-sdk/client-ec2";
+import {
+  CreateSecurityGroupCommand,
+  CreateSubnetCommand,
+  DeleteSecurityGroupCommand,
+  DeleteSubnetCommand,
+  DescribeSecurityGroupsCommand,
+  DescribeSubnetsCommand,
+  DescribeVpcsCommand,
+  EC2Client,
+} from "@aws-sdk/client-ec2";
 import { particles } from "@jiti/aws-particles";
 import { apply, destroy, plan, type ApplyEvent } from "@jiti/reconciler";
 import { describe, expect, it } from "vitest";
@@ -26,7 +35,15 @@ describe("examples/web-app against the emulator", () => {
       new CreateSubnetCommand({
         VpcId: vpcId,
         CidrBlock: "10.0.200.0/24",
-        TagSpecifications: [{ ResourceType: "subnet", Tags: [{ Key: "jiti:stack", Value: "other" }, { Key: "jiti:path", Value: "Vpc:main/Subnet:public-a" }] }],
+        TagSpecifications: [
+          {
+            ResourceType: "subnet",
+            Tags: [
+              { Key: "jiti:stack", Value: "other" },
+              { Key: "jiti:path", Value: "Vpc:main/Subnet:public-a" },
+            ],
+          },
+        ],
       }),
     );
     const untagged = await ec2.send(new CreateSecurityGroupCommand({ VpcId: vpcId, GroupName: "hand-made", Description: "made by hand" }));

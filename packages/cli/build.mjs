@@ -64,7 +64,9 @@ const options = {
   // the stack loader and <NodeApp> load it from node_modules when they need it.
   external: ["esbuild"],
   // A CommonJS dependency that still calls require() for a Node built-in needs one in ESM.
-  banner: { js: 'import { createRequire as __jitiCreateRequire } from "node:module"; const require = __jitiCreateRequire(import.meta.url);' },
+  banner: {
+    js: 'import { createRequire as __jitiCreateRequire } from "node:module"; const require = __jitiCreateRequire(import.meta.url);',
+  },
   minifySyntax: true,
   minifyWhitespace: true,
   // Read only with --debug (bin/jiti.js turns source maps on), to show stack traces in our sources.
@@ -84,5 +86,7 @@ if (process.argv.includes("--watch")) {
   rmSync(outdir, { recursive: true, force: true });
   const result = await esbuild.build(options);
   const bytes = Object.values(result.metafile.outputs).reduce((sum, o) => sum + o.bytes, 0);
-  console.log(`@jiti/cli: built dist/jiti.mjs and ${Object.keys(result.metafile.outputs).length - 1} more files (${(bytes / 1e6).toFixed(1)} MB)`);
+  console.log(
+    `@jiti/cli: built dist/jiti.mjs and ${Object.keys(result.metafile.outputs).length - 1} more files (${(bytes / 1e6).toFixed(1)} MB)`,
+  );
 }

@@ -89,7 +89,9 @@ export function jiti(stack: Fixture | string, args: readonly string[], options: 
     child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
-      reject(new Error(`jiti ${args.join(" ")} did not finish within ${options.timeoutMs ?? 30_000} ms\nstdout:\n${stdout}\nstderr:\n${stderr}`));
+      reject(
+        new Error(`jiti ${args.join(" ")} did not finish within ${options.timeoutMs ?? 30_000} ms\nstdout:\n${stdout}\nstderr:\n${stderr}`),
+      );
     }, options.timeoutMs ?? 30_000);
     child.once("error", reject);
     child.once("close", (code) => {

@@ -22,7 +22,8 @@ test("starts an emulator, prints how to use it, and stops it (by its pid) on Ctr
     child.once("exit", (code) => reject(new Error(`jiti local exited early (${code}): ${stdout}`)));
   });
   expect(stdout).toContain("nothing persists after it stops");
-  for (const line of ["export AWS_ACCESS_KEY_ID=testing", "export AWS_SECRET_ACCESS_KEY=testing", "export AWS_REGION=us-east-1"]) expect(stdout).toContain(line);
+  for (const line of ["export AWS_ACCESS_KEY_ID=testing", "export AWS_SECRET_ACCESS_KEY=testing", "export AWS_REGION=us-east-1"])
+    expect(stdout).toContain(line);
   const pid = Number(/pid (\d+)/.exec(stdout)![1]);
   expect((await fetch(`${endpoint}/moto-api/`)).ok).toBe(true);
 
@@ -46,7 +47,10 @@ test("--json prints the endpoint and the environment as a JSON line", async () =
   child.kill("SIGINT");
   expect(await exited).toBe(0);
   const [local] = jsonLines(line);
-  expect(local).toMatchObject({ kind: "local", env: { AWS_ENDPOINT_URL: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/), AWS_REGION: "us-east-1" } });
+  expect(local).toMatchObject({
+    kind: "local",
+    env: { AWS_ENDPOINT_URL: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/), AWS_REGION: "us-east-1" },
+  });
 }, 60_000);
 
 test("says how to install moto_server when it is missing", async () => {

@@ -12,7 +12,10 @@ const PACKAGES = ["jsx-runtime", "reconciler", "aws-particles"];
 
 test("the CLI provides every module the jiti packages export", () => {
   const exported = PACKAGES.flatMap((dir) => {
-    const pkg = JSON.parse(readFileSync(join(import.meta.dirname, "../../packages", dir, "package.json"), "utf8")) as { name: string; exports: Record<string, string> };
+    const pkg = JSON.parse(readFileSync(join(import.meta.dirname, "../../packages", dir, "package.json"), "utf8")) as {
+      name: string;
+      exports: Record<string, string>;
+    };
     return Object.keys(pkg.exports).map((subpath) => (subpath === "." ? pkg.name : `${pkg.name}/${subpath.slice(2)}`));
   });
   expect([...MODULE_NAMES].sort()).toEqual(exported.sort());

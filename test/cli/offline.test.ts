@@ -32,7 +32,18 @@ describe("jiti", () => {
   test("a command's --help lists its flags", async () => {
     const run = await jiti(tmpdir(), ["plan", "--help"]);
     expect(run.code).toBe(0);
-    for (const flag of ["--detailed-exitcode", "--env", "--stack", "--region", "--profile", "--endpoint", "--concurrency", "--json", "--no-color", "--debug"]) {
+    for (const flag of [
+      "--detailed-exitcode",
+      "--env",
+      "--stack",
+      "--region",
+      "--profile",
+      "--endpoint",
+      "--concurrency",
+      "--json",
+      "--no-color",
+      "--debug",
+    ]) {
       expect(run.stdout).toContain(flag);
     }
   });
@@ -95,7 +106,10 @@ describe("jiti tree", () => {
     const stack = await fixture("network");
     await stack.edit((s) =>
       s
-        .replace('import { Stack, Subnet, Vpc } from "@jiti/aws-particles";', 'import { SecurityGroup, Stack, Subnet, Vpc } from "@jiti/aws-particles";\nimport { ref } from "@jiti/jsx-runtime";\nconst web = ref(SecurityGroup);\nconst db = ref(SecurityGroup);')
+        .replace(
+          'import { Stack, Subnet, Vpc } from "@jiti/aws-particles";',
+          'import { SecurityGroup, Stack, Subnet, Vpc } from "@jiti/aws-particles";\nimport { ref } from "@jiti/jsx-runtime";\nconst web = ref(SecurityGroup);\nconst db = ref(SecurityGroup);',
+        )
         .replace(
           '        <Subnet name="a"',
           '        <SecurityGroup name="web" ref={web} egress={[{ port: 5432, to: db }]} />\n        <SecurityGroup name="db" ref={db} ingress={[{ port: 5432, from: web }]} />\n        <Subnet name="a"',
@@ -115,7 +129,9 @@ describe("jiti tree", () => {
       const stack = await fixture("network");
       const run = await jiti(stack, ["plan", "--endpoint", `http://127.0.0.1:${port}`]);
       expect(run.code).toBe(1);
-      expect(run.stderr).toContain(`--endpoint is http://127.0.0.1:${port}, and its answer carried no AWS request id: is it an AWS API endpoint?`);
+      expect(run.stderr).toContain(
+        `--endpoint is http://127.0.0.1:${port}, and its answer carried no AWS request id: is it an AWS API endpoint?`,
+      );
     } finally {
       server.close();
     }
@@ -147,7 +163,9 @@ describe("jiti tree", () => {
 describe("loading stack.tsx", () => {
   test("a syntax error shows file:line:column and the offending line, and no stack trace of jiti", async () => {
     const stack = await fixture("network");
-    await stack.edit((s) => s.replace('<Subnet name="b" cidr="10.0.2.0/24" zone={1} />', '<Subnet name="b" cidr="10.0.2.0/24" zone={1} </Vpc>'));
+    await stack.edit((s) =>
+      s.replace('<Subnet name="b" cidr="10.0.2.0/24" zone={1} />', '<Subnet name="b" cidr="10.0.2.0/24" zone={1} </Vpc>'),
+    );
     const run = await jiti(stack, ["plan"], { env: offline });
     expect(run.code).toBe(1);
     expect(run.stdout).toBe("");
@@ -192,7 +210,11 @@ describe("loading stack.tsx", () => {
 
   test("an import of something jiti does not export fails at the import, before anything runs", async () => {
     const stack = await fixture("network");
-    await stack.edit((s) => s.replace("import { Stack, Subnet, Vpc }", "import { Stack, Subnet, Vpc, Subnett }").replace("zone={1} />", "zone={1} />{String(Subnett)}"));
+    await stack.edit((s) =>
+      s
+        .replace("import { Stack, Subnet, Vpc }", "import { Stack, Subnet, Vpc, Subnett }")
+        .replace("zone={1} />", "zone={1} />{String(Subnett)}"),
+    );
     const run = await jiti(stack, ["tree"]);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('stack.tsx:1:30: No matching export in "@jiti/aws-particles" for import "Subnett"');
@@ -215,7 +237,9 @@ describe("loading stack.tsx", () => {
     expect(run.stderr).toBe("");
     expect(JSON.parse(run.stdout).stack).toBe("named-dev");
     // Node resolves the package from the compiled module, so that sits under the stack's node_modules.
-    expect(await readdir(join(stack.dir, "node_modules/.cache/jiti"))).toEqual([expect.stringMatching(/^stack-[0-9a-f]{10}-[0-9a-f]{10}\.mjs$/)]);
+    expect(await readdir(join(stack.dir, "node_modules/.cache/jiti"))).toEqual([
+      expect.stringMatching(/^stack-[0-9a-f]{10}-[0-9a-f]{10}\.mjs$/),
+    ]);
   });
 });
 
@@ -269,7 +293,11 @@ describe("jiti graph", () => {
     const stack = await fixture("graph");
     const [graph] = jsonLines((await jiti(stack, ["graph", "--json"])).stdout);
     expect(graph).toMatchObject({ kind: "graph", stack: "web-dev" });
-    expect(graph!.edges).toContainEqual({ from: "Vpc:main/RouteTable:public", to: "Vpc:main/InternetGateway:gw", via: "routes[0].gateway" });
+    expect(graph!.edges).toContainEqual({
+      from: "Vpc:main/RouteTable:public",
+      to: "Vpc:main/InternetGateway:gw",
+      via: "routes[0].gateway",
+    });
   });
 
   test("--format svg says how to install Graphviz when dot is missing", async () => {

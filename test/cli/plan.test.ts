@@ -56,7 +56,12 @@ describe("jiti plan", () => {
 
   test("shows an update as field: from → to", async () => {
     await applied();
-    await stack.edit((s) => s.replace('<Vpc name="main" cidr="10.0.0.0/16">', '<Vpc name="main" cidr="10.0.0.0/16" dnsHostnames={false} tags={{ tier: "network" }}>'));
+    await stack.edit((s) =>
+      s.replace(
+        '<Vpc name="main" cidr="10.0.0.0/16">',
+        '<Vpc name="main" cidr="10.0.0.0/16" dnsHostnames={false} tags={{ tier: "network" }}>',
+      ),
+    );
     const run = await jiti(stack, ["plan"]);
     expect(normalise(run.stdout)).toMatchInlineSnapshot(`
       "jiti will make these changes to stack cli-dev:
@@ -112,7 +117,13 @@ describe("jiti plan", () => {
   });
 
   test("--endpoint on this machine needs no credentials or region: the emulator gets fake ones", async () => {
-    const none = { AWS_ENDPOINT_URL: undefined, AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined, AWS_REGION: undefined, HOME: stack.dir };
+    const none = {
+      AWS_ENDPOINT_URL: undefined,
+      AWS_ACCESS_KEY_ID: undefined,
+      AWS_SECRET_ACCESS_KEY: undefined,
+      AWS_REGION: undefined,
+      HOME: stack.dir,
+    };
     const run = await jiti(stack, ["plan", "--endpoint", moto.endpoint, "--detailed-exitcode"], { env: none });
     expect(run.code, run.stderr).toBe(2);
     expect(run.stdout).toContain('zone:   "us-east-1a"');
@@ -123,7 +134,11 @@ describe("jiti plan", () => {
     expect(run.code).toBe(0);
     const lines = jsonLines(run.stdout);
     expect(lines.map((l) => l.kind)).toEqual(["plan"]);
-    const plan = lines[0]!.plan as { stack: string; summary: Record<string, number>; actions: Array<{ action: string; path: string; source?: string }> };
+    const plan = lines[0]!.plan as {
+      stack: string;
+      summary: Record<string, number>;
+      actions: Array<{ action: string; path: string; source?: string }>;
+    };
     expect(plan.stack).toBe("cli-dev");
     expect(plan.summary).toEqual({ create: 3, update: 0, replace: 0, delete: 0, noop: 0 });
     expect(plan.actions.map((a) => [a.action, a.path, a.source])).toEqual([

@@ -30,10 +30,21 @@ describe("jiti render", () => {
     const journal = `${stack.dir}/journal.jsonl`;
     const run = await jiti(stack, ["render", "--yes", "--journal", journal]);
     expect(run.code, run.stderr).toBe(0);
-    const entries = readFileSync(journal, "utf8").trim().split("\n").map((line) => JSON.parse(line) as { key: string; step: string; patches: Array<{ op: string; path: string[]; value?: { id: string } }> });
-    expect(entries.map((e) => `${e.step} ${e.key}`).sort()).toEqual(["create Vpc:main", "create Vpc:main/Subnet:a", "create Vpc:main/Subnet:b"]);
+    const entries = readFileSync(journal, "utf8")
+      .trim()
+      .split("\n")
+      .map(
+        (line) => JSON.parse(line) as { key: string; step: string; patches: Array<{ op: string; path: string[]; value?: { id: string } }> },
+      );
+    expect(entries.map((e) => `${e.step} ${e.key}`).sort()).toEqual([
+      "create Vpc:main",
+      "create Vpc:main/Subnet:a",
+      "create Vpc:main/Subnet:b",
+    ]);
     const vpc = entries.find((e) => e.key === "Vpc:main")!;
-    expect(vpc.patches).toEqual([{ op: "add", path: ["Vpc:main"], value: expect.objectContaining({ id: expect.stringMatching(/^vpc-/), type: "aws.ec2.Vpc" }) }]);
+    expect(vpc.patches).toEqual([
+      { op: "add", path: ["Vpc:main"], value: expect.objectContaining({ id: expect.stringMatching(/^vpc-/), type: "aws.ec2.Vpc" }) },
+    ]);
   });
 
   test("without --yes and without a terminal, refuses before any AWS call", async () => {
@@ -90,7 +101,12 @@ describe("jiti render", () => {
     expect(lines.at(-1)).toMatchObject({ kind: "result", ok: true, summary: { create: 3 } });
     const events = lines.slice(1, -1) as Array<{ kind: string; event: string; path: string; step: string; id?: string; atMs: number }>;
     expect(new Set(events.map((e) => e.kind))).toEqual(new Set(["event"]));
-    expect(events.filter((e) => e.event === "done").map((e) => e.path).sort()).toEqual(["Vpc:main", "Vpc:main/Subnet:a", "Vpc:main/Subnet:b"]);
+    expect(
+      events
+        .filter((e) => e.event === "done")
+        .map((e) => e.path)
+        .sort(),
+    ).toEqual(["Vpc:main", "Vpc:main/Subnet:a", "Vpc:main/Subnet:b"]);
     expect(events.every((e) => e.step === "create" && typeof e.atMs === "number")).toBe(true);
     const outputs = lines.at(-1)!.outputs as Record<string, { id: string }>;
     expect(outputs["Vpc:main"]!.id).toMatch(/^vpc-/);
@@ -100,11 +116,17 @@ describe("jiti render", () => {
   test("a failure half way: independent work is done, the error names the failed element, a re-run converges", async () => {
     // A role of the same name made by hand: jiti refuses to take over what it did not create.
     const iam = new IAMClient({});
-    const trust = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "sts:AssumeRole", Principal: { Service: "ec2.amazonaws.com" } }] });
+    const trust = JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Action: "sts:AssumeRole", Principal: { Service: "ec2.amazonaws.com" } }],
+    });
     await iam.send(new CreateRoleCommand({ RoleName: "cli-dev.app", Path: "/jiti/cli-dev/", AssumeRolePolicyDocument: trust }));
     await stack.edit((s) =>
       s
-        .replace('import { Stack, Subnet, Vpc } from "@jiti/aws-particles";', 'import { Role, Stack, Subnet, Vpc } from "@jiti/aws-particles";')
+        .replace(
+          'import { Stack, Subnet, Vpc } from "@jiti/aws-particles";',
+          'import { Role, Stack, Subnet, Vpc } from "@jiti/aws-particles";',
+        )
         .replace('      <Vpc name="main"', '      <Role name="app" assumedBy="ec2.amazonaws.com" />\n      <Vpc name="main"'),
     );
     const failed = await jiti(stack, ["render", "--yes"]);
@@ -125,7 +147,11 @@ describe("jiti render", () => {
     // What succeeded is live and owned by the stack; the hand-made role is untouched.
     const ls = await jiti(stack, ["ls", "--json"]);
     const [listed] = jsonLines(ls.stdout);
-    expect((listed!.resources as Array<{ path: string }>).map((r) => r.path)).toEqual(["Vpc:main", "Vpc:main/Subnet:a", "Vpc:main/Subnet:b"]);
+    expect((listed!.resources as Array<{ path: string }>).map((r) => r.path)).toEqual([
+      "Vpc:main",
+      "Vpc:main/Subnet:a",
+      "Vpc:main/Subnet:b",
+    ]);
     expect((await iam.send(new GetRoleCommand({ RoleName: "cli-dev.app" }))).Role!.Tags ?? []).toEqual([]);
 
     await iam.send(new DeleteRoleCommand({ RoleName: "cli-dev.app" }));
@@ -138,7 +164,10 @@ describe("jiti render", () => {
   test("an AWS error names the element, the stack.tsx line, AWS's code and request id", async () => {
     await stack.edit((s) =>
       s
-        .replace('import { Stack, Subnet, Vpc } from "@jiti/aws-particles";', 'import { Role, Stack, Subnet, Vpc } from "@jiti/aws-particles";')
+        .replace(
+          'import { Stack, Subnet, Vpc } from "@jiti/aws-particles";',
+          'import { Role, Stack, Subnet, Vpc } from "@jiti/aws-particles";',
+        )
         .replace(
           '      <Vpc name="main"',
           '      <Role name="app" assumedBy="ec2.amazonaws.com" managedPolicies={["arn:aws:iam::123456789012:policy/missing"]} />\n      <Vpc name="main"',
@@ -146,7 +175,9 @@ describe("jiti render", () => {
     );
     const failed = await jiti(stack, ["render", "--yes"]);
     expect(failed.code).toBe(1);
-    expect(failed.stderr).toMatch(/✗ stack\.tsx:7: Role:app \(aws\.iam\.Role\): create failed\n\s+NoSuchEntity: .*policy\/missing.*\n\s+AWS request id: \S+/);
+    expect(failed.stderr).toMatch(
+      /✗ stack\.tsx:7: Role:app \(aws\.iam\.Role\): create failed\n\s+NoSuchEntity: .*policy\/missing.*\n\s+AWS request id: \S+/,
+    );
     // The network does not depend on the role: it was created all the same.
     expect(normalise(failed.stdout)).toContain("[<time>] Vpc:main/Subnet:b  create  done  subnet-<id>");
 
@@ -170,7 +201,11 @@ describe("jiti render", () => {
 describe("jiti render on a terminal", () => {
   /** Runs jiti in a pseudo-terminal (util-linux `script`), typing `answer` at the prompt. */
   const inTerminal = (answer: string) =>
-    jiti(stack, ["-qec", `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} render`, "/dev/null"], { input: answer, command: "script", env: { COLUMNS: "100" } });
+    jiti(stack, ["-qec", `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} render`, "/dev/null"], {
+      input: answer,
+      command: "script",
+      env: { COLUMNS: "100" },
+    });
 
   test("asks before applying; anything but yes changes nothing", async () => {
     const run = await inTerminal("no\n");

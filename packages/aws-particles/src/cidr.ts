@@ -35,7 +35,8 @@ export function overlaps(a: Block, b: Block): boolean {
 
 /** A Check-shaped validation of a CIDR block with a prefix between `min` and `max` (AWS: /16 to /28). */
 export function cidrIssue(value: unknown, name: string, min = 16, max = 28) {
-  if (typeof value !== "string") return { message: `${name} must be an IPv4 CIDR block`, found: value, fix: `Use a block such as "10.0.0.0/${min}"` };
+  if (typeof value !== "string")
+    return { message: `${name} must be an IPv4 CIDR block`, found: value, fix: `Use a block such as "10.0.0.0/${min}"` };
   const block = parseCidr(value);
   if (!block) {
     const network = networkOf(value);
@@ -46,7 +47,11 @@ export function cidrIssue(value: unknown, name: string, min = 16, max = 28) {
   if (block.prefix < min || block.prefix > max) {
     const prefix = Math.min(Math.max(block.prefix, min), max);
     const example = networkOf(`${value.split("/")[0]}/${prefix}`) ?? `10.0.0.0/${prefix}`;
-    return { message: `${name} must have a prefix length from /${min} to /${max}`, found: value, fix: `Use a block between /${min} and /${max}, such as "${example}"` };
+    return {
+      message: `${name} must have a prefix length from /${min} to /${max}`,
+      found: value,
+      fix: `Use a block between /${min} and /${max}, such as "${example}"`,
+    };
   }
   return undefined;
 }

@@ -69,7 +69,17 @@ describe("render", () => {
   });
 
   test("userData JSX renders to its script, which the plan compares by digest", () => {
-    const web = node(renderTree(stack({ userData: <CloudInit><Run>echo hello</Run></CloudInit> })));
+    const web = node(
+      renderTree(
+        stack({
+          userData: (
+            <CloudInit>
+              <Run>echo hello</Run>
+            </CloudInit>
+          ),
+        }),
+      ),
+    );
 
     expect(web.props.userData).toEqual(expect.stringMatching(/^#!\/bin\/bash\n[\s\S]*echo hello\n/));
     expect(particleOf(Ec2)!.hashed).toEqual(["userData"]);
@@ -89,7 +99,14 @@ describe("render", () => {
           <SecurityGroup name="web" ref={web} />
           <SecurityGroup name="admin" ref={admin} />
           <Subnet name="a" cidr="10.0.1.0/24" zone={0}>
-            <Ec2 name="web" image={ubuntu({ arch: "arm64" })} type="t4g.small" securityGroups={[web, "sg-0123456789abcdef0", admin]} profile={profile} state="stopped" />
+            <Ec2
+              name="web"
+              image={ubuntu({ arch: "arm64" })}
+              type="t4g.small"
+              securityGroups={[web, "sg-0123456789abcdef0", admin]}
+              profile={profile}
+              state="stopped"
+            />
           </Subnet>
         </Vpc>
       </Stack>,
@@ -123,17 +140,13 @@ describe("render", () => {
 });
 
 describe("validation", () => {
-  test.each([
-    ["t3.micro"],
-    ["m7g.large"],
-    ["c5n.18xlarge"],
-    ["m7i-flex.large"],
-    ["u-6tb1.metal"],
-    ["c7i.metal-48xl"],
-  ])("accepts the instance type %s", (type) => {
-    const arch = /^(m7g|t4g)/.test(type) ? "arm64" : "x86_64";
-    expect(() => renderTree(stack({ type, image: amazonLinux({ arch }) }))).not.toThrow();
-  });
+  test.each([["t3.micro"], ["m7g.large"], ["c5n.18xlarge"], ["m7i-flex.large"], ["u-6tb1.metal"], ["c7i.metal-48xl"]])(
+    "accepts the instance type %s",
+    (type) => {
+      const arch = /^(m7g|t4g)/.test(type) ? "arm64" : "x86_64";
+      expect(() => renderTree(stack({ type, image: amazonLinux({ arch }) }))).not.toThrow();
+    },
+  );
 
   test.each([
     ["t3-micro", 'Did you mean "t3.micro"?'],
@@ -168,7 +181,9 @@ describe("validation", () => {
       'rootVolumeType must be one of "gp3", "gp2"',
       "imdsV2 must be true or false",
     ]);
-    expect(found.every((p) => p.path === WEB && p.type === "aws.ec2.Instance" && /Ec2\.render\.test\.tsx:\d+$/.test(p.source ?? ""))).toBe(true);
+    expect(found.every((p) => p.path === WEB && p.type === "aws.ec2.Instance" && /Ec2\.render\.test\.tsx:\d+$/.test(p.source ?? ""))).toBe(
+      true,
+    );
     expect(found.find((p) => p.message.startsWith("profile"))?.fix).toBe('Pass the profile\'s name, the part after the last "/": "app"');
   });
 
@@ -184,7 +199,10 @@ describe("validation", () => {
 
   test("an arm64 image on an x86 type, or the reverse, is an error before anything launches", () => {
     expect(ec2Problems({ image: amazonLinux({ arch: "arm64" }) })).toEqual([
-      expect.objectContaining({ message: "type t3.micro runs x86_64 images, but image is an arm64 image", fix: expect.stringContaining('"t4g.micro"') }),
+      expect.objectContaining({
+        message: "type t3.micro runs x86_64 images, but image is an arm64 image",
+        fix: expect.stringContaining('"t4g.micro"'),
+      }),
     ]);
     expect(ec2Problems({ type: "c7gn.large", image: ubuntu() })).toEqual([
       expect.objectContaining({ message: "type c7gn.large is a Graviton (arm64) type, but image is an x86_64 image" }),
@@ -206,7 +224,13 @@ describe("validation", () => {
   });
 
   test("userData JSX with problems is reported through normalize, once", () => {
-    const found = ec2Problems({ userData: <CloudInit><Run /></CloudInit> });
+    const found = ec2Problems({
+      userData: (
+        <CloudInit>
+          <Run />
+        </CloudInit>
+      ),
+    });
 
     expect(found).toHaveLength(1);
     expect(found[0]!.message).toMatch(/^its props could not be normalised: userData has 1 problem/);
@@ -221,6 +245,8 @@ describe("validation", () => {
       </Stack>,
     );
 
-    expect(found).toEqual([expect.objectContaining({ path: "Vpc:main/Ec2:web", message: "<Ec2> cannot be nested inside <Vpc>", fix: "Move it into a <Subnet>" })]);
+    expect(found).toEqual([
+      expect.objectContaining({ path: "Vpc:main/Ec2:web", message: "<Ec2> cannot be nested inside <Vpc>", fix: "Move it into a <Subnet>" }),
+    ]);
   });
 });

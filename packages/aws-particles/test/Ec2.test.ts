@@ -53,9 +53,20 @@ async function network(): Promise<Network> {
   const group = async (name: string) =>
     (await ec2.send(new CreateSecurityGroupCommand({ VpcId: vpc, GroupName: name, Description: name }))).GroupId!;
   const groups = await ec2.send(
-    new DescribeSecurityGroupsCommand({ Filters: [{ Name: "vpc-id", Values: [vpc] }, { Name: "group-name", Values: ["default"] }] }),
+    new DescribeSecurityGroupsCommand({
+      Filters: [
+        { Name: "vpc-id", Values: [vpc] },
+        { Name: "group-name", Values: ["default"] },
+      ],
+    }),
   );
-  return { vpc, subnet: Subnet!.SubnetId!, web: await group("web"), admin: await group("admin"), defaultGroup: groups.SecurityGroups![0]!.GroupId! };
+  return {
+    vpc,
+    subnet: Subnet!.SubnetId!,
+    web: await group("web"),
+    admin: await group("admin"),
+    defaultGroup: groups.SecurityGroups![0]!.GroupId!,
+  };
 }
 
 async function instanceProfile(name: string) {
@@ -98,7 +109,13 @@ async function launch(ctx: ParticleContext, p: Ec2Props, state: DesiredState = "
   return particle.create(ctx, desired(ctx, PATH, p, { state }));
 }
 
-async function update(ctx: ParticleContext, live: LiveResource<Ec2Data>, p: Ec2Props, changed: (keyof Ec2Props)[], state: DesiredState = "running") {
+async function update(
+  ctx: ParticleContext,
+  live: LiveResource<Ec2Data>,
+  p: Ec2Props,
+  changed: (keyof Ec2Props)[],
+  state: DesiredState = "running",
+) {
   return (await particle.update(ctx, live, desired(ctx, PATH, p, { state }), changed)) as LiveResource<Ec2Data>;
 }
 
@@ -124,7 +141,12 @@ describe("create", () => {
     expect(instance.SecurityGroups?.map((g) => g.GroupId)).toEqual([net.web]);
     expect(instance.IamInstanceProfile?.Arn).toMatch(/:instance-profile\/jiti\/test-stack\/app$/);
     expect(instance.MetadataOptions).toMatchObject({ HttpTokens: "required", HttpEndpoint: "enabled" });
-    expect(tagsOf(instance.Tags)).toMatchObject({ "jiti:stack": "test-stack", "jiti:path": PATH, Name: "test-stack/main/a/web", team: "analytics" });
+    expect(tagsOf(instance.Tags)).toMatchObject({
+      "jiti:stack": "test-stack",
+      "jiti:path": PATH,
+      Name: "test-stack/main/a/web",
+      team: "analytics",
+    });
     // moto gap: RunInstances ignores ClientToken (a second call with the same token starts a second
     // instance); AWS honours it, so one is sent: at most 64 characters, and stored with the instance.
     expect(instance.ClientToken).toMatch(/^jiti-[0-9a-f]{16}$/);
@@ -225,7 +247,10 @@ describe("list and observe", () => {
 
     const before = (await moto.calls()).length;
     const listed = await particle.list(particleContext());
-    const listCalls = (await moto.calls()).slice(before).filter((c) => c.attempt === 1).map((c) => c.operation);
+    const listCalls = (await moto.calls())
+      .slice(before)
+      .filter((c) => c.attempt === 1)
+      .map((c) => c.operation);
 
     expect(listCalls.sort()).toEqual(["DescribeInstances", "DescribeVolumes"]);
     expect(listed.map((l) => [l.id, l.path, l.stack])).toEqual([[live.id, PATH, "test-stack"]]);
@@ -245,7 +270,16 @@ describe("list and observe", () => {
     const asAws = { ...live, data: { ...live.data, securityGroups: [{ id: net.defaultGroup, name: "default" }] } };
     expect(particle.observe(asAws).securityGroups).toEqual([]);
     // Someone else adding a group is drift, shown as the ids.
-    const drifted = { ...live, data: { ...live.data, securityGroups: [{ id: net.defaultGroup, name: "default" }, { id: net.web, name: "web" }] } };
+    const drifted = {
+      ...live,
+      data: {
+        ...live.data,
+        securityGroups: [
+          { id: net.defaultGroup, name: "default" },
+          { id: net.web, name: "web" },
+        ],
+      },
+    };
     expect(particle.observe(drifted).securityGroups).toEqual([net.defaultGroup, net.web].sort());
   });
 
@@ -291,7 +325,9 @@ describe("image lookups", () => {
     const lookup = ubuntu({ version: "24.04", arch: "arm64" });
     const name = "/aws/service/canonical/ubuntu/server/24.04/stable/current/arm64/hvm/ebs-gp3/ami-id";
     expect(imageParameter(lookup)).toBe(name);
-    expect(imageParameter(ubuntu({ version: "22.04" }))).toBe("/aws/service/canonical/ubuntu/server/22.04/stable/current/amd64/hvm/ebs-gp2/ami-id");
+    expect(imageParameter(ubuntu({ version: "22.04" }))).toBe(
+      "/aws/service/canonical/ubuntu/server/22.04/stable/current/amd64/hvm/ebs-gp2/ami-id",
+    );
     // moto gap: moto 5.2.1 serves the Amazon Linux parameters but not Canonical's, and
     // refuses to create any parameter under /aws/ (AccessDeniedException, as AWS does),
     // so the Ubuntu lookup cannot be resolved against moto: only its failure can be tested.
@@ -326,7 +362,10 @@ describe("update", () => {
 
     const updated = await update(ctx, live, props(net, { type: "t3.small" }), ["type"]);
 
-    const order = (await moto.calls()).slice(before).map((c) => c.operation).filter((o) => /^(Stop|Start)Instances$|^ModifyInstanceAttribute$/.test(o));
+    const order = (await moto.calls())
+      .slice(before)
+      .map((c) => c.operation)
+      .filter((o) => /^(Stop|Start)Instances$|^ModifyInstanceAttribute$/.test(o));
     expect(order).toEqual(["StopInstances", "ModifyInstanceAttribute", "StartInstances"]);
     expect(updated.id).toBe(live.id);
     expect(await rawInstance(live.id)).toMatchObject({ InstanceType: "t3.small", State: { Name: "running" } });
@@ -408,7 +447,10 @@ describe("update", () => {
     expect(particle.observe(grown)).toMatchObject({ rootVolumeSize: 30, rootVolumeType: "gp2" });
     expect(await calls("ModifyVolume")).toBe(1);
 
-    const shrink = update(ctx, grown, props(net, { rootVolumeSize: 10, rootVolumeType: "gp2", type: "t3.large" }), ["rootVolumeSize", "type"]);
+    const shrink = update(ctx, grown, props(net, { rootVolumeSize: 10, rootVolumeType: "gp2", type: "t3.large" }), [
+      "rootVolumeSize",
+      "type",
+    ]);
     await expect(shrink).rejects.toMatchObject({ code: "VolumeCannotShrink", message: expect.stringContaining("replaceOnChanges") });
     expect(await calls("ModifyVolume")).toBe(1);
     expect(await calls("StopInstances")).toBe(0);
@@ -426,7 +468,12 @@ describe("update", () => {
     const instanceTags = tagsOf((await rawInstance(live.id)).Tags);
     expect(instanceTags).toMatchObject({ "jiti:stack": "test-stack", "jiti:path": PATH, Name: "renamed", owner: "ops" });
     expect(instanceTags).not.toHaveProperty("team");
-    expect(tagsOf((await rawRootVolume(live.id)).Tags)).toEqual({ "jiti:stack": "test-stack", "jiti:path": PATH, "jiti:part": "root-volume", ...tags });
+    expect(tagsOf((await rawRootVolume(live.id)).Tags)).toEqual({
+      "jiti:stack": "test-stack",
+      "jiti:path": PATH,
+      "jiti:part": "root-volume",
+      ...tags,
+    });
     expect(particle.observe(updated)).toMatchObject({ tags, userData: digest(SCRIPT), image: amazonLinux() });
   });
 });

@@ -148,7 +148,10 @@ describe("InstanceProfile lifecycle against moto", () => {
       new CreateInstanceProfileCommand({
         InstanceProfileName: "test-stack.app.app",
         Path: "/jiti/test-stack/",
-        Tags: [{ Key: "jiti:stack", Value: "test-stack" }, { Key: "jiti:path", Value: PATH }],
+        Tags: [
+          { Key: "jiti:stack", Value: "test-stack" },
+          { Key: "jiti:path", Value: PATH },
+        ],
       }),
     );
 
@@ -180,7 +183,10 @@ describe("InstanceProfile list", () => {
 
     const found = await profile.list(ctx);
 
-    expect(found.map((l: LiveResource<InstanceProfileData>) => l.path).sort()).toEqual(["Role:app/InstanceProfile:a", "Role:app/InstanceProfile:b"]);
+    expect(found.map((l: LiveResource<InstanceProfileData>) => l.path).sort()).toEqual([
+      "Role:app/InstanceProfile:a",
+      "Role:app/InstanceProfile:b",
+    ]);
     expect(await operations(moto, from)).toEqual(["ListInstanceProfiles", "GetAccountAuthorizationDetails"]);
 
     // A profile left without its role (a run killed between create and AddRoleToInstanceProfile)
@@ -189,7 +195,10 @@ describe("InstanceProfile list", () => {
     const next = particleContext();
     const from2 = (await moto.calls()).length;
     const again = await profile.list(next);
-    expect(again.map((l: LiveResource<InstanceProfileData>) => l.path).sort()).toEqual(["Role:app/InstanceProfile:a", "Role:app/InstanceProfile:b"]);
+    expect(again.map((l: LiveResource<InstanceProfileData>) => l.path).sort()).toEqual([
+      "Role:app/InstanceProfile:a",
+      "Role:app/InstanceProfile:b",
+    ]);
     expect(await operations(moto, from2)).toEqual(["ListInstanceProfiles", "GetAccountAuthorizationDetails", "GetInstanceProfile"]);
   });
 
@@ -214,7 +223,9 @@ describe("InstanceProfile lookup", () => {
       { id: "shared", name: "shared", arn: "arn:aws:iam::123456789012:instance-profile/shared" },
     ]);
     expect(byId[0]!.data.roles).toEqual(["shared-role"]);
-    expect((await profile.lookup(ctx, { tags: { team: "platform" } })).map((l: LiveResource<InstanceProfileData>) => l.id)).toEqual(["shared"]);
+    expect((await profile.lookup(ctx, { tags: { team: "platform" } })).map((l: LiveResource<InstanceProfileData>) => l.id)).toEqual([
+      "shared",
+    ]);
     expect(await profile.lookup(ctx, { id: "missing" })).toEqual([]);
   });
 });

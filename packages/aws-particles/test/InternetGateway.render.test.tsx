@@ -28,7 +28,14 @@ describe("<InternetGateway> render", () => {
         </Vpc>
       </Stack>,
     );
-    expect(problems).toMatchObject([{ path: "Vpc:main/InternetGateway:gw", type: "aws.ec2.InternetGateway", message: 'tags keys starting with "aws:" or "jiti:" are reserved', found: "jiti:path" }]);
+    expect(problems).toMatchObject([
+      {
+        path: "Vpc:main/InternetGateway:gw",
+        type: "aws.ec2.InternetGateway",
+        message: 'tags keys starting with "aws:" or "jiti:" are reserved',
+        found: "jiti:path",
+      },
+    ]);
   });
 
   test("cannot live outside a VPC", () => {
@@ -37,6 +44,8 @@ describe("<InternetGateway> render", () => {
         <InternetGateway name="gw" />
       </Stack>,
     );
-    expect(problems.map((p) => [p.message, p.fix])).toEqual([["<InternetGateway> cannot be nested inside <Stack>", "Move it into a <Vpc>"]]);
+    expect(problems.map((p) => [p.message, p.fix])).toEqual([
+      ["<InternetGateway> cannot be nested inside <Stack>", "Move it into a <Vpc>"],
+    ]);
   });
 });

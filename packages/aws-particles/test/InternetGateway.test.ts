@@ -1,4 +1,9 @@
-import { AttachInternetGatewayCommand, CreateInternetGatewayCommand, DescribeInternetGatewaysCommand, DetachInternetGatewayCommand } from "@aws-sdk/client-ec2";
+import {
+  AttachInternetGatewayCommand,
+  CreateInternetGatewayCommand,
+  DescribeInternetGatewaysCommand,
+  DetachInternetGatewayCommand,
+} from "@aws-sdk/client-ec2";
 import { particleOf } from "@jiti/reconciler";
 import { describe, expect, test } from "vitest";
 import { useMoto } from "../../../test/moto.js";
@@ -38,7 +43,11 @@ describe("InternetGateway particle", () => {
     expect(igw.outputs(live)).toEqual({ id: live.id });
 
     // Another stack's gateway is not listed.
-    await rawEc2.send(new CreateInternetGatewayCommand({ TagSpecifications: [{ ResourceType: "internet-gateway", Tags: [{ Key: "jiti:stack", Value: "other" }] }] }));
+    await rawEc2.send(
+      new CreateInternetGatewayCommand({
+        TagSpecifications: [{ ResourceType: "internet-gateway", Tags: [{ Key: "jiti:stack", Value: "other" }] }],
+      }),
+    );
     const before = (await moto.calls()).length;
     const listed = await igw.list(ctx);
     expect(await operations(moto, before)).toEqual(["DescribeInternetGateways"]);
@@ -91,13 +100,19 @@ describe("InternetGateway particle", () => {
 
   test("a gateway that cannot be attached is not left behind", async () => {
     const ctx = particleContext("s");
-    await expect(igw.create(ctx, desired(ctx, PATH, { vpc: "vpc-0000000000000000f", tags: {} }))).rejects.toMatchObject({ name: "InvalidVpcID.NotFound" });
+    await expect(igw.create(ctx, desired(ctx, PATH, { vpc: "vpc-0000000000000000f", tags: {} }))).rejects.toMatchObject({
+      name: "InvalidVpcID.NotFound",
+    });
     expect(await igw.list(ctx)).toEqual([]);
   });
 
   test("lookup finds an existing gateway by id or by tags", async () => {
     const ctx = particleContext("s");
-    const out = await rawEc2.send(new CreateInternetGatewayCommand({ TagSpecifications: [{ ResourceType: "internet-gateway", Tags: [{ Key: "shared", Value: "yes" }] }] }));
+    const out = await rawEc2.send(
+      new CreateInternetGatewayCommand({
+        TagSpecifications: [{ ResourceType: "internet-gateway", Tags: [{ Key: "shared", Value: "yes" }] }],
+      }),
+    );
     const id = out.InternetGateway!.InternetGatewayId!;
     expect((await igw.lookup(ctx, { id })).map((l) => l.id)).toEqual([id]);
     expect((await igw.lookup(ctx, { tags: { shared: "yes" } })).map((l) => [l.id, l.path])).toEqual([[id, undefined]]);

@@ -55,7 +55,10 @@ const readAssets = {
 
 async function customerPolicy(name: string): Promise<string> {
   const out = await raw.send(
-    new CreatePolicyCommand({ PolicyName: name, PolicyDocument: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "logs:*", Resource: "*" }] }) }),
+    new CreatePolicyCommand({
+      PolicyName: name,
+      PolicyDocument: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "logs:*", Resource: "*" }] }),
+    }),
   );
   return out.Policy!.Arn!;
 }
@@ -92,18 +95,30 @@ async function expectGone(name: string) {
 describe("Role lifecycle against moto", () => {
   test("create sets path and tags in the create call; list finds it; observe equals the desired props", async () => {
     const ctx = particleContext();
-    const want = desired(ctx, "Role:app", props({ assumedBy: "ec2.amazonaws.com", description: "web servers", tags: { team: "analytics" } }));
+    const want = desired(
+      ctx,
+      "Role:app",
+      props({ assumedBy: "ec2.amazonaws.com", description: "web servers", tags: { team: "analytics" } }),
+    );
 
     const live = await role.create(ctx, want);
 
     expect(live.id).toBe("test-stack.app");
-    expect(role.outputs(live)).toEqual({ id: "test-stack.app", name: "test-stack.app", arn: "arn:aws:iam::123456789012:role/jiti/test-stack/test-stack.app" });
+    expect(role.outputs(live)).toEqual({
+      id: "test-stack.app",
+      name: "test-stack.app",
+      arn: "arn:aws:iam::123456789012:role/jiti/test-stack/test-stack.app",
+    });
     const created = await rawRole("test-stack.app");
     expect(created.Path).toBe("/jiti/test-stack/");
     expect(created.Description).toBe("web servers");
     expect(created.MaxSessionDuration).toBe(3600);
     expect(parsePolicy(created.AssumeRolePolicyDocument!)).toEqual(canonicalPolicy(TRUST as never));
-    expect(Object.fromEntries(created.Tags!.map((t) => [t.Key, t.Value]))).toEqual({ team: "analytics", "jiti:stack": "test-stack", "jiti:path": "Role:app" });
+    expect(Object.fromEntries(created.Tags!.map((t) => [t.Key, t.Value]))).toEqual({
+      team: "analytics",
+      "jiti:stack": "test-stack",
+      "jiti:path": "Role:app",
+    });
     // Ownership from the create call itself: never a moment without the tags.
     const ops = await operations(moto);
     expect(ops[0]).toBe("CreateRole");
@@ -118,7 +133,16 @@ describe("Role lifecycle against moto", () => {
     const ctx = particleContext();
     const logs = await customerPolicy("logs");
     const metrics = await customerPolicy("metrics");
-    let want = desired(ctx, "Role:app", props({ assumedBy: "ec2.amazonaws.com", inlinePolicies: { "read-assets": readAssets as never, old: readAssets as never }, managedPolicies: [logs], tags: { team: "a", gone: "x" } }));
+    let want = desired(
+      ctx,
+      "Role:app",
+      props({
+        assumedBy: "ec2.amazonaws.com",
+        inlinePolicies: { "read-assets": readAssets as never, old: readAssets as never },
+        managedPolicies: [logs],
+        tags: { team: "a", gone: "x" },
+      }),
+    );
     let live = await role.create(ctx, want);
     const id = live.id;
     await expectConverged(ctx, want);
@@ -131,7 +155,12 @@ describe("Role lifecycle against moto", () => {
       await expectConverged(ctx, want);
       return (await operations(moto, from)).filter((op) => !["ListRoles", "GetAccountAuthorizationDetails"].includes(op));
     };
-    const base: RoleProps = { assumedBy: "ec2.amazonaws.com", inlinePolicies: { "read-assets": readAssets as never, old: readAssets as never }, managedPolicies: [logs], tags: { team: "a", gone: "x" } };
+    const base: RoleProps = {
+      assumedBy: "ec2.amazonaws.com",
+      inlinePolicies: { "read-assets": readAssets as never, old: readAssets as never },
+      managedPolicies: [logs],
+      tags: { team: "a", gone: "x" },
+    };
 
     // assumedBy: a new trust policy.
     let ops = await update({ ...base, assumedBy: ["ssm.amazonaws.com", "ec2.amazonaws.com"] }, ["trustPolicy"]);
@@ -139,26 +168,47 @@ describe("Role lifecycle against moto", () => {
     expect(parsePolicy((await rawRole(id)).AssumeRolePolicyDocument!)).toEqual(trustPolicyFor(["ec2.amazonaws.com", "ssm.amazonaws.com"]));
 
     // trustPolicy written out in full, with a condition.
-    const trustPolicy = { ...TRUST, Statement: [{ ...TRUST.Statement[0], Condition: { StringEquals: { "aws:SourceAccount": ["123456789012"] } } }] };
+    const trustPolicy = {
+      ...TRUST,
+      Statement: [{ ...TRUST.Statement[0], Condition: { StringEquals: { "aws:SourceAccount": ["123456789012"] } } }],
+    };
     delete base.assumedBy;
     base.trustPolicy = trustPolicy as never;
     ops = await update(base, ["trustPolicy"]);
     expect(parsePolicy((await rawRole(id)).AssumeRolePolicyDocument!).Statement).toEqual([
-      { Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": "123456789012" } }, Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" } },
+      {
+        Action: "sts:AssumeRole",
+        Condition: { StringEquals: { "aws:SourceAccount": "123456789012" } },
+        Effect: "Allow",
+        Principal: { Service: "ec2.amazonaws.com" },
+      },
     ]);
 
     // inlinePolicies: one changed, one new, one removed, one untouched; only the difference is sent.
-    const writeAssets = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:PutObject", Resource: "arn:aws:s3:::assets/*" }] };
-    ops = await update({ ...base, inlinePolicies: { "read-assets": readAssets as never, "write-assets": writeAssets as never } }, ["inlinePolicies"]);
+    const writeAssets = {
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Action: "s3:PutObject", Resource: "arn:aws:s3:::assets/*" }],
+    };
+    ops = await update({ ...base, inlinePolicies: { "read-assets": readAssets as never, "write-assets": writeAssets as never } }, [
+      "inlinePolicies",
+    ]);
     expect(ops.filter((op) => op === "PutRolePolicy")).toHaveLength(1);
     expect(ops.filter((op) => op === "DeleteRolePolicy")).toHaveLength(1);
-    expect(await rawInlinePolicies(id)).toEqual({ "read-assets": canonicalPolicy(readAssets as never), "write-assets": canonicalPolicy(writeAssets as never) });
+    expect(await rawInlinePolicies(id)).toEqual({
+      "read-assets": canonicalPolicy(readAssets as never),
+      "write-assets": canonicalPolicy(writeAssets as never),
+    });
 
     // managedPolicies: one attached, one detached, none touched twice.
-    ops = await update({ ...base, inlinePolicies: { "read-assets": readAssets as never, "write-assets": writeAssets as never }, managedPolicies: [metrics] }, ["managedPolicies"]);
+    ops = await update(
+      { ...base, inlinePolicies: { "read-assets": readAssets as never, "write-assets": writeAssets as never }, managedPolicies: [metrics] },
+      ["managedPolicies"],
+    );
     expect(ops.filter((op) => op === "AttachRolePolicy")).toHaveLength(1);
     expect(ops.filter((op) => op === "DetachRolePolicy")).toHaveLength(1);
-    expect((await raw.send(new ListAttachedRolePoliciesCommand({ RoleName: id }))).AttachedPolicies!.map((p) => p.PolicyArn)).toEqual([metrics]);
+    expect((await raw.send(new ListAttachedRolePoliciesCommand({ RoleName: id }))).AttachedPolicies!.map((p) => p.PolicyArn)).toEqual([
+      metrics,
+    ]);
     base.inlinePolicies = { "read-assets": readAssets as never, "write-assets": writeAssets as never };
     base.managedPolicies = [metrics];
 
@@ -172,13 +222,25 @@ describe("Role lifecycle against moto", () => {
     // tags: one changed, one added, one removed; ownership tags stay.
     ops = await update({ ...base, maxSessionDuration: 7200, tags: { team: "b", cost: "c1" } }, ["tags"]);
     expect(ops).toEqual(expect.arrayContaining(["TagRole", "UntagRole"]));
-    expect(Object.fromEntries((await rawRole(id)).Tags!.map((t) => [t.Key, t.Value]))).toEqual({ team: "b", cost: "c1", "jiti:stack": "test-stack", "jiti:path": "Role:app" });
+    expect(Object.fromEntries((await rawRole(id)).Tags!.map((t) => [t.Key, t.Value]))).toEqual({
+      team: "b",
+      cost: "c1",
+      "jiti:stack": "test-stack",
+      "jiti:path": "Role:app",
+    });
   });
 
   test("delete detaches, deletes inline policies, leaves the stack's instance profiles, deletes; again is a no-op", async () => {
     const ctx = particleContext();
     const logs = await customerPolicy("logs");
-    const live = await role.create(ctx, desired(ctx, "Role:app", props({ assumedBy: "ec2.amazonaws.com", inlinePolicies: { "read-assets": readAssets as never }, managedPolicies: [logs] })));
+    const live = await role.create(
+      ctx,
+      desired(
+        ctx,
+        "Role:app",
+        props({ assumedBy: "ec2.amazonaws.com", inlinePolicies: { "read-assets": readAssets as never }, managedPolicies: [logs] }),
+      ),
+    );
     await raw.send(new CreateInstanceProfileCommand({ InstanceProfileName: "p", Path: "/jiti/test-stack/" }));
     await raw.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: "p", RoleName: live.id }));
 
@@ -199,7 +261,9 @@ describe("Role lifecycle against moto", () => {
     await expect(role.delete(ctx, live)).rejects.toThrow(
       /Role:app \(aws\.iam\.Role\): the role test-stack\.app is in instance profiles that this stack does not own \(found: \/team\/theirs\)\. .*remove the role from those profiles/,
     );
-    expect((await raw.send(new GetInstanceProfileCommand({ InstanceProfileName: "theirs" }))).InstanceProfile!.Roles!.map((r) => r.RoleName)).toEqual([live.id]);
+    expect(
+      (await raw.send(new GetInstanceProfileCommand({ InstanceProfileName: "theirs" }))).InstanceProfile!.Roles!.map((r) => r.RoleName),
+    ).toEqual([live.id]);
     expect((await rawRole(live.id)).RoleName).toBe(live.id);
   });
 
@@ -208,7 +272,10 @@ describe("Role lifecycle against moto", () => {
     const want = desired(ctx, "Role:app", props({ assumedBy: "ec2.amazonaws.com", description: "d" }));
     const first = await role.create(ctx, want);
 
-    const again = await role.create(ctx, desired(ctx, "Role:app", props({ assumedBy: "ec2.amazonaws.com", description: "changed meanwhile" })));
+    const again = await role.create(
+      ctx,
+      desired(ctx, "Role:app", props({ assumedBy: "ec2.amazonaws.com", description: "changed meanwhile" })),
+    );
     expect(again.id).toBe(first.id);
     expect((await rawRole(first.id)).Description).toBe("changed meanwhile");
 
@@ -223,7 +290,10 @@ describe("Role list", () => {
   test("two calls however many roles: ListRoles under /jiti/<stack>/, then GetAccountAuthorizationDetails", async () => {
     const ctx = particleContext();
     for (const name of ["a", "b", "c"]) {
-      await role.create(ctx, desired(ctx, `Role:${name}`, props({ assumedBy: "ec2.amazonaws.com", inlinePolicies: { p: readAssets as never } })));
+      await role.create(
+        ctx,
+        desired(ctx, `Role:${name}`, props({ assumedBy: "ec2.amazonaws.com", inlinePolicies: { p: readAssets as never } })),
+      );
     }
     const from = (await moto.calls()).length;
 
@@ -245,11 +315,25 @@ describe("Role list", () => {
     await role.create(ctx, desired(ctx, "Role:mine", props({ assumedBy: "ec2.amazonaws.com" })));
     const other = particleContext("test-stack-2");
     await role.create(other, desired(other, "Role:mine", props({ assumedBy: "ec2.amazonaws.com" })));
-    const tags = [{ Key: "jiti:stack", Value: "test-stack" }, { Key: "jiti:path", Value: "Role:x" }];
+    const tags = [
+      { Key: "jiti:stack", Value: "test-stack" },
+      { Key: "jiti:path", Value: "Role:x" },
+    ];
     // Under our path without our tag, and with our tag outside our path: neither is ours.
-    await raw.send(new CreateRoleCommand({ RoleName: "untagged", Path: "/jiti/test-stack/", AssumeRolePolicyDocument: JSON.stringify(TRUST) }));
-    await raw.send(new CreateRoleCommand({ RoleName: "elsewhere", Path: "/", AssumeRolePolicyDocument: JSON.stringify(TRUST), Tags: tags }));
-    await raw.send(new CreateRoleCommand({ RoleName: "deeper", Path: "/jiti/test-stack/x/", AssumeRolePolicyDocument: JSON.stringify(TRUST), Tags: tags }));
+    await raw.send(
+      new CreateRoleCommand({ RoleName: "untagged", Path: "/jiti/test-stack/", AssumeRolePolicyDocument: JSON.stringify(TRUST) }),
+    );
+    await raw.send(
+      new CreateRoleCommand({ RoleName: "elsewhere", Path: "/", AssumeRolePolicyDocument: JSON.stringify(TRUST), Tags: tags }),
+    );
+    await raw.send(
+      new CreateRoleCommand({
+        RoleName: "deeper",
+        Path: "/jiti/test-stack/x/",
+        AssumeRolePolicyDocument: JSON.stringify(TRUST),
+        Tags: tags,
+      }),
+    );
 
     expect((await role.list(ctx)).map((l: LiveResource<RoleData>) => l.id)).toEqual(["test-stack.mine"]);
     expect((await role.list(other)).map((l: LiveResource<RoleData>) => l.id)).toEqual(["test-stack-2.mine"]);
@@ -257,14 +341,19 @@ describe("Role list", () => {
 
   test("policies AWS returns in another shape (URL-encoded, a one-element list, other key order) observe as the desired ones", async () => {
     const ctx = particleContext();
-    const want = desired(ctx, "Role:app", props({ assumedBy: "ec2.amazonaws.com", inlinePolicies: { "read-assets": readAssets as never } }));
+    const want = desired(
+      ctx,
+      "Role:app",
+      props({ assumedBy: "ec2.amazonaws.com", inlinePolicies: { "read-assets": readAssets as never } }),
+    );
     const live = await role.create(ctx, want);
     // Same policy, written by someone else in another shape.
     await raw.send(
       new PutRolePolicyCommand({
         RoleName: live.id,
         PolicyName: "read-assets",
-        PolicyDocument: '{"Statement":{"Resource":["arn:aws:s3:::assets/*"],"Action":"s3:GetObject","Effect":"Allow"},"Version":"2012-10-17"}',
+        PolicyDocument:
+          '{"Statement":{"Resource":["arn:aws:s3:::assets/*"],"Action":"s3:GetObject","Effect":"Allow"},"Version":"2012-10-17"}',
       }),
     );
 
@@ -275,11 +364,19 @@ describe("Role list", () => {
 describe("Role lookup", () => {
   test("by id (the role name) and by tags; nothing found is an empty list", async () => {
     const ctx = particleContext();
-    await raw.send(new CreateRoleCommand({ RoleName: "shared", AssumeRolePolicyDocument: JSON.stringify(TRUST), Tags: [{ Key: "team", Value: "platform" }] }));
+    await raw.send(
+      new CreateRoleCommand({
+        RoleName: "shared",
+        AssumeRolePolicyDocument: JSON.stringify(TRUST),
+        Tags: [{ Key: "team", Value: "platform" }],
+      }),
+    );
     await raw.send(new CreateRoleCommand({ RoleName: "other", AssumeRolePolicyDocument: JSON.stringify(TRUST) }));
 
     const byId = await role.lookup(ctx, { id: "shared" });
-    expect(byId.map((l: LiveResource<RoleData>) => role.outputs(l))).toEqual([{ id: "shared", name: "shared", arn: "arn:aws:iam::123456789012:role/shared" }]);
+    expect(byId.map((l: LiveResource<RoleData>) => role.outputs(l))).toEqual([
+      { id: "shared", name: "shared", arn: "arn:aws:iam::123456789012:role/shared" },
+    ]);
     expect((await role.lookup(ctx, { tags: { team: "platform" } })).map((l: LiveResource<RoleData>) => l.id)).toEqual(["shared"]);
     expect(await role.lookup(ctx, { id: "missing" })).toEqual([]);
     expect(await role.lookup(ctx, { tags: { team: "nobody" } })).toEqual([]);
@@ -288,8 +385,13 @@ describe("Role lookup", () => {
 
 describe("policy documents (pure)", () => {
   test("AWS's URL-encoded JSON parses to the canonical form", () => {
-    const encoded = encodeURIComponent(JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["s3:GetObject"], Resource: "*" }] }));
-    expect(parsePolicy(encoded)).toEqual({ Statement: [{ Action: "s3:GetObject", Effect: "Allow", Resource: "*" }], Version: "2012-10-17" });
+    const encoded = encodeURIComponent(
+      JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["s3:GetObject"], Resource: "*" }] }),
+    );
+    expect(parsePolicy(encoded)).toEqual({
+      Statement: [{ Action: "s3:GetObject", Effect: "Allow", Resource: "*" }],
+      Version: "2012-10-17",
+    });
   });
 
   test("plain JSON with a % inside is not decoded", () => {
@@ -298,15 +400,30 @@ describe("policy documents (pure)", () => {
   });
 
   test("sets are sorted and unwrapped the same way on both sides; statements keep their order", () => {
-    const a = canonicalPolicy({ Statement: [{ Effect: "Deny", Action: "x:B", Resource: "*" }, { Effect: "Allow", Action: ["x:B", "x:A", "x:A"], Resource: ["*"] }] });
-    const b = canonicalPolicy({ Statement: [{ Resource: ["*"], Action: ["x:B"], Effect: "Deny" }, { Resource: "*", Effect: "Allow", Action: ["x:A", "x:B"] }] });
+    const a = canonicalPolicy({
+      Statement: [
+        { Effect: "Deny", Action: "x:B", Resource: "*" },
+        { Effect: "Allow", Action: ["x:B", "x:A", "x:A"], Resource: ["*"] },
+      ],
+    });
+    const b = canonicalPolicy({
+      Statement: [
+        { Resource: ["*"], Action: ["x:B"], Effect: "Deny" },
+        { Resource: "*", Effect: "Allow", Action: ["x:A", "x:B"] },
+      ],
+    });
     expect(a).toEqual(b);
-    expect(a.Statement).toEqual([{ Action: "x:B", Effect: "Deny", Resource: "*" }, { Action: ["x:A", "x:B"], Effect: "Allow", Resource: "*" }]);
+    expect(a.Statement).toEqual([
+      { Action: "x:B", Effect: "Deny", Resource: "*" },
+      { Action: ["x:A", "x:B"], Effect: "Allow", Resource: "*" },
+    ]);
   });
 
   test("an account id principal equals the :root ARN AWS stores for it", () => {
     const written = canonicalPolicy({ Statement: [{ Effect: "Allow", Principal: { AWS: "123456789012" }, Action: "sts:AssumeRole" }] });
-    const stored = canonicalPolicy({ Statement: [{ Effect: "Allow", Principal: { AWS: ["arn:aws:iam::123456789012:root"] }, Action: "sts:AssumeRole" }] });
+    const stored = canonicalPolicy({
+      Statement: [{ Effect: "Allow", Principal: { AWS: ["arn:aws:iam::123456789012:root"] }, Action: "sts:AssumeRole" }],
+    });
     expect(written).toEqual(stored);
   });
 

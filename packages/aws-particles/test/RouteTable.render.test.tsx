@@ -57,19 +57,49 @@ describe("<RouteTable> render", () => {
     const tree = renderTree(inVpc(({ gw, a, b }) => ({ routes: [{ destination: "0.0.0.0/0", gateway: gw }], subnets: [a, b] })));
     const rendered = tree.children[0]!.children[3]!.props;
     // Path order (a, b) is not id order: the ids must be sorted again.
-    const resolved = withIds(rendered, { "Vpc:main": "vpc-1", "Vpc:main/InternetGateway:gw": "igw-1", "Vpc:main/Subnet:a": "subnet-2", "Vpc:main/Subnet:b": "subnet-1" });
+    const resolved = withIds(rendered, {
+      "Vpc:main": "vpc-1",
+      "Vpc:main/InternetGateway:gw": "igw-1",
+      "Vpc:main/Subnet:a": "subnet-2",
+      "Vpc:main/Subnet:b": "subnet-1",
+    });
     const normalized = table.normalize!(resolved);
     expect(normalized.subnets).toEqual(["subnet-1", "subnet-2"]);
     expect(table.normalize!(normalized)).toEqual(normalized);
   });
 
   test.each<[string, (gw: never) => Route[], string, unknown]>([
-    ["a destination with host bits", (gw) => [{ destination: "10.8.0.1/16", gateway: gw }], "routes[0].destination has host bits set", "10.8.0.1/16"],
-    ["a destination that is not a block", () => [{ destination: "internet", gateway: "igw-1" }], "routes[0].destination must be an IPv4 CIDR block", "internet"],
+    [
+      "a destination with host bits",
+      (gw) => [{ destination: "10.8.0.1/16", gateway: gw }],
+      "routes[0].destination has host bits set",
+      "10.8.0.1/16",
+    ],
+    [
+      "a destination that is not a block",
+      () => [{ destination: "internet", gateway: "igw-1" }],
+      "routes[0].destination must be an IPv4 CIDR block",
+      "internet",
+    ],
     ["a route without a destination", () => [{ gateway: "igw-1" } as never], "routes[0].destination is required", { gateway: "igw-1" }],
-    ["an unknown target", () => [{ destination: "0.0.0.0/0", natGateway: "nat-1" } as never], 'routes[0] has an unknown key "natGateway"', { destination: "0.0.0.0/0", natGateway: "nat-1" }],
-    ["a route without a target", () => [{ destination: "0.0.0.0/0" } as never], "routes[0] must have exactly one target (gateway)", { destination: "0.0.0.0/0" }],
-    ["a gateway that is not an igw id", () => [{ destination: "0.0.0.0/0", gateway: "nat-1" }], 'routes[0].gateway must be a reference to a <InternetGateway> or an id starting with "igw-"', "nat-1"],
+    [
+      "an unknown target",
+      () => [{ destination: "0.0.0.0/0", natGateway: "nat-1" } as never],
+      'routes[0] has an unknown key "natGateway"',
+      { destination: "0.0.0.0/0", natGateway: "nat-1" },
+    ],
+    [
+      "a route without a target",
+      () => [{ destination: "0.0.0.0/0" } as never],
+      "routes[0] must have exactly one target (gateway)",
+      { destination: "0.0.0.0/0" },
+    ],
+    [
+      "a gateway that is not an igw id",
+      () => [{ destination: "0.0.0.0/0", gateway: "nat-1" }],
+      'routes[0].gateway must be a reference to a <InternetGateway> or an id starting with "igw-"',
+      "nat-1",
+    ],
     [
       "two routes for one destination",
       (gw) => [
@@ -116,9 +146,17 @@ describe("<RouteTable> render", () => {
       </Stack>,
     );
     expect(problems.map((p) => [p.path, p.message, p.found])).toEqual([
-      ["Vpc:main/RouteTable:two", "subnets[0] is already associated with Vpc:main/RouteTable:one, and a subnet uses one route table", "Vpc:main/Subnet:a"],
+      [
+        "Vpc:main/RouteTable:two",
+        "subnets[0] is already associated with Vpc:main/RouteTable:one, and a subnet uses one route table",
+        "Vpc:main/Subnet:a",
+      ],
       ["Vpc:main/RouteTable:two", "subnets lists the same subnet twice", "Vpc:main/Subnet:a"],
-      ["Vpc:main/RouteTable:two", "subnets[1] is already associated with Vpc:main/RouteTable:one, and a subnet uses one route table", "Vpc:main/Subnet:a"],
+      [
+        "Vpc:main/RouteTable:two",
+        "subnets[1] is already associated with Vpc:main/RouteTable:one, and a subnet uses one route table",
+        "Vpc:main/Subnet:a",
+      ],
       ["Vpc:main/RouteTable:two", "subnets lists the same subnet twice", "subnet-1"],
     ]);
   });
@@ -126,7 +164,10 @@ describe("<RouteTable> render", () => {
   test("rejects a subnet that is neither a reference nor a subnet id", () => {
     const problems = problemsOf(inVpc(() => ({ subnets: ["10.0.1.0/24"] })));
     expect(problems).toEqual([
-      expect.objectContaining({ message: 'subnets[0] must be a reference to a <Subnet> or an id starting with "subnet-"', found: "10.0.1.0/24" }),
+      expect.objectContaining({
+        message: 'subnets[0] must be a reference to a <Subnet> or an id starting with "subnet-"',
+        found: "10.0.1.0/24",
+      }),
     ]);
   });
 });

@@ -105,10 +105,21 @@ describe("RouteTable particle", () => {
       { destination: "10.9.0.0/16", gateway: gw },
     ];
     const from = (await moto.calls()).length;
-    const rerouted = await table.update(ctx, listed[0]!, desired(ctx, PATH, { ...props, routes: [{ destination: "10.7.0.0/16", gateway: gw }, ...routes] }), ["routes"]);
+    const rerouted = await table.update(
+      ctx,
+      listed[0]!,
+      desired(ctx, PATH, { ...props, routes: [{ destination: "10.7.0.0/16", gateway: gw }, ...routes] }),
+      ["routes"],
+    );
     expect((await operations(moto, from)).filter((o) => o.endsWith("Route"))).toEqual(["CreateRoute", "ReplaceRoute", "CreateRoute"]);
     expect(rerouted.id).toBe(live.id);
-    expect(await rawRoutes(live.id)).toEqual({ "10.0.0.0/16": "local", "0.0.0.0/0": gw, "10.7.0.0/16": gw, "10.8.0.0/16": other, "10.9.0.0/16": gw });
+    expect(await rawRoutes(live.id)).toEqual({
+      "10.0.0.0/16": "local",
+      "0.0.0.0/0": gw,
+      "10.7.0.0/16": gw,
+      "10.8.0.0/16": other,
+      "10.9.0.0/16": gw,
+    });
     const pruned = await table.update(ctx, rerouted, desired(ctx, PATH, { ...props, routes }), ["routes"]);
     expect(await rawRoutes(live.id)).toEqual({ "10.0.0.0/16": "local", "0.0.0.0/0": gw, "10.8.0.0/16": other, "10.9.0.0/16": gw });
 
@@ -152,7 +163,15 @@ describe("RouteTable particle", () => {
     const { vpc, subnets } = await network();
     // moto answers InvalidInternetGatewayID.NotFound; AWS says InvalidGatewayID.NotFound.
     await expect(
-      table.create(ctx, desired(ctx, PATH, { vpc, routes: [{ destination: "0.0.0.0/0", gateway: "igw-0000000000000000f" }], subnets: [subnets[0]], tags: {} })),
+      table.create(
+        ctx,
+        desired(ctx, PATH, {
+          vpc,
+          routes: [{ destination: "0.0.0.0/0", gateway: "igw-0000000000000000f" }],
+          subnets: [subnets[0]],
+          tags: {},
+        }),
+      ),
     ).rejects.toMatchObject({ name: expect.stringMatching(/GatewayID\.NotFound$/) });
     expect(await table.list(ctx)).toEqual([]);
   });
@@ -160,7 +179,12 @@ describe("RouteTable particle", () => {
   test("lookup finds an existing table by id or by tags", async () => {
     const ctx = particleContext("s");
     const vpc = await createVpc();
-    const out = await rawEc2.send(new CreateRouteTableCommand({ VpcId: vpc, TagSpecifications: [{ ResourceType: "route-table", Tags: [{ Key: "shared", Value: "yes" }] }] }));
+    const out = await rawEc2.send(
+      new CreateRouteTableCommand({
+        VpcId: vpc,
+        TagSpecifications: [{ ResourceType: "route-table", Tags: [{ Key: "shared", Value: "yes" }] }],
+      }),
+    );
     const id = out.RouteTable!.RouteTableId!;
     expect((await table.lookup(ctx, { id })).map((l) => l.id)).toEqual([id]);
     expect((await table.lookup(ctx, { tags: { shared: "yes" } })).map((l) => [l.id, l.path])).toEqual([[id, undefined]]);

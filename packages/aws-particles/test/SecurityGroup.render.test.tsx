@@ -59,28 +59,80 @@ describe("<SecurityGroup> render", () => {
   test.each<[string, SecurityGroupProps, string, unknown]>([
     ["a port above 65535", { ingress: [{ port: 70000, from: "0.0.0.0/0" }] }, "ingress[0].port must be from 0 to 65535 (a port)", 70000],
     ["a fractional port", { ingress: [{ port: 80.5, from: "0.0.0.0/0" }] }, "ingress[0].port must be a whole number (a port)", 80.5],
-    ["a reversed range", { ingress: [{ ports: [90, 80], from: "0.0.0.0/0" }] }, "ingress[0].ports must go from the lower port to the higher", [90, 80]],
+    [
+      "a reversed range",
+      { ingress: [{ ports: [90, 80], from: "0.0.0.0/0" }] },
+      "ingress[0].ports must go from the lower port to the higher",
+      [90, 80],
+    ],
     ["a range that is not a pair", { ingress: [{ ports: [80] as never, from: "0.0.0.0/0" }] }, "ingress[0].ports must be [from, to]", [80]],
     ["tcp without a port", { ingress: [{ from: "0.0.0.0/0" }] }, 'ingress[0] needs a port for protocol "tcp"', { from: "0.0.0.0/0" }],
     ["icmp with a port", { ingress: [{ protocol: "icmp", port: 8, from: "0.0.0.0/0" }] }, 'ingress[0]: protocol "icmp" has no ports', 8],
     ["all with ports", { egress: [{ protocol: "all", ports: [0, 65535] }] }, 'egress[0]: protocol "all" has no ports', [0, 65535]],
-    ["both port and ports", { ingress: [{ port: 80, ports: [80, 81], from: "0.0.0.0/0" }] }, "ingress[0] has both port and ports", { port: 80, ports: [80, 81] }],
-    ["an unknown protocol", { ingress: [{ protocol: "http" as never, port: 80, from: "0.0.0.0/0" }] }, 'ingress[0].protocol must be one of "tcp", "udp", "icmp", "all"', "http"],
-    ["an address without a prefix", { ingress: [{ port: 22, from: "203.0.113.7" }] }, "ingress[0].from must be a CIDR block", "203.0.113.7"],
+    [
+      "both port and ports",
+      { ingress: [{ port: 80, ports: [80, 81], from: "0.0.0.0/0" }] },
+      "ingress[0] has both port and ports",
+      { port: 80, ports: [80, 81] },
+    ],
+    [
+      "an unknown protocol",
+      { ingress: [{ protocol: "http" as never, port: 80, from: "0.0.0.0/0" }] },
+      'ingress[0].protocol must be one of "tcp", "udp", "icmp", "all"',
+      "http",
+    ],
+    [
+      "an address without a prefix",
+      { ingress: [{ port: 22, from: "203.0.113.7" }] },
+      "ingress[0].from must be a CIDR block",
+      "203.0.113.7",
+    ],
     ["a block with host bits", { ingress: [{ port: 22, from: "10.0.0.1/16" }] }, "ingress[0].from has host bits set", "10.0.0.1/16"],
-    ["an IPv6 block", { ingress: [{ port: 22, from: "::/0" }] }, 'ingress[0].from must be an IPv4 block, a ref to a <SecurityGroup> or an "sg-…" id', "::/0"],
-    ["a bad peer in a list", { ingress: [{ port: 22, from: ["10.0.0.0/8", "nope"] }] }, 'ingress[0].from[1] must be an IPv4 block, a ref to a <SecurityGroup> or an "sg-…" id', "nope"],
+    [
+      "an IPv6 block",
+      { ingress: [{ port: 22, from: "::/0" }] },
+      'ingress[0].from must be an IPv4 block, a ref to a <SecurityGroup> or an "sg-…" id',
+      "::/0",
+    ],
+    [
+      "a bad peer in a list",
+      { ingress: [{ port: 22, from: ["10.0.0.0/8", "nope"] }] },
+      'ingress[0].from[1] must be an IPv4 block, a ref to a <SecurityGroup> or an "sg-…" id',
+      "nope",
+    ],
     ["an empty peer list", { ingress: [{ port: 22, from: [] }] }, "ingress[0].from must list at least one peer", []],
-    ["ingress with to", { ingress: [{ port: 22, to: "10.0.0.0/8" } as never] }, 'ingress[0]: ingress rules name their source with "from"', { port: 22, to: "10.0.0.0/8" }],
-    ["egress with from", { egress: [{ port: 22, from: "10.0.0.0/8" } as never] }, 'egress[0]: egress rules name their destination with "to"', { port: 22, from: "10.0.0.0/8" }],
-    ["an unknown key", { ingress: [{ port: 22, from: "10.0.0.0/8", cidr: "x" } as never] }, 'ingress[0] has an unknown key "cidr"', { port: 22, from: "10.0.0.0/8", cidr: "x" }],
-    ["a rule description AWS refuses", { ingress: [{ port: 22, from: "10.0.0.0/8", description: "café" }] }, "ingress[0].description may only hold letters, digits, spaces and ._-:/()#,@[]+=&;{}!$*", "café"],
+    [
+      "ingress with to",
+      { ingress: [{ port: 22, to: "10.0.0.0/8" } as never] },
+      'ingress[0]: ingress rules name their source with "from"',
+      { port: 22, to: "10.0.0.0/8" },
+    ],
+    [
+      "egress with from",
+      { egress: [{ port: 22, from: "10.0.0.0/8" } as never] },
+      'egress[0]: egress rules name their destination with "to"',
+      { port: 22, from: "10.0.0.0/8" },
+    ],
+    [
+      "an unknown key",
+      { ingress: [{ port: 22, from: "10.0.0.0/8", cidr: "x" } as never] },
+      'ingress[0] has an unknown key "cidr"',
+      { port: 22, from: "10.0.0.0/8", cidr: "x" },
+    ],
+    [
+      "a rule description AWS refuses",
+      { ingress: [{ port: 22, from: "10.0.0.0/8", description: "café" }] },
+      "ingress[0].description may only hold letters, digits, spaces and ._-:/()#,@[]+=&;{}!$*",
+      "café",
+    ],
     ["a group name like an id", { groupName: "sg-web" }, 'groupName cannot start with "sg-"', "sg-web"],
     ["an empty description", { description: "" }, "description must be a non-empty string", ""],
     ["a description over 255 characters", { description: "x".repeat(256) }, "description must be at most 255 characters", "x".repeat(256)],
   ])("rejects %s", (_, props, message, found) => {
     const problems = problemsOf(group(props));
-    expect(problems).toEqual([expect.objectContaining({ path: "Vpc:main/SecurityGroup:web", type: "aws.ec2.SecurityGroup", message, found })]);
+    expect(problems).toEqual([
+      expect.objectContaining({ path: "Vpc:main/SecurityGroup:web", type: "aws.ec2.SecurityGroup", message, found }),
+    ]);
   });
 
   test("requires ingress rules to say where traffic comes from", () => {
@@ -91,13 +143,29 @@ describe("<SecurityGroup> render", () => {
   });
 
   test("names the user's own index of a bad rule, not its place after sorting", () => {
-    const problems = problemsOf(group({ ingress: [{ port: 443, from: ["0.0.0.0/0", "10.0.0.0/8"] }, { port: 99999, from: "10.0.0.0/8" }] }));
+    const problems = problemsOf(
+      group({
+        ingress: [
+          { port: 443, from: ["0.0.0.0/0", "10.0.0.0/8"] },
+          { port: 99999, from: "10.0.0.0/8" },
+        ],
+      }),
+    );
     expect(problems.map((p) => p.message)).toEqual(["ingress[1].port must be from 0 to 65535 (a port)"]);
   });
 
   test("rejects the same rule twice with different descriptions", () => {
-    const problems = problemsOf(group({ ingress: [{ port: 22, from: "10.0.0.0/8", description: "ops" }, { port: 22, from: "10.0.0.0/8", description: "admins" }] }));
-    expect(problems).toEqual([expect.objectContaining({ message: "ingress has the same rule twice with different descriptions", found: ["admins", "ops"] })]);
+    const problems = problemsOf(
+      group({
+        ingress: [
+          { port: 22, from: "10.0.0.0/8", description: "ops" },
+          { port: 22, from: "10.0.0.0/8", description: "admins" },
+        ],
+      }),
+    );
+    expect(problems).toEqual([
+      expect.objectContaining({ message: "ingress has the same rule twice with different descriptions", found: ["admins", "ops"] }),
+    ]);
   });
 
   test("accepts a rule naming its own group: rules are added once the group exists", () => {
@@ -122,6 +190,8 @@ describe("<SecurityGroup> render", () => {
         </Vpc>
       </Stack>,
     );
-    expect(problems.map((p) => [p.message, p.found])).toEqual([["ingress refers to something other than a <SecurityGroup>", "Vpc:main/Subnet:a"]]);
+    expect(problems.map((p) => [p.message, p.found])).toEqual([
+      ["ingress refers to something other than a <SecurityGroup>", "Vpc:main/Subnet:a"],
+    ]);
   });
 });

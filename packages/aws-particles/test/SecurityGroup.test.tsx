@@ -1,4 +1,9 @@
-import { AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand, DescribeSecurityGroupsCommand, type IpPermission } from "@aws-sdk/client-ec2";
+import {
+  AuthorizeSecurityGroupIngressCommand,
+  CreateSecurityGroupCommand,
+  DescribeSecurityGroupsCommand,
+  type IpPermission,
+} from "@aws-sdk/client-ec2";
 import { ref } from "@jiti/jsx-runtime";
 import { particleOf, renderTree, Stack } from "@jiti/reconciler";
 import { describe, expect, test } from "vitest";
@@ -21,8 +26,12 @@ async function rawGroup(id: string) {
 function lines(permissions: readonly IpPermission[] | undefined): string[] {
   return (permissions ?? [])
     .flatMap((p) => [
-      ...(p.IpRanges ?? []).map((r) => `${p.IpProtocol} ${p.FromPort ?? ""}-${p.ToPort ?? ""} ${r.CidrIp}${r.Description ? ` "${r.Description}"` : ""}`),
-      ...(p.UserIdGroupPairs ?? []).map((g) => `${p.IpProtocol} ${p.FromPort ?? ""}-${p.ToPort ?? ""} ${g.GroupId}${g.Description ? ` "${g.Description}"` : ""}`),
+      ...(p.IpRanges ?? []).map(
+        (r) => `${p.IpProtocol} ${p.FromPort ?? ""}-${p.ToPort ?? ""} ${r.CidrIp}${r.Description ? ` "${r.Description}"` : ""}`,
+      ),
+      ...(p.UserIdGroupPairs ?? []).map(
+        (g) => `${p.IpProtocol} ${p.FromPort ?? ""}-${p.ToPort ?? ""} ${g.GroupId}${g.Description ? ` "${g.Description}"` : ""}`,
+      ),
     ])
     .sort();
 }
@@ -41,7 +50,14 @@ describe("SecurityGroup particle", () => {
     expect(sg.type).toBe("aws.ec2.SecurityGroup");
     expect(sg.parents).toEqual(["Vpc"]);
     expect(sg.parentProp).toBe("vpc");
-    expect(sg.props).toEqual({ vpc: "replace", description: "replace", groupName: "replace", ingress: "update", egress: "update", tags: "update" });
+    expect(sg.props).toEqual({
+      vpc: "replace",
+      description: "replace",
+      groupName: "replace",
+      ingress: "update",
+      egress: "update",
+      tags: "update",
+    });
     expect(sg.references).toEqual(["SecurityGroup"]);
   });
 
@@ -66,7 +82,12 @@ describe("SecurityGroup particle", () => {
     expect(raw).toMatchObject({ VpcId: vpc, Description: "Managed by jiti", GroupName: expect.stringMatching(/^s-web-[0-9a-f]{6}$/) });
     // jiti:attrs records that the name was derived, so that observe leaves it out.
     expect(tagsOf(raw.Tags)).toEqual({ "jiti:stack": "s", "jiti:path": PATH, "jiti:attrs": '{"derivedName":true}', Name: "s/main/web" });
-    expect(lines(raw.IpPermissions)).toEqual([`icmp -1--1 10.0.0.0/16`, `tcp 443-443 0.0.0.0/0 "https"`, `tcp 443-443 ${peer} "https"`, `udp 5000-5010 10.1.0.0/16`]);
+    expect(lines(raw.IpPermissions)).toEqual([
+      `icmp -1--1 10.0.0.0/16`,
+      `tcp 443-443 0.0.0.0/0 "https"`,
+      `tcp 443-443 ${peer} "https"`,
+      `udp 5000-5010 10.1.0.0/16`,
+    ]);
     // Egress left out: AWS's allow-all rule is kept.
     expect(lines(raw.IpPermissionsEgress)).toEqual(["-1 - 0.0.0.0/0"]);
     expect(sg.outputs(live)).toEqual({ id: live.id });
@@ -120,7 +141,13 @@ describe("SecurityGroup particle", () => {
     expect(sg.observe(reopened).egress).toEqual([{ protocol: "tcp", fromPort: 443, toPort: 443, cidr: "0.0.0.0/0" }]);
 
     const retagged = await sg.update(ctx, reopened, desired(ctx, PATH, { ...https, tags: { Name: "web", tier: "front" } }), ["tags"]);
-    expect(tagsOf((await rawGroup(live.id)).Tags)).toEqual({ "jiti:stack": "s", "jiti:path": PATH, "jiti:attrs": '{"derivedName":true}', Name: "web", tier: "front" });
+    expect(tagsOf((await rawGroup(live.id)).Tags)).toEqual({
+      "jiti:stack": "s",
+      "jiti:path": PATH,
+      "jiti:attrs": '{"derivedName":true}',
+      Name: "web",
+      tier: "front",
+    });
     expect(sg.observe(retagged).tags).toEqual({ Name: "web", tier: "front" });
 
     await sg.delete(ctx, retagged);
@@ -146,7 +173,12 @@ describe("SecurityGroup particle", () => {
     const vpc = await createVpc();
     const web = props({ vpc, ingress: [{ port: 443, from: "0.0.0.0/0" }] });
     const live = await sg.create(ctx, desired(ctx, PATH, web));
-    await rawEc2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: live.id, IpPermissions: [{ IpProtocol: "tcp", FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: "0.0.0.0/0" }] }] }));
+    await rawEc2.send(
+      new AuthorizeSecurityGroupIngressCommand({
+        GroupId: live.id,
+        IpPermissions: [{ IpProtocol: "tcp", FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: "0.0.0.0/0" }] }],
+      }),
+    );
 
     const [found] = await sg.list(ctx);
     expect(sg.observe(found!).ingress).toEqual([
@@ -181,7 +213,10 @@ describe("SecurityGroup particle", () => {
         </Vpc>
       </Stack>,
     );
-    const [lbProps, webProps] = tree.children[0]!.children.map((n) => n.props as unknown as SecurityGroupProps) as [SecurityGroupProps, SecurityGroupProps];
+    const [lbProps, webProps] = tree.children[0]!.children.map((n) => n.props as unknown as SecurityGroupProps) as [
+      SecurityGroupProps,
+      SecurityGroupProps,
+    ];
     expect(webProps.ingress).toEqual([
       { protocol: "tcp", fromPort: 8080, toPort: 8080, cidr: "10.0.0.0/16" },
       { protocol: "tcp", fromPort: 8080, toPort: 8080, group: { $ref: "Vpc:main/SecurityGroup:lb" } },
@@ -201,7 +236,12 @@ describe("SecurityGroup particle", () => {
     const ctx = particleContext("s");
     const vpc = await createVpc();
     const out = await rawEc2.send(
-      new CreateSecurityGroupCommand({ VpcId: vpc, GroupName: "shared", Description: "shared", TagSpecifications: [{ ResourceType: "security-group", Tags: [{ Key: "shared", Value: "yes" }] }] }),
+      new CreateSecurityGroupCommand({
+        VpcId: vpc,
+        GroupName: "shared",
+        Description: "shared",
+        TagSpecifications: [{ ResourceType: "security-group", Tags: [{ Key: "shared", Value: "yes" }] }],
+      }),
     );
     expect((await sg.lookup(ctx, { id: out.GroupId! })).map((l) => l.id)).toEqual([out.GroupId]);
     expect((await sg.lookup(ctx, { tags: { shared: "yes" } })).map((l) => [l.id, l.path])).toEqual([[out.GroupId, undefined]]);

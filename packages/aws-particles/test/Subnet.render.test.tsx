@@ -27,7 +27,12 @@ describe("<Subnet> render", () => {
     ["a block with host bits", "10.0.1.5/24", "cidr has host bits set", 'Use the network address "10.0.1.0/24"'],
     ["a block larger than /16", "10.0.0.0/15", "cidr must have a prefix length from /16 to /28", undefined],
     ["a block smaller than /28", "10.0.1.0/29", "cidr must have a prefix length from /16 to /28", undefined],
-    ["a block outside the VPC", "10.1.0.0/24", "cidr must lie inside the VPC's block 10.0.0.0/16 (Vpc:main)", 'Use a block inside 10.0.0.0/16, such as "10.0.0.0/24"'],
+    [
+      "a block outside the VPC",
+      "10.1.0.0/24",
+      "cidr must lie inside the VPC's block 10.0.0.0/16 (Vpc:main)",
+      'Use a block inside 10.0.0.0/16, such as "10.0.0.0/24"',
+    ],
   ])("rejects %s", (_, cidr, message, fix) => {
     const problems = problemsOf(
       <Stack name="s">
@@ -150,7 +155,8 @@ describe("<Subnet> render", () => {
       expect(problems).toHaveLength(1);
       expect(problems[0]).toMatchObject({
         path: "Vpc:main/Subnet:a",
-        message: "a public subnet needs a route to the internet, but no <RouteTable> in its VPC lists it and routes 0.0.0.0/0 to an <InternetGateway>",
+        message:
+          "a public subnet needs a route to the internet, but no <RouteTable> in its VPC lists it and routes 0.0.0.0/0 to an <InternetGateway>",
         fix:
           'Add to Vpc:main: <InternetGateway name="gw" ref={gw} /> and <RouteTable name="public" routes={[{ destination: "0.0.0.0/0", gateway: gw }]} subnets={[subnet]} />, ' +
           "with gw = ref(InternetGateway) and subnet = ref(Subnet) bound to this subnet with ref={subnet}; or set public={false}",

@@ -52,13 +52,23 @@ describe("Subnet particle", () => {
     // Ownership is set by the create call itself: no CreateTags afterwards.
     expect(await operations(moto, mark)).not.toContain("CreateTags");
     const raw = await rawSubnet(live.id);
-    expect(raw).toMatchObject({ VpcId: vpcId, CidrBlock: "10.0.1.0/24", AvailabilityZone: zones[1], MapPublicIpOnLaunch: false, State: "available" });
+    expect(raw).toMatchObject({
+      VpcId: vpcId,
+      CidrBlock: "10.0.1.0/24",
+      AvailabilityZone: zones[1],
+      MapPublicIpOnLaunch: false,
+      State: "available",
+    });
     expect(tagsOf(raw.Tags)).toEqual({ "jiti:stack": "s", "jiti:path": PATH, Name: "s/main/a", team: "net" });
     expect(subnet.outputs(live)).toEqual({ id: live.id, cidr: "10.0.1.0/24", zone: zones[1], vpc: vpcId });
 
     // A subnet of another stack in the same VPC is not listed.
     await rawEc2.send(
-      new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: "10.0.2.0/24", TagSpecifications: [{ ResourceType: "subnet", Tags: [{ Key: "jiti:stack", Value: "other" }] }] }),
+      new CreateSubnetCommand({
+        VpcId: vpcId,
+        CidrBlock: "10.0.2.0/24",
+        TagSpecifications: [{ ResourceType: "subnet", Tags: [{ Key: "jiti:stack", Value: "other" }] }],
+      }),
     );
     const before = (await moto.calls()).length;
     const listed = await subnet.list(ctx);
@@ -73,7 +83,9 @@ describe("Subnet particle", () => {
     expect(subnet.observe(madePublic)).toEqual({ ...props, public: true });
 
     // tags: changed and removed, ownership kept.
-    const retagged = await subnet.update(ctx, madePublic, desired(ctx, PATH, { ...props, public: true, tags: { Name: "renamed" } }), ["tags"]);
+    const retagged = await subnet.update(ctx, madePublic, desired(ctx, PATH, { ...props, public: true, tags: { Name: "renamed" } }), [
+      "tags",
+    ]);
     expect(retagged.id).toBe(live.id);
     expect(tagsOf((await rawSubnet(live.id)).Tags)).toEqual({ "jiti:stack": "s", "jiti:path": PATH, Name: "renamed" });
     expect(subnet.observe(retagged).tags).toEqual({ Name: "renamed" });
@@ -99,14 +111,20 @@ describe("Subnet particle", () => {
     const zones = (await rawEc2.send(new DescribeAvailabilityZonesCommand({}))).AvailabilityZones!.map((z) => z.ZoneName!).sort();
     const mark = (await moto.calls()).length;
 
-    const [first, third] = await Promise.all([subnet.resolve!(ctx, { cidr: "10.0.1.0/24", zone: 0 }), subnet.resolve!(ctx, { cidr: "10.0.2.0/24", zone: 2 })]);
+    const [first, third] = await Promise.all([
+      subnet.resolve!(ctx, { cidr: "10.0.1.0/24", zone: 0 }),
+      subnet.resolve!(ctx, { cidr: "10.0.2.0/24", zone: 2 }),
+    ]);
     expect(first.zone).toBe(zones[0]);
     expect(third.zone).toBe(zones[2]);
     await subnet.resolve!(ctx, { cidr: "10.0.3.0/24", zone: 1 });
     expect((await operations(moto, mark)).filter((o) => o === "DescribeAvailabilityZones")).toHaveLength(1);
 
     // A name needs no lookup.
-    expect(await subnet.resolve!(particleContext("s"), { cidr: "10.0.1.0/24", zone: "us-east-1c" })).toEqual({ cidr: "10.0.1.0/24", zone: "us-east-1c" });
+    expect(await subnet.resolve!(particleContext("s"), { cidr: "10.0.1.0/24", zone: "us-east-1c" })).toEqual({
+      cidr: "10.0.1.0/24",
+      zone: "us-east-1c",
+    });
     await expect(subnet.resolve!(ctx, { cidr: "10.0.1.0/24", zone: 99 })).rejects.toThrow(
       new RegExp(`zone 99 is out of range: region us-east-1 has ${zones.length} availability zones`),
     );
@@ -116,11 +134,17 @@ describe("Subnet particle", () => {
     const ctx = particleContext("s");
     const vpcId = await createVpc();
     const out = await rawEc2.send(
-      new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: "10.0.9.0/24", TagSpecifications: [{ ResourceType: "subnet", Tags: [{ Key: "shared", Value: "yes" }] }] }),
+      new CreateSubnetCommand({
+        VpcId: vpcId,
+        CidrBlock: "10.0.9.0/24",
+        TagSpecifications: [{ ResourceType: "subnet", Tags: [{ Key: "shared", Value: "yes" }] }],
+      }),
     );
     const id = out.Subnet!.SubnetId!;
     expect((await subnet.lookup(ctx, { id })).map((l) => l.id)).toEqual([id]);
-    expect((await subnet.lookup(ctx, { tags: { shared: "yes" } })).map((l) => [l.id, l.path, l.stack])).toEqual([[id, undefined, undefined]]);
+    expect((await subnet.lookup(ctx, { tags: { shared: "yes" } })).map((l) => [l.id, l.path, l.stack])).toEqual([
+      [id, undefined, undefined],
+    ]);
     expect(await subnet.lookup(ctx, { id: "subnet-0123456789abcdef0" })).toEqual([]);
   });
 
@@ -129,6 +153,8 @@ describe("Subnet particle", () => {
     const vpcId = await createVpc();
     const props = { vpc: vpcId, cidr: "10.0.1.0/24", zone: "us-east-1a", public: false, tags: {} };
     await subnet.create(ctx, desired(ctx, PATH, props));
-    await expect(subnet.create(ctx, desired(ctx, PATH, { ...props, zone: "us-east-1b" }))).rejects.toMatchObject({ name: "InvalidSubnet.Conflict" });
+    await expect(subnet.create(ctx, desired(ctx, PATH, { ...props, zone: "us-east-1b" }))).rejects.toMatchObject({
+      name: "InvalidSubnet.Conflict",
+    });
   });
 });

@@ -21,7 +21,10 @@ export function tagsOf(tags: readonly Tag[] | undefined): Record<string, string>
 
 /** Operations moto saw since the last reset (or since `from`), first attempts only. */
 export async function operations(moto: MotoHandle, from = 0): Promise<string[]> {
-  return (await moto.calls()).slice(from).filter((c) => c.attempt === 1).map((c) => c.operation);
+  return (await moto.calls())
+    .slice(from)
+    .filter((c) => c.attempt === 1)
+    .map((c) => c.operation);
 }
 
 /** The problems render reports for a tree; [] when it renders. */

@@ -15,12 +15,7 @@ export function particleContext(stack = "test-stack", progress: string[] = []): 
 }
 
 /** Desired props as the reconciler hands them to create/update: ownership tags included. */
-export function desired<P extends object>(
-  ctx: ParticleContext,
-  path: string,
-  props: P,
-  extra: Partial<Desired<P>> = {},
-): Desired<P> {
+export function desired<P extends object>(ctx: ParticleContext, path: string, props: P, extra: Partial<Desired<P>> = {}): Desired<P> {
   const tags = ((props as { tags?: Record<string, string> }).tags ?? {}) as Record<string, string>;
   return {
     path,

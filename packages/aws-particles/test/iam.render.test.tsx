@@ -22,7 +22,11 @@ describe("Role and InstanceProfile render", () => {
   test("assumedBy becomes the canonical trust policy; defaults, stack tags and the parent reference are filled in", () => {
     const tree = renderTree(
       <Stack name="s" tags={{ team: "analytics" }}>
-        <Role name="app" assumedBy="ec2.amazonaws.com" inlinePolicies={{ read: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["s3:GetObject"], Resource: "*" }] } }}>
+        <Role
+          name="app"
+          assumedBy="ec2.amazonaws.com"
+          inlinePolicies={{ read: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["s3:GetObject"], Resource: "*" }] } }}
+        >
           <InstanceProfile name="app" />
         </Role>
       </Stack>,
@@ -49,10 +53,20 @@ describe("Role and InstanceProfile render", () => {
   });
 
   test("a trust policy written out in full renders like the assumedBy that says the same", () => {
-    const short = renderTree(<Stack name="s"><Role name="app" assumedBy={["ec2.amazonaws.com"]} /></Stack>);
+    const short = renderTree(
+      <Stack name="s">
+        <Role name="app" assumedBy={["ec2.amazonaws.com"]} />
+      </Stack>,
+    );
     const long = renderTree(
       <Stack name="s">
-        <Role name="app" trustPolicy={{ Version: "2012-10-17", Statement: { Effect: "Allow", Action: ["sts:AssumeRole"], Principal: { Service: ["ec2.amazonaws.com"] } } }} />
+        <Role
+          name="app"
+          trustPolicy={{
+            Version: "2012-10-17",
+            Statement: { Effect: "Allow", Action: ["sts:AssumeRole"], Principal: { Service: ["ec2.amazonaws.com"] } },
+          }}
+        />
       </Stack>,
     );
     expect(long.children[0]!.props).toEqual(short.children[0]!.props);
@@ -64,25 +78,48 @@ describe("Role and InstanceProfile render", () => {
         <Role
           name="app"
           assumedBy="ec2.amazonaws.com"
-          managedPolicies={["arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore", "arn:aws:iam::123456789012:policy/team/read-assets", "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"]}
+          managedPolicies={[
+            "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
+            "arn:aws:iam::123456789012:policy/team/read-assets",
+            "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
+          ]}
         />
       </Stack>,
     );
-    expect(tree.children[0]!.props.managedPolicies).toEqual(["arn:aws:iam::123456789012:policy/team/read-assets", "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"]);
+    expect(tree.children[0]!.props.managedPolicies).toEqual([
+      "arn:aws:iam::123456789012:policy/team/read-assets",
+      "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
+    ]);
   });
 
   test("every problem of the stack is reported at once, with the element's path, file and line", () => {
     const problems = problemsOf(
       <Stack name="s">
-        <Role name="both" assumedBy="ec2.amazonaws.com" trustPolicy={{ Statement: [{ Effect: "Allow", Action: "sts:AssumeRole", Principal: { Service: "ec2.amazonaws.com" } }] }} />
+        <Role
+          name="both"
+          assumedBy="ec2.amazonaws.com"
+          trustPolicy={{ Statement: [{ Effect: "Allow", Action: "sts:AssumeRole", Principal: { Service: "ec2.amazonaws.com" } }] }}
+        />
         <Role name="neither" />
         <Role name="bad-service" assumedBy="ec2" />
         <Role name="bad-arn" assumedBy="ec2.amazonaws.com" managedPolicies={["AmazonS3FullAccess"]} />
         <Role name="short" assumedBy="ec2.amazonaws.com" maxSessionDuration={600} />
         <Role name="described" assumedBy="ec2.amazonaws.com" description={"x".repeat(1001)} />
-        <Role name="principal" assumedBy="ec2.amazonaws.com" inlinePolicies={{ p: { Statement: [{ Effect: "Allow", Action: "s3:*", Resource: "*", Principal: "*" }] } }} />
-        <Role name="no-resource" assumedBy="ec2.amazonaws.com" inlinePolicies={{ p: { Statement: [{ Effect: "Allow", Action: "s3:*" }] } }} />
-        <Role name="bad-name" assumedBy="ec2.amazonaws.com" inlinePolicies={{ "no spaces": { Statement: [{ Effect: "Allow", Action: "s3:*", Resource: "*" }] } }} />
+        <Role
+          name="principal"
+          assumedBy="ec2.amazonaws.com"
+          inlinePolicies={{ p: { Statement: [{ Effect: "Allow", Action: "s3:*", Resource: "*", Principal: "*" }] } }}
+        />
+        <Role
+          name="no-resource"
+          assumedBy="ec2.amazonaws.com"
+          inlinePolicies={{ p: { Statement: [{ Effect: "Allow", Action: "s3:*" }] } }}
+        />
+        <Role
+          name="bad-name"
+          assumedBy="ec2.amazonaws.com"
+          inlinePolicies={{ "no spaces": { Statement: [{ Effect: "Allow", Action: "s3:*", Resource: "*" }] } }}
+        />
         <Role name="no-principal" trustPolicy={{ Statement: [{ Effect: "Allow", Action: "sts:AssumeRole" }] }} />
         <Role name="App" assumedBy="ec2.amazonaws.com" />
         <Role name="app" assumedBy="ec2.amazonaws.com" />

@@ -31,11 +31,23 @@ function Network({ v }: { v: 1 | 2 | 3 }) {
           <Subnet name={name} ref={subnets[i]} cidr={`10.0.${i}.0/24`} zone={i % 2} public={v === 1 || name !== "a"} />
         ))}
         <RouteTable name="public" routes={[{ destination: "0.0.0.0/0", gateway: gw }]} subnets={v === 1 ? subnets : subnets.slice(0, 3)} />
-        <SecurityGroup name="lb" ref={lb} description={v === 3 ? "Load balancer" : undefined} ingress={[{ port: 443, from: "0.0.0.0/0" }]} />
+        <SecurityGroup
+          name="lb"
+          ref={lb}
+          description={v === 3 ? "Load balancer" : undefined}
+          ingress={[{ port: 443, from: "0.0.0.0/0" }]}
+        />
         <SecurityGroup
           name="app"
           ref={app}
-          ingress={v === 1 ? [{ port: 8080, from: [lb, "10.9.0.0/16"] }] : [{ port: 8080, from: lb }, { protocol: "icmp", from: "10.0.0.0/16" }]}
+          ingress={
+            v === 1
+              ? [{ port: 8080, from: [lb, "10.9.0.0/16"] }]
+              : [
+                  { port: 8080, from: lb },
+                  { protocol: "icmp", from: "10.0.0.0/16" },
+                ]
+          }
           {...(v === 1 ? {} : { egress: [{ port: 443 }], tags: { tier: "app" } })}
         />
         <SecurityGroup name="db" ingress={[{ port: 5432, from: [app, lb] }]} egress={[]} />

@@ -75,7 +75,11 @@ describe("<CloudInit>", () => {
   });
 
   test("trace echoes every command (set -x)", () => {
-    const script = render(<CloudInit trace><Run>echo traced</Run></CloudInit>);
+    const script = render(
+      <CloudInit trace>
+        <Run>echo traced</Run>
+      </CloudInit>,
+    );
     expect(script.split("\n")[2]).toBe("set -euxo pipefail");
     expect(runScript(script).stderr).toBe("+ echo traced\n");
   });
@@ -84,7 +88,9 @@ describe("<CloudInit>", () => {
     const Greeting = createContext("hello");
     const Files = ({ names, extra }: { names: string[]; extra?: boolean }) => (
       <>
-        {names.map((n) => <File key={n} path={`/etc/${n}`} content={`${useContext(Greeting)} ${n}\n`} />)}
+        {names.map((n) => (
+          <File key={n} path={`/etc/${n}`} content={`${useContext(Greeting)} ${n}\n`} />
+        ))}
         {extra && <Run>echo extra</Run>}
         {null}
         {false}
@@ -99,21 +105,24 @@ describe("<CloudInit>", () => {
         <Files names={["c"]} extra />
       </CloudInit>,
     );
-    expect(stepLabels(script)).toEqual([
-      "# <File> /etc/a",
-      "# <File> /etc/b",
-      "# <Run>",
-      "# <File> /etc/c",
-      "# <Run>",
-      "# <Run>",
-    ]);
+    expect(stepLabels(script)).toEqual(["# <File> /etc/a", "# <File> /etc/b", "# <Run>", "# <File> /etc/c", "# <Run>", "# <Run>"]);
     expect(script).toContain("hi a\n");
     expect(script).toContain("hello c\n");
   });
 
   test("a component may return the <CloudInit> itself", () => {
-    const Boot = () => <CloudInit><Run>echo booted</Run></CloudInit>;
-    expect(render(<Boot />)).toBe(render(<CloudInit><Run>echo booted</Run></CloudInit>));
+    const Boot = () => (
+      <CloudInit>
+        <Run>echo booted</Run>
+      </CloudInit>
+    );
+    expect(render(<Boot />)).toBe(
+      render(
+        <CloudInit>
+          <Run>echo booted</Run>
+        </CloudInit>,
+      ),
+    );
   });
 });
 
@@ -145,14 +154,18 @@ describe("<File>", () => {
     "the heredoc delimiter itself": "before\nJITI_EOF\nJITI_EOF_1\n'JITI_EOF'\nafter\n",
     "no final newline": "no newline at the end",
     "several final newlines": "three\n\n\n",
-    "nothing": "",
+    nothing: "",
     "only a newline": "\n",
     "unicode and carriage returns": "héllo wörld ✓\r\nline two\r\n",
   };
   test.each(Object.entries(contents))("writes exactly its content when it holds %s", (_, content) => {
     const dir = mkdtempSync(join(temp, "files-"));
     const path = join(dir, "deep/dir with 'quotes'/file.txt");
-    const script = render(<CloudInit><File path={path} content={content} mode="0640" owner={userInfo().username} /></CloudInit>);
+    const script = render(
+      <CloudInit>
+        <File path={path} content={content} mode="0640" owner={userInfo().username} />
+      </CloudInit>,
+    );
 
     const run = runScript(script);
     expect(run.stderr).toBe("");
@@ -162,13 +175,29 @@ describe("<File>", () => {
   });
 
   test("picks a heredoc delimiter that the content does not contain", () => {
-    const script = render(<CloudInit><File path="/etc/x" content={"JITI_EOF\nJITI_EOF_1\n"} /></CloudInit>);
+    const script = render(
+      <CloudInit>
+        <File path="/etc/x" content={"JITI_EOF\nJITI_EOF_1\n"} />
+      </CloudInit>,
+    );
     expect(script).toContain("<<'JITI_EOF_2'\nJITI_EOF\nJITI_EOF_1\nJITI_EOF_2\n");
   });
 
   test("mode defaults to 0644 and 3-digit modes are padded", () => {
-    expect(render(<CloudInit><File path="/etc/x" content="x" /></CloudInit>)).toContain("install -D -m 0644 /dev/null /etc/x");
-    expect(render(<CloudInit><File path="/etc/x" content="x" mode="600" /></CloudInit>)).toContain("install -D -m 0600 /dev/null /etc/x");
+    expect(
+      render(
+        <CloudInit>
+          <File path="/etc/x" content="x" />
+        </CloudInit>,
+      ),
+    ).toContain("install -D -m 0644 /dev/null /etc/x");
+    expect(
+      render(
+        <CloudInit>
+          <File path="/etc/x" content="x" mode="600" />
+        </CloudInit>,
+      ),
+    ).toContain("install -D -m 0600 /dev/null /etc/x");
   });
 });
 
@@ -321,7 +350,11 @@ describe("<Service>", () => {
   });
 
   test("defaults: root, no working directory, Restart=always", () => {
-    const plain = render(<CloudInit><Service name="tick" exec="/bin/sleep infinity" /></CloudInit>);
+    const plain = render(
+      <CloudInit>
+        <Service name="tick" exec="/bin/sleep infinity" />
+      </CloudInit>,
+    );
     expect(plain).not.toContain("useradd");
     expect(plain).not.toContain("User=");
     expect(plain).not.toContain("WorkingDirectory=");
@@ -424,9 +457,17 @@ describe("<NodeApp>", () => {
   test("changing the app changes the script", () => {
     const dir = mkdtempSync(join(temp, "app-"));
     cpSync(join(packageRoot, "test/fixtures/userdata-app"), dir, { recursive: true });
-    const before = render(<CloudInit><NodeApp entry={join(dir, "server.ts")} /></CloudInit>);
-    writeFileSync(join(dir, "greeting.ts"), 'export const greeting = (name: string) => `hi ${name}`;\n');
-    const after = render(<CloudInit><NodeApp entry={join(dir, "server.ts")} /></CloudInit>);
+    const before = render(
+      <CloudInit>
+        <NodeApp entry={join(dir, "server.ts")} />
+      </CloudInit>,
+    );
+    writeFileSync(join(dir, "greeting.ts"), "export const greeting = (name: string) => `hi ${name}`;\n");
+    const after = render(
+      <CloudInit>
+        <NodeApp entry={join(dir, "server.ts")} />
+      </CloudInit>,
+    );
     expect(after).not.toBe(before);
     // Only the bundle differs, and no machine path is written into the script.
     expect(after.replace(/^H4sI.*$/m, "")).toBe(before.replace(/^H4sI.*$/m, ""));
@@ -434,7 +475,11 @@ describe("<NodeApp>", () => {
   });
 
   test("name sets the folder, the service and the user; no port means no PORT and no capability", () => {
-    const worker = render(<CloudInit><NodeApp name="worker" entry="./fixtures/userdata-app/server.ts" /></CloudInit>);
+    const worker = render(
+      <CloudInit>
+        <NodeApp name="worker" entry="./fixtures/userdata-app/server.ts" />
+      </CloudInit>,
+    );
     expect(worker).toContain("gunzip > /opt/worker/app.js\n");
     expect(worker).toContain("ExecStart=/usr/bin/env node /opt/worker/app.js\nUser=worker\nWorkingDirectory=/opt/worker\n");
     expect(worker).toContain("systemctl restart worker.service");
@@ -444,7 +489,13 @@ describe("<NodeApp>", () => {
 
   test("without a source file (JSX compiled without jsxDEV), a relative entry starts from the source root", () => {
     const element = jsx(CloudInit, { children: jsx(NodeApp, { entry: "./test/fixtures/userdata-app/server.ts" }) });
-    expect(render(element)).toBe(render(<CloudInit><NodeApp entry="./fixtures/userdata-app/server.ts" /></CloudInit>));
+    expect(render(element)).toBe(
+      render(
+        <CloudInit>
+          <NodeApp entry="./fixtures/userdata-app/server.ts" />
+        </CloudInit>,
+      ),
+    );
     const missing = jsx(CloudInit, { children: jsx(NodeApp, { entry: "./server.ts" }) });
     expect(errorOf(missing)).toBe(
       'userData has 1 problem:\n  - <NodeApp>: the entry file does not exist (found: "server.ts"). Check the path: this <NodeApp> has no source file (JSX compiled without jsxDEV), so a relative entry is resolved from the source root.',
@@ -479,8 +530,18 @@ describe("determinism", () => {
   test("the script does not depend on the source root or on the order of env keys", () => {
     const other = renderUserData(stack(), { sourceRoot: tmpdir() });
     expect(other).toBe(render(stack()));
-    const reordered = render(<CloudInit><Service name="web" exec="/bin/true" env={{ A: "1", B: "2" }} /></CloudInit>);
-    expect(reordered).toBe(render(<CloudInit><Service name="web" exec="/bin/true" env={{ B: "2", A: "1" }} /></CloudInit>));
+    const reordered = render(
+      <CloudInit>
+        <Service name="web" exec="/bin/true" env={{ A: "1", B: "2" }} />
+      </CloudInit>,
+    );
+    expect(reordered).toBe(
+      render(
+        <CloudInit>
+          <Service name="web" exec="/bin/true" env={{ B: "2", A: "1" }} />
+        </CloudInit>,
+      ),
+    );
   });
 });
 
@@ -491,7 +552,16 @@ describe("errors", () => {
     const pkg = <Package names={["git", "no spaces"]} />;
     const service = <Service name="web" exec={"a\nb"} restart={"sometimes" as never} />;
     const app = <NodeApp entry="./server.ts" port={80.5} env={{ PORT: "81" }} name="Web App" />;
-    expect(errorOf(<CloudInit>{file}{pkg}{service}{app}</CloudInit>)).toBe(
+    expect(
+      errorOf(
+        <CloudInit>
+          {file}
+          {pkg}
+          {service}
+          {app}
+        </CloudInit>,
+      ),
+    ).toBe(
       [
         "userData has 10 problems:",
         `  - ${at(file)}: <File>: unknown prop "mod" (found: "0600"). Rename it to "mode".`,
@@ -519,8 +589,12 @@ describe("errors", () => {
   test("text where a step belongs, and children where none are taken", () => {
     // @ts-expect-error -- text is not a step
     const root = <CloudInit>echo hi</CloudInit>;
-    // @ts-expect-error -- <File> takes no children
-    const file = <File path="/etc/x" content="x">inside</File>;
+    const file = (
+      // @ts-expect-error -- <File> takes no children
+      <File path="/etc/x" content="x">
+        inside
+      </File>
+    );
     expect(errorOf(root)).toBe(
       `userData has 1 problem:\n  - ${at(root)}: <CloudInit>: Text is not valid as a child (found: "echo hi"). Wrap commands in <Run>…</Run>, and file contents in <File content={…} />.`,
     );
@@ -541,7 +615,15 @@ describe("errors", () => {
     const empty = <Run>{"  "}</Run>;
     const twice = <Run command="echo a">echo b</Run>;
     const element = <Run>{(<File path="/x" content="" />) as never}</Run>;
-    expect(errorOf(<CloudInit>{empty}{twice}{element}</CloudInit>)).toBe(
+    expect(
+      errorOf(
+        <CloudInit>
+          {empty}
+          {twice}
+          {element}
+        </CloudInit>,
+      ),
+    ).toBe(
       [
         "userData has 3 problems:",
         `  - ${at(empty)}: <Run>: the command is empty (found: "  "). Write the command as children, <Run>echo hello</Run>, or as command="…".`,
@@ -584,7 +666,14 @@ describe("errors", () => {
   test("two steps writing the same file", () => {
     const first = <NodeApp entry="./fixtures/userdata-app/server.ts" />;
     const second = <NodeApp entry="./fixtures/userdata-app/server.ts" port={81} />;
-    expect(errorOf(<CloudInit>{first}{second}</CloudInit>)).toBe(
+    expect(
+      errorOf(
+        <CloudInit>
+          {first}
+          {second}
+        </CloudInit>,
+      ),
+    ).toBe(
       [
         "userData has 2 problems:",
         `  - ${at(second)}: <NodeApp>: another step writes the same file: <NodeApp> at ${at(first)} (found: "/opt/app/app.js"). Give each <File> its own path, and each <Service> or <NodeApp> its own name.`,
@@ -618,7 +707,16 @@ describe("errors", () => {
 describe("EC2's 16 KB user-data limit", () => {
   /** A script of exactly `bytes` bytes: one file whose content fills it up. */
   const sized = (bytes: number) => {
-    const overhead = Buffer.byteLength(render(<CloudInit><File path="/x" content={"\n"} /></CloudInit>)) - 1;
+    const overhead =
+      Buffer.byteLength(
+        render(
+          <CloudInit>
+            <File path="/x" content={"\n"} />
+          </CloudInit>,
+        ),
+      ) - 1;
+    // One line: the error names the <File>'s line, which the test takes from the root's.
+    // prettier-ignore
     return <CloudInit><File path="/x" content={"x".repeat(bytes - overhead - 1) + "\n"} /></CloudInit>;
   };
 
@@ -636,9 +734,16 @@ describe("EC2's 16 KB user-data limit", () => {
     const noise = Array.from({ length: 700 }, (_, i) => createHash("sha256").update(String(i)).digest("base64")).join("");
     writeFileSync(join(dir, "main.js"), `console.log(${JSON.stringify(noise)});\n`);
     const app = <NodeApp entry={join(dir, "main.js")} />;
-    const message = errorOf(<CloudInit><File path="/etc/small" content="x" />{app}</CloudInit>);
+    const message = errorOf(
+      <CloudInit>
+        <File path="/etc/small" content="x" />
+        {app}
+      </CloudInit>,
+    );
     expect(message).toMatch(
-      new RegExp(`^userData has 1 problem:\\n  - test/userdata.test.tsx:\\d+: <CloudInit>: the boot script is over EC2's user-data limit of 16384 bytes; the largest steps are <NodeApp> app at ${at(app)}: \\d+ bytes, <File> /etc/small at test/userdata.test.tsx:\\d+: \\d+ bytes \\(found: "\\d+ bytes"\\)\\.`),
+      new RegExp(
+        `^userData has 1 problem:\\n  - test/userdata.test.tsx:\\d+: <CloudInit>: the boot script is over EC2's user-data limit of 16384 bytes; the largest steps are <NodeApp> app at ${at(app)}: \\d+ bytes, <File> /etc/small at test/userdata.test.tsx:\\d+: \\d+ bytes \\(found: "\\d+ bytes"\\)\\.`,
+      ),
     );
   });
 });
@@ -660,4 +765,3 @@ function freePort(): Promise<number> {
     });
   });
 }
-

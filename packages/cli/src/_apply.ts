@@ -36,7 +36,10 @@ export async function applyChanges(
     try {
       writeFileSync(options.journal, "");
     } catch (error) {
-      throw new CliError(`cannot write the journal to ${options.journal}: ${(error as Error).message}`, "Pass --journal a file in a folder that exists and is writable");
+      throw new CliError(
+        `cannot write the journal to ${options.journal}: ${(error as Error).message}`,
+        "Pass --journal a file in a folder that exists and is writable",
+      );
     }
   }
   const writeJournal = (journal: readonly JournalEntry[]) => {

@@ -35,7 +35,9 @@ export function mapFrames(error: unknown, url: string, compiled: Compiled): Fram
   error.stack = error.stack.replace(at, (all, line: string, column: string) => {
     const entry = map.findEntry(Number(line) - 1, Number(column) - 1) as Partial<SourceMapping>;
     if (entry.originalSource === undefined || entry.originalLine === undefined) return all;
-    const path = entry.originalSource.startsWith("file:") ? fileURLToPath(entry.originalSource) : resolve(compiled.outdir, entry.originalSource);
+    const path = entry.originalSource.startsWith("file:")
+      ? fileURLToPath(entry.originalSource)
+      : resolve(compiled.outdir, entry.originalSource);
     const frame = { path, line: entry.originalLine + 1, column: (entry.originalColumn ?? 0) + 1 };
     frames.push(frame);
     return `${path}:${frame.line}:${frame.column}`;

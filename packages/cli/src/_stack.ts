@@ -32,7 +32,8 @@ export async function stackName(cli: Cli, flags: StackFlags, command: string): P
   try {
     return renderTree(await stackElement(cli, flags)).stack;
   } catch (error) {
-    if (error instanceof CliError) throw new CliError(error.message, `${error.hint ?? "Check the path"}; or name the stack: jiti ${command} --stack NAME`);
+    if (error instanceof CliError)
+      throw new CliError(error.message, `${error.hint ?? "Check the path"}; or name the stack: jiti ${command} --stack NAME`);
     throw error;
   }
 }

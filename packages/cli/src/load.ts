@@ -66,7 +66,9 @@ export async function loadStack(file: string, options: LoadOptions): Promise<Jit
   else {
     const shown = relative(process.cwd(), path);
     throw new StackLoadError(
-      exported === undefined ? `${shown} has no default export` : `the default export of ${shown} is not a stack (found: ${typeof exported})`,
+      exported === undefined
+        ? `${shown} has no default export`
+        : `the default export of ${shown} is not a stack (found: ${typeof exported})`,
       undefined,
       "Export the stack as default: `export default function App({ env }) { return <Stack name={`app-${env}`}>…</Stack>; }`, or `export default <Stack …>…</Stack>`",
     );

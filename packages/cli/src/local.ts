@@ -82,7 +82,10 @@ async function spawnEmulator(command: string, port: number): Promise<Emulator> {
     }
     if (Date.now() > deadline) {
       await stop();
-      throw new CliError(`the local AWS emulator did not answer on ${endpoint} within ${START_TIMEOUT_MS / 1000} s`, "Try again, or start moto_server yourself and pass --endpoint");
+      throw new CliError(
+        `the local AWS emulator did not answer on ${endpoint} within ${START_TIMEOUT_MS / 1000} s`,
+        "Try again, or start moto_server yourself and pass --endpoint",
+      );
     }
     await sleep(100);
   }

@@ -80,13 +80,28 @@ function awsContext(rawArgs: string[]) {
   const endpointEnv = process.env.AWS_ENDPOINT_URL;
   return {
     regionGiven: value("--region") !== undefined || rawArgs.includes("--local") || Boolean(process.env.AWS_REGION),
-    endpoint: endpointFlag ? { url: endpointFlag, from: "--endpoint" } : endpointEnv ? { url: endpointEnv, from: "AWS_ENDPOINT_URL" } : undefined,
+    endpoint: endpointFlag
+      ? { url: endpointFlag, from: "--endpoint" }
+      : endpointEnv
+        ? { url: endpointEnv, from: "AWS_ENDPOINT_URL" }
+        : undefined,
   };
 }
 
 /** Flags after `--` are not ours. */
 /** Flags that take a value: `jiti --stack render destroy` destroys the stack named "render". */
-const VALUE_FLAGS = new Set(["--env", "--stack", "--region", "--profile", "--endpoint", "--concurrency", "--journal", "--format", "--output", "-o"]);
+const VALUE_FLAGS = new Set([
+  "--env",
+  "--stack",
+  "--region",
+  "--profile",
+  "--endpoint",
+  "--concurrency",
+  "--journal",
+  "--format",
+  "--output",
+  "-o",
+]);
 
 /** The command: the first word that is not a flag or a flag's value. */
 function commandName(rawArgs: string[], isCommand: (word: string) => boolean): string | undefined {

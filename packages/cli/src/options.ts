@@ -5,7 +5,12 @@ import { CliError } from "./_errors.js";
 /** Flags every command takes: how output looks. */
 export const outputArgs = {
   json: { type: "boolean", description: "Write machine-readable JSON lines to stdout, and nothing else" },
-  color: { type: "boolean", default: true, description: "Colour on a terminal", negativeDescription: "No colour (also with NO_COLOR=1, and when output is not a terminal)" },
+  color: {
+    type: "boolean",
+    default: true,
+    description: "Colour on a terminal",
+    negativeDescription: "No colour (also with NO_COLOR=1, and when output is not a terminal)",
+  },
   debug: { type: "boolean", description: "Show internal stack traces with errors" },
   timings: { type: "boolean", description: "Print where the time went to stderr (or set JITI_TIMINGS=1)" },
 } as const satisfies ArgsDef;
@@ -27,7 +32,11 @@ export const awsArgs = {
 
 /** Flags of commands that apply changes. */
 export const applyArgs = {
-  journal: { type: "string", valueHint: "file", description: "Write every applied change, as JSON patches of the live model, to this file (for audit)" },
+  journal: {
+    type: "string",
+    valueHint: "file",
+    description: "Write every applied change, as JSON patches of the live model, to this file (for audit)",
+  },
 } as const satisfies ArgsDef;
 
 export const DEFAULT_FILE = "stack.tsx";
@@ -53,7 +62,8 @@ export function awsOptions(flags: AwsFlags): RunOptions {
   if (flags.region) options.region = flags.region;
   if (flags.profile) options.profile = flags.profile;
   if (flags.endpoint) {
-    if (!URL.canParse(flags.endpoint)) throw new CliError(`--endpoint must be a URL (found: ${flags.endpoint})`, "Use a URL such as http://127.0.0.1:5000");
+    if (!URL.canParse(flags.endpoint))
+      throw new CliError(`--endpoint must be a URL (found: ${flags.endpoint})`, "Use a URL such as http://127.0.0.1:5000");
     options.endpoint = flags.endpoint;
   }
   const endpoint = flags.endpoint ?? process.env.AWS_ENDPOINT_URL;
@@ -68,7 +78,8 @@ export function awsOptions(flags: AwsFlags): RunOptions {
 function concurrencyOf(value: string | undefined): number {
   if (value === undefined) return 10;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new CliError(`--concurrency must be a whole number from 1 (found: ${value})`, "Use --concurrency 10, the default");
+  if (!Number.isInteger(n) || n < 1)
+    throw new CliError(`--concurrency must be a whole number from 1 (found: ${value})`, "Use --concurrency 10, the default");
   return n;
 }
 

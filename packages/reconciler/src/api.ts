@@ -87,7 +87,9 @@ export async function prepareApply(element: JitiNode, options: RunOptions = {}):
   // Any ordering the plan cannot satisfy fails here, before anyone approves it.
   steps(plan);
   if (!options.particles) {
-    plan.notes.push("Only the kinds of resource rendered in the tree were read: pass `particles` (e.g. from @jiti/aws-particles) to also find, and delete, resources of kinds no longer rendered.");
+    plan.notes.push(
+      "Only the kinds of resource rendered in the tree were read: pass `particles` (e.g. from @jiti/aws-particles) to also find, and delete, resources of kinds no longer rendered.",
+    );
   }
   ended("plan");
   return {
@@ -103,7 +105,9 @@ export async function prepareDestroy(stack: string, options: RunOptions = {}): P
   const particles = catalogueOf(options);
   if (particles.size === 0) {
     // Without the kinds to list, nothing would be found and the destroy would "succeed" leaving everything.
-    throw new Error("destroy needs every kind of resource the stack may own: pass { particles } (e.g. `particles` from @jiti/aws-particles)");
+    throw new Error(
+      "destroy needs every kind of resource the stack may own: pass { particles } (e.g. `particles` from @jiti/aws-particles)",
+    );
   }
   const tree: StackTree = { stack, tags: {}, children: [] };
   const ctx = context(stack, options);

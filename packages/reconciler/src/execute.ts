@@ -1,5 +1,14 @@
 import { enablePatches, produceWithPatches, type Patch } from "immer";
-import { isRefValue, type AnyParticle, type PendingRef, type Desired, type Json, type JsonObject, type LiveResource, type ParticleContext } from "./particle.js";
+import {
+  isRefValue,
+  type AnyParticle,
+  type PendingRef,
+  type Desired,
+  type Json,
+  type JsonObject,
+  type LiveResource,
+  type ParticleContext,
+} from "./particle.js";
 import type { Action, Plan } from "./plan.js";
 import type { Catalogue, Snapshot } from "./read.js";
 import type { ParticleNode } from "./tree.js";
@@ -78,7 +87,8 @@ export class ApplyError extends Error {
         `  - ${f.source ? `${f.source}: ` : ""}${f.path || f.key} (${f.type}): ${f.step} failed: ${f.message}` +
         `${f.code ? ` [${f.code}${f.requestId ? `, request ${f.requestId}` : ""}]` : ""}`,
     );
-    const skipped = result.skipped.length > 0 ? `\n${result.skipped.length} dependent step(s) were skipped: ${result.skipped.join(", ")}` : "";
+    const skipped =
+      result.skipped.length > 0 ? `\n${result.skipped.length} dependent step(s) were skipped: ${result.skipped.join(", ")}` : "";
     const head = result.interrupted
       ? `interrupted (${result.interrupted.reason}): ${result.interrupted.notStarted} step(s) were not started${lines.length > 0 ? `, and ${lines.length} element(s) failed:` : ""}`
       : `${result.failures.length} element(s) failed:`;
@@ -380,7 +390,8 @@ function desiredOf(
       throw new Error(`${value.$ref} does not exist yet: it must be created before ${node.path}`);
     }
     if (Array.isArray(value)) return value.map((v) => resolve(v, pendingAllowed));
-    if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolve(v, pendingAllowed)]));
+    if (value !== null && typeof value === "object")
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolve(v, pendingAllowed)]));
     return value;
   };
   // Sorted by path at render, lists of references are sorted by id now.
@@ -400,7 +411,9 @@ function desiredOf(
 function assertOwned(live: LiveResource, stack: string) {
   if (live.stack !== stack) {
     throw Object.assign(
-      new Error(`refusing to change ${live.type} ${live.id}: it does not carry the ownership tag jiti:stack=${stack} (found: ${live.stack ?? "no tag"})`),
+      new Error(
+        `refusing to change ${live.type} ${live.id}: it does not carry the ownership tag jiti:stack=${stack} (found: ${live.stack ?? "no tag"})`,
+      ),
       { code: "NotOwned" },
     );
   }

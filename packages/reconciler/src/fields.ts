@@ -20,7 +20,8 @@ export function checkFields(props: JsonObject, rules: FieldRules): Issue[] {
   for (const [name, rule] of Object.entries(rules)) {
     const value = props[name];
     if (value === undefined) {
-      if (rule.required) issues.push({ message: `${name} is required`, fix: `Set ${name}${rule.example ? `, e.g. ${name}=${rule.example}` : ""}` });
+      if (rule.required)
+        issues.push({ message: `${name} is required`, fix: `Set ${name}${rule.example ? `, e.g. ${name}=${rule.example}` : ""}` });
       continue;
     }
     const found = rule.check(value, name);
@@ -32,12 +33,17 @@ export function checkFields(props: JsonObject, rules: FieldRules): Issue[] {
 export const is = {
   string(opts: { pattern?: RegExp; what?: string; example?: string; maxLength?: number } = {}): Check {
     return (value, name) => {
-      if (typeof value !== "string") return { message: `${name} must be a string`, found: value, fix: `Pass a string${opts.example ? ` such as ${opts.example}` : ""}` };
+      if (typeof value !== "string")
+        return { message: `${name} must be a string`, found: value, fix: `Pass a string${opts.example ? ` such as ${opts.example}` : ""}` };
       if (opts.maxLength !== undefined && value.length > opts.maxLength) {
         return { message: `${name} must be at most ${opts.maxLength} characters`, found: value, fix: `Shorten ${name}` };
       }
       if (opts.pattern && !opts.pattern.test(value)) {
-        return { message: `${name} must be ${opts.what ?? `a string matching ${opts.pattern}`}`, found: value, fix: `Use a value such as ${opts.example ?? "…"}` };
+        return {
+          message: `${name} must be ${opts.what ?? `a string matching ${opts.pattern}`}`,
+          found: value,
+          fix: `Use a value such as ${opts.example ?? "…"}`,
+        };
       }
       return undefined;
     };
@@ -46,22 +52,37 @@ export const is = {
     return (value, name) => {
       const range = `${opts.min ?? "-∞"} to ${opts.max ?? "∞"}`;
       if (typeof value !== "number" || !Number.isInteger(value)) {
-        return { message: `${name} must be a whole number${opts.what ? ` (${opts.what})` : ""}`, found: value, fix: `Use a whole number from ${range}` };
+        return {
+          message: `${name} must be a whole number${opts.what ? ` (${opts.what})` : ""}`,
+          found: value,
+          fix: `Use a whole number from ${range}`,
+        };
       }
       if ((opts.min !== undefined && value < opts.min) || (opts.max !== undefined && value > opts.max)) {
-        return { message: `${name} must be from ${range}${opts.what ? ` (${opts.what})` : ""}`, found: value, fix: `Use a value from ${range}` };
+        return {
+          message: `${name} must be from ${range}${opts.what ? ` (${opts.what})` : ""}`,
+          found: value,
+          fix: `Use a value from ${range}`,
+        };
       }
       return undefined;
     };
   },
   boolean(): Check {
-    return (value, name) => (typeof value === "boolean" ? undefined : { message: `${name} must be true or false`, found: value, fix: `Write ${name} or ${name}={false}` });
+    return (value, name) =>
+      typeof value === "boolean"
+        ? undefined
+        : { message: `${name} must be true or false`, found: value, fix: `Write ${name} or ${name}={false}` };
   },
   oneOf(values: readonly (string | number)[]): Check {
     return (value, name) =>
       values.includes(value as string)
         ? undefined
-        : { message: `${name} must be one of ${values.map((v) => JSON.stringify(v)).join(", ")}`, found: value, fix: `Use one of the values listed` };
+        : {
+            message: `${name} must be one of ${values.map((v) => JSON.stringify(v)).join(", ")}`,
+            found: value,
+            fix: `Use one of the values listed`,
+          };
   },
   /** A map of tag keys to string values, within EC2 and IAM tag limits. */
   tags(): Check {
@@ -70,8 +91,10 @@ export const is = {
         return { message: `${name} must map tag keys to strings`, found: value, fix: 'Use tags={{ team: "analytics" }}' };
       }
       for (const [k, v] of Object.entries(value)) {
-        if (typeof v !== "string") return { message: `${name}.${k} must be a string`, found: v, fix: "Tag values are strings; convert with String()" };
-        if (k.length === 0 || k.length > 128) return { message: `${name} keys must be 1 to 128 characters`, found: k, fix: "Shorten the tag key" };
+        if (typeof v !== "string")
+          return { message: `${name}.${k} must be a string`, found: v, fix: "Tag values are strings; convert with String()" };
+        if (k.length === 0 || k.length > 128)
+          return { message: `${name} keys must be 1 to 128 characters`, found: k, fix: "Shorten the tag key" };
         if (v.length > 256) return { message: `${name}.${k} must be at most 256 characters`, found: v, fix: "Shorten the tag value" };
         if (k.toLowerCase().startsWith("aws:") || k.startsWith("jiti:")) {
           return { message: `${name} keys starting with "aws:" or "jiti:" are reserved`, found: k, fix: "Choose another tag key" };
@@ -98,13 +121,23 @@ export const is = {
   /** A `ref()` to a particle of the given component. */
   ref(component: string): Check {
     return (value, name) =>
-      isRefValue(value) ? undefined : { message: `${name} must be a reference to a <${component}>`, found: value, fix: `Create one with ref(${component}), bind it with ref={…} and pass it here` };
+      isRefValue(value)
+        ? undefined
+        : {
+            message: `${name} must be a reference to a <${component}>`,
+            found: value,
+            fix: `Create one with ref(${component}), bind it with ref={…} and pass it here`,
+          };
   },
   /** A `ref()` or a literal id with the given prefix (`sg-`). */
   refOrId(component: string, prefix: string): Check {
     return (value, name) =>
       isRefValue(value) || (typeof value === "string" && value.startsWith(prefix))
         ? undefined
-        : { message: `${name} must be a reference to a <${component}> or an id starting with "${prefix}"`, found: value, fix: `Pass ref(${component}) bound to an element, or an existing id such as "${prefix}0abc1234"` };
+        : {
+            message: `${name} must be a reference to a <${component}> or an id starting with "${prefix}"`,
+            found: value,
+            fix: `Pass ref(${component}) bound to an element, or an existing id such as "${prefix}0abc1234"`,
+          };
   },
 };

@@ -23,7 +23,10 @@ export interface RefValue {
 export type ReplaceStrategy = "create-before-delete" | "delete-first";
 
 /** The strategy a particle uses for these props. */
-export function replaceStrategyOf(particle: { replaceStrategy?: ReplaceStrategy | ((props: never) => ReplaceStrategy) }, props: JsonObject): ReplaceStrategy {
+export function replaceStrategyOf(
+  particle: { replaceStrategy?: ReplaceStrategy | ((props: never) => ReplaceStrategy) },
+  props: JsonObject,
+): ReplaceStrategy {
   const strategy = particle.replaceStrategy;
   return typeof strategy === "function" ? strategy(props as never) : (strategy ?? "create-before-delete");
 }

@@ -84,12 +84,17 @@ export function planActions(tree: StackTree, g: Graph, snapshot: Snapshot, parti
     const group = groups.get(`${node.type} ${path}`);
     // An element that now adopts an existing resource no longer manages the
     // one it made: that one is deleted, unless it is the very one adopted.
-    const live = node.existing ? group?.find((l) => l.id === existing?.id) : pickLive(group, node, particle, snapshot, particles, known, extra, notes);
+    const live = node.existing
+      ? group?.find((l) => l.id === existing?.id)
+      : pickLive(group, node, particle, snapshot, particles, known, extra, notes);
     if (live) matched.add(live);
     const base = { key: path, path, type: node.type, dependsOn: [], deleteAfter: [], ...(node.source ? { source: node.source } : {}) };
     if (node.existing && existing) {
       known.set(path, existing.id);
-      if (live) notes.push(`${path} adopts ${existing.id}, which still carries this stack's ownership tags: \`jiti destroy\` would delete it. Remove its jiti:stack tag to hand it over.`);
+      if (live)
+        notes.push(
+          `${path} adopts ${existing.id}, which still carries this stack's ownership tags: \`jiti destroy\` would delete it. Remove its jiti:stack tag to hand it over.`,
+        );
       add({ ...base, action: "noop", id: existing.id, changes: [], existing: true });
     } else if (node.state === "terminated") {
       if (live) add({ ...base, action: "delete", id: live.id, changes: [], reason: 'state is "terminated"' });
@@ -136,21 +141,39 @@ export function planActions(tree: StackTree, g: Graph, snapshot: Snapshot, parti
   ];
   // Paths shared by several orphans (a crash, then the element removed): each gets a key of its own.
   const shared = new Map<string, number>();
-  for (const { live } of orphans) if (live.path) shared.set(`${live.type} ${live.path}`, (shared.get(`${live.type} ${live.path}`) ?? 0) + 1);
+  for (const { live } of orphans)
+    if (live.path) shared.set(`${live.type} ${live.path}`, (shared.get(`${live.type} ${live.path}`) ?? 0) + 1);
   for (const [key, count] of shared) {
-    if (count > 1) notes.push(`${count} live ${key.split(" ")[0]} resources have the path ${key.split(" ")[1]}, which is not rendered: deleting them all.`);
+    if (count > 1)
+      notes.push(
+        `${count} live ${key.split(" ")[0]} resources have the path ${key.split(" ")[1]}, which is not rendered: deleting them all.`,
+      );
   }
   for (const { live, reason } of orphans) {
-    const unique = !extra.includes(live) && live.path !== undefined && shared.get(`${live.type} ${live.path}`) === 1 && !byKey.has(live.path);
+    const unique =
+      !extra.includes(live) && live.path !== undefined && shared.get(`${live.type} ${live.path}`) === 1 && !byKey.has(live.path);
     const key = unique ? live.path! : live.path ? `${live.path}#${live.id}` : `${live.type}#${live.id}`;
-    add({ key, action: "delete", path: live.path ?? "", type: live.type, id: live.id, changes: [], reason, dependsOn: [], deleteAfter: [] });
+    add({
+      key,
+      action: "delete",
+      path: live.path ?? "",
+      type: live.type,
+      id: live.id,
+      changes: [],
+      reason,
+      dependsOn: [],
+      deleteAfter: [],
+    });
   }
 
   markRenames(actions, particles, snapshot);
   linkActions(actions, g, particles);
   propagateDeleteFirst(actions);
   settleRenames(actions);
-  const sorted = [...actions.filter((a) => g.nodes.has(a.key)), ...actions.filter((a) => !g.nodes.has(a.key)).sort((a, b) => (a.key < b.key ? 1 : -1))];
+  const sorted = [
+    ...actions.filter((a) => g.nodes.has(a.key)),
+    ...actions.filter((a) => !g.nodes.has(a.key)).sort((a, b) => (a.key < b.key ? 1 : -1)),
+  ];
   const summary = { create: 0, update: 0, replace: 0, delete: 0, noop: 0 };
   for (const a of sorted) summary[a.action]++;
   return { stack: tree.stack, actions: sorted, summary, notes };
@@ -209,7 +232,9 @@ function pickLive(
     );
     group = scored.map((s) => s.live);
     extra.push(...group.slice(1));
-    notes.push(`${group.length} live ${node.type} resources have the path ${node.path} (${group.map((l) => l.id).join(", ")}): keeping ${group[0]!.id}, deleting the others.`);
+    notes.push(
+      `${group.length} live ${node.type} resources have the path ${node.path} (${group.map((l) => l.id).join(", ")}): keeping ${group[0]!.id}, deleting the others.`,
+    );
   }
   return group[0];
 }
@@ -316,7 +341,10 @@ function markRenames(actions: Action[], particles: Catalogue, snapshot: Snapshot
       const observed = live ? (particle.observe(live) as Record<string, Json | undefined>) : {};
       const wanted = Object.fromEntries(create.changes.map((c) => [c.field, c.to]));
       const clash = (particle.uniqueBy ?? []).filter(
-        (field) => wanted[field] !== undefined && wanted[field] !== KNOWN_AFTER_APPLY && canonicalJson(wanted[field]!) === canonicalJson(observed[field] ?? null),
+        (field) =>
+          wanted[field] !== undefined &&
+          wanted[field] !== KNOWN_AFTER_APPLY &&
+          canonicalJson(wanted[field]!) === canonicalJson(observed[field] ?? null),
       );
       if (clash.length > 0) {
         create.createAfter = [old.key];
@@ -403,7 +431,9 @@ function linkActions(actions: Action[], g: Graph, particles: Catalogue) {
       a.dependsOn = ordering.map((e) => e.to).filter((k, i, all) => creates(byKey.get(k)) && all.indexOf(k) === i);
       if (a.action !== "update") {
         const pending = edges.filter((e) => e.weak).map((e) => e.to);
-        const completeAfter = pending.filter((k, i) => pending.indexOf(k) === i && ["create", "replace"].includes(byKey.get(k)?.action ?? ""));
+        const completeAfter = pending.filter(
+          (k, i) => pending.indexOf(k) === i && ["create", "replace"].includes(byKey.get(k)?.action ?? ""),
+        );
         if (completeAfter.length > 0) a.completeAfter = completeAfter.sort();
       }
     }
@@ -414,7 +444,7 @@ function linkActions(actions: Action[], g: Graph, particles: Catalogue) {
     if (x.action !== "delete" && x.action !== "replace") continue;
     const inGraph = g.nodes.has(x.key);
     const after = new Set<string>();
-    for (const e of inGraph ? g.dependents.get(x.key) ?? [] : []) {
+    for (const e of inGraph ? (g.dependents.get(x.key) ?? []) : []) {
       const r = byKey.get(e.from);
       if (!r || r.action === "create" || r.action === "noop") continue;
       // A weak referrer that goes too lets go of its reference itself, as it is deleted:
@@ -423,7 +453,7 @@ function linkActions(actions: Action[], g: Graph, particles: Catalogue) {
       after.add(r.key);
     }
     for (const r of removes) {
-      if (r === x || r.action === "update" && inGraph && g.nodes.has(r.key)) continue;
+      if (r === x || (r.action === "update" && inGraph && g.nodes.has(r.key))) continue;
       const descendant = x.path !== "" && r.path.startsWith(`${x.path}/`);
       const typeDependent = (!inGraph || !g.nodes.has(r.key)) && r.type !== x.type && (dependsOnType.get(r.type)?.has(x.type) ?? false);
       if (descendant || typeDependent) after.add(r.key);
@@ -437,7 +467,10 @@ function typeDependencies(particles: Catalogue): Map<string, Set<string>> {
   const byName = new Map([...particles.values()].map((p) => [p.name, p.type]));
   const direct = new Map<string, string[]>();
   for (const p of particles.values()) {
-    direct.set(p.type, [...p.parents, ...(p.references ?? [])].map((n) => byName.get(n)).filter((t): t is string => t !== undefined && t !== p.type));
+    direct.set(
+      p.type,
+      [...p.parents, ...(p.references ?? [])].map((n) => byName.get(n)).filter((t): t is string => t !== undefined && t !== p.type),
+    );
   }
   const closure = new Map<string, Set<string>>();
   const visit = (type: string, seen: Set<string>) => {

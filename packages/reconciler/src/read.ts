@@ -53,14 +53,21 @@ export async function read(tree: StackTree | undefined, particles: Catalogue, ct
             ...at,
             message: found.length === 0 ? "existing resource not found" : `existing lookup matched ${found.length} resources`,
             found: found.length === 0 ? node.existing : found.map((f) => f.id),
-            fix: found.length === 0 ? "Check the id or tags, and the region and account you deploy to" : "Add tags to the lookup until it matches exactly one, or pass the id",
+            fix:
+              found.length === 0
+                ? "Check the id or tags, and the region and account you deploy to"
+                : "Add tags to the lookup until it matches exactly one, or pass the id",
           });
         }
       } else if (particle.resolve && node.state !== "terminated") {
         try {
           resolved[node.path] = (await particle.resolve(ctx, node.props)) as JsonObject;
         } catch (error) {
-          problems.push({ ...at, message: `a lookup failed: ${error instanceof Error ? error.message : describeValue(error)}`, fix: "Check the prop's value and your AWS access" });
+          problems.push({
+            ...at,
+            message: `a lookup failed: ${error instanceof Error ? error.message : describeValue(error)}`,
+            fix: "Check the prop's value and your AWS access",
+          });
         }
       }
     }),

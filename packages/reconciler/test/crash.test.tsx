@@ -1,5 +1,16 @@
 import { ref } from "@jiti/jsx-runtime";
-import { ApplyError, Stack, catalogue, execute, graph, planActions, planDestroy, destroy, renderStack, type Snapshot } from "@jiti/reconciler";
+import {
+  ApplyError,
+  Stack,
+  catalogue,
+  execute,
+  graph,
+  planActions,
+  planDestroy,
+  destroy,
+  renderStack,
+  type Snapshot,
+} from "@jiti/reconciler";
 import { describe, expect, it } from "vitest";
 import { fakeWorld, summarise } from "./harness.js";
 
@@ -40,7 +51,9 @@ describe("after a crash, and other awkward live states", () => {
     w.cloud.failOn = (op, path) => (op === "create" && path.endsWith("Box:api") ? new Error("no capacity") : undefined);
     await expect(w.apply(tree("api"))).rejects.toBeInstanceOf(ApplyError);
     expect(mutations(w.cloud.log)).toEqual(["create Net:main/Sub:a/Box:api"]);
-    expect([...w.cloud.resources.values()].filter((r) => r.type === "fake.Box").map((r) => r.tags["jiti:path"])).toEqual(["Net:main/Sub:a/Box:web"]);
+    expect([...w.cloud.resources.values()].filter((r) => r.type === "fake.Box").map((r) => r.tags["jiti:path"])).toEqual([
+      "Net:main/Sub:a/Box:web",
+    ]);
 
     w.cloud.failOn = () => undefined;
     w.cloud.log.length = 0;
@@ -67,7 +80,11 @@ describe("after a crash, and other awkward live states", () => {
     await w.apply(tree("g1"));
     w.cloud.log.length = 0;
     await w.apply(tree("g2"));
-    expect(mutations(w.cloud.log)).toEqual(["create Net:main/Group:g2", "update(groups) Net:main/Sub:a/Box:web", "delete Net:main/Group:g1"]);
+    expect(mutations(w.cloud.log)).toEqual([
+      "create Net:main/Group:g2",
+      "update(groups) Net:main/Sub:a/Box:web",
+      "delete Net:main/Group:g1",
+    ]);
   });
 
   it("an element moved to another parent is replaced there, the old one deleted once the new one exists", async () => {
@@ -76,8 +93,12 @@ describe("after a crash, and other awkward live states", () => {
     const tree = (where: "a" | "b") => (
       <Stack name="app">
         <Net name="main" cidr="10.0.0.0/16">
-          <Sub name="a" cidr="10.0.1.0/24">{where === "a" && <Box name="web" size="small" />}</Sub>
-          <Sub name="b" cidr="10.0.2.0/24">{where === "b" && <Box name="web" size="small" />}</Sub>
+          <Sub name="a" cidr="10.0.1.0/24">
+            {where === "a" && <Box name="web" size="small" />}
+          </Sub>
+          <Sub name="b" cidr="10.0.2.0/24">
+            {where === "b" && <Box name="web" size="small" />}
+          </Sub>
         </Net>
       </Stack>
     );
@@ -171,7 +192,12 @@ describe("after a crash, and other awkward live states", () => {
     const ctx = { stack: "app", aws: {}, cache: new Map(), signal: new AbortController().signal };
     const error = (await execute(plan, g.nodes, snapshot, particles, ctx).catch((e: unknown) => e)) as ApplyError;
     expect(error).toBeInstanceOf(ApplyError);
-    expect(error.result.failures).toEqual([expect.objectContaining({ code: "NotOwned", message: expect.stringContaining("does not carry the ownership tag jiti:stack=app (found: other)") })]);
+    expect(error.result.failures).toEqual([
+      expect.objectContaining({
+        code: "NotOwned",
+        message: expect.stringContaining("does not carry the ownership tag jiti:stack=app (found: other)"),
+      }),
+    ]);
     expect(mutations(w.cloud.log)).toEqual([]);
     expect(w.cloud.resources.get(foreign.id)!.tags).toEqual({ "jiti:stack": "other", "jiti:path": "Net:main" });
   });

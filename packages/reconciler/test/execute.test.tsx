@@ -14,8 +14,7 @@ function world() {
           <Group name="web" ref={group} rules={o.groupRules ?? ["80"]} />
           {(o.subs ?? ["a"]).map((name, i) => (
             <Sub name={name} cidr={o.sub ?? `10.0.${i + 1}.0/24`}>
-              {o.box !== false &&
-                Array.from({ length: o.boxes ?? 1 }, (_, j) => <Box name={`b${j}`} size="small" groups={[group]} />)}
+              {o.box !== false && Array.from({ length: o.boxes ?? 1 }, (_, j) => <Box name={`b${j}`} size="small" groups={[group]} />)}
             </Sub>
           ))}
         </Net>
@@ -97,12 +96,20 @@ describe("execute", () => {
   it("a failure skips only its dependents; independent work finishes; the error names the failed element", async () => {
     const w = world();
     w.cloud.failOn = (op, path) =>
-      op === "create" && path === "Net:main/Sub:a" ? Object.assign(new Error("no capacity"), { name: "InsufficientCapacity", $metadata: { requestId: "req-123" } }) : undefined;
+      op === "create" && path === "Net:main/Sub:a"
+        ? Object.assign(new Error("no capacity"), { name: "InsufficientCapacity", $metadata: { requestId: "req-123" } })
+        : undefined;
     const error = await w.apply(w.stack({ subs: ["a", "b"] })).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApplyError);
     const e = error as ApplyError;
     expect(e.result.failures).toEqual([
-      expect.objectContaining({ path: "Net:main/Sub:a", step: "create", code: "InsufficientCapacity", requestId: "req-123", message: "no capacity" }),
+      expect.objectContaining({
+        path: "Net:main/Sub:a",
+        step: "create",
+        code: "InsufficientCapacity",
+        requestId: "req-123",
+        message: "no capacity",
+      }),
     ]);
     expect(e.result.skipped).toEqual(["create Net:main/Sub:a/Box:b0"]);
     expect(e.message).toContain("Net:main/Sub:a (fake.Sub): create failed: no capacity [InsufficientCapacity, request req-123]");

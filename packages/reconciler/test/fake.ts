@@ -1,4 +1,13 @@
-import { defineParticle, digest, particleOf, type Desired, type JsonObject, type LiveResource, type Particle, type ParticleContext } from "@jiti/reconciler";
+import {
+  defineParticle,
+  digest,
+  particleOf,
+  type Desired,
+  type JsonObject,
+  type LiveResource,
+  type Particle,
+  type ParticleContext,
+} from "@jiti/reconciler";
 
 /**
  * A test double of the particle contract: an in-memory cloud that logs every
@@ -51,14 +60,24 @@ export class FakeCloud {
 }
 
 function toLive(r: FakeResource): LiveResource<JsonObject> {
-  return { type: r.type, id: r.id, path: r.tags["jiti:path"], stack: r.tags["jiti:stack"], data: { ...r.props }, status: (r.props.state as string) ?? "running" };
+  return {
+    type: r.type,
+    id: r.id,
+    path: r.tags["jiti:path"],
+    stack: r.tags["jiti:stack"],
+    data: { ...r.props },
+    status: (r.props.state as string) ?? "running",
+  };
 }
 
 type FakeProps = { tags?: Record<string, string> };
 
 function fake<P extends FakeProps, K extends string>(
   cloud: FakeCloud,
-  spec: Pick<Particle<P, JsonObject>, "name" | "parents" | "props" | "parentProp" | "references" | "replaceStrategy" | "hashed" | "stoppable" | "uniqueBy"> & { type: K },
+  spec: Pick<
+    Particle<P, JsonObject>,
+    "name" | "parents" | "props" | "parentProp" | "references" | "replaceStrategy" | "hashed" | "stoppable" | "uniqueBy"
+  > & { type: K },
 ) {
   const particle: Particle<P, JsonObject> & { type: K } = {
     ...spec,
@@ -68,36 +87,61 @@ function fake<P extends FakeProps, K extends string>(
     },
     async lookup(_ctx, existing) {
       return [...cloud.resources.values()]
-        .filter((r) => r.type === spec.type && ("id" in existing ? r.id === existing.id : Object.entries(existing.tags).every(([k, v]) => r.tags[k] === v)))
+        .filter(
+          (r) =>
+            r.type === spec.type &&
+            ("id" in existing ? r.id === existing.id : Object.entries(existing.tags).every(([k, v]) => r.tags[k] === v)),
+        )
         .map(toLive);
     },
     observe(live) {
       const out: Record<string, unknown> = {};
       // AWS cannot show hashed props back: report the digest of what was applied.
-      for (const key of Object.keys(spec.props)) out[key] = spec.hashed?.includes(key as never) && live.data[key] !== undefined ? digest(live.data[key]) : live.data[key];
+      for (const key of Object.keys(spec.props))
+        out[key] = spec.hashed?.includes(key as never) && live.data[key] !== undefined ? digest(live.data[key]) : live.data[key];
       return out as never;
     },
     async create(ctx, desired: Desired<P>) {
-      return cloud.call("create", desired.path, () => {
-        const r: FakeResource = { type: spec.type, id: cloud.id(spec.name.toLowerCase()), tags: desired.tags, props: { ...(desired.props as JsonObject), state: desired.state } };
-        cloud.resources.set(r.id, r);
-        return toLive(r);
-      }, ctx.signal);
+      return cloud.call(
+        "create",
+        desired.path,
+        () => {
+          const r: FakeResource = {
+            type: spec.type,
+            id: cloud.id(spec.name.toLowerCase()),
+            tags: desired.tags,
+            props: { ...(desired.props as JsonObject), state: desired.state },
+          };
+          cloud.resources.set(r.id, r);
+          return toLive(r);
+        },
+        ctx.signal,
+      );
     },
     async update(ctx, live, desired, changed) {
-      return cloud.call(`update(${changed.join(",")})`, desired.path, () => {
-        const r = cloud.resources.get(live.id)!;
-        r.props = { ...r.props, ...(desired.props as JsonObject) };
-        r.tags = desired.tags;
-        return toLive(r);
-      }, ctx.signal);
+      return cloud.call(
+        `update(${changed.join(",")})`,
+        desired.path,
+        () => {
+          const r = cloud.resources.get(live.id)!;
+          r.props = { ...r.props, ...(desired.props as JsonObject) };
+          r.tags = desired.tags;
+          return toLive(r);
+        },
+        ctx.signal,
+      );
     },
     async setState(ctx, live, state) {
-      return cloud.call(`state(${state})`, live.path ?? live.id, () => {
-        const r = cloud.resources.get(live.id)!;
-        r.props = { ...r.props, state };
-        return toLive(r);
-      }, ctx.signal);
+      return cloud.call(
+        `state(${state})`,
+        live.path ?? live.id,
+        () => {
+          const r = cloud.resources.get(live.id)!;
+          r.props = { ...r.props, state };
+          return toLive(r);
+        },
+        ctx.signal,
+      );
     },
     async delete(ctx, live) {
       await cloud.call("delete", live.path ?? live.id, () => void cloud.resources.delete(live.id), ctx.signal);
@@ -132,7 +176,12 @@ export interface BoxProps extends FakeProps {
 
 /** Net > Sub > Box, with Group under Net referenced by Box: the shape of a VPC stack. */
 export function fakeParticles(cloud: FakeCloud) {
-  const Net = fake<NetProps, "fake.Net">(cloud, { type: "fake.Net", name: "Net", parents: ["Stack"], props: { cidr: "replace", tags: "update" } });
+  const Net = fake<NetProps, "fake.Net">(cloud, {
+    type: "fake.Net",
+    name: "Net",
+    parents: ["Stack"],
+    props: { cidr: "replace", tags: "update" },
+  });
   const Sub = fake<SubProps, "fake.Sub">(cloud, {
     type: "fake.Sub",
     name: "Sub",
@@ -142,7 +191,13 @@ export function fakeParticles(cloud: FakeCloud) {
     replaceStrategy: "delete-first",
     uniqueBy: ["cidr"],
   });
-  const Group = fake<GroupProps, "fake.Group">(cloud, { type: "fake.Group", name: "Group", parents: ["Net"], parentProp: "net", props: { rules: "update", net: "replace", tags: "update" } });
+  const Group = fake<GroupProps, "fake.Group">(cloud, {
+    type: "fake.Group",
+    name: "Group",
+    parents: ["Net"],
+    parentProp: "net",
+    props: { rules: "update", net: "replace", tags: "update" },
+  });
   const Box = fake<BoxProps, "fake.Box">(cloud, {
     type: "fake.Box",
     name: "Box",

@@ -23,8 +23,13 @@ export function summarise(p: Plan) {
   return p.actions
     .filter((a) => a.action !== "noop")
     .map((a) => {
-      const changes = a.changes.map((c) => `${c.field}: ${JSON.stringify(c.from) ?? "∅"} -> ${JSON.stringify(c.to)}${c.forcesReplace ? " (forces replace)" : ""}`);
-      return [`${a.action} ${a.key}${a.strategy ? ` [${a.strategy}]` : ""}${a.reason ? ` (${a.reason})` : ""}`, ...changes.map((c) => `    ${c}`)].join("\n");
+      const changes = a.changes.map(
+        (c) => `${c.field}: ${JSON.stringify(c.from) ?? "∅"} -> ${JSON.stringify(c.to)}${c.forcesReplace ? " (forces replace)" : ""}`,
+      );
+      return [
+        `${a.action} ${a.key}${a.strategy ? ` [${a.strategy}]` : ""}${a.reason ? ` (${a.reason})` : ""}`,
+        ...changes.map((c) => `    ${c}`),
+      ].join("\n");
     })
     .join("\n");
 }

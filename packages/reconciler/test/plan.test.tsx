@@ -5,14 +5,33 @@ import { fakeWorld, summarise } from "./harness.js";
 function world() {
   const w = fakeWorld();
   const { Net, Sub, Box, Group } = w;
-  const stack = (o: { cidr?: string; sub?: string; label?: string | null; size?: string; secret?: string; boxName?: string; box?: boolean; state?: "running" | "stopped" } = {}) => {
+  const stack = (
+    o: {
+      cidr?: string;
+      sub?: string;
+      label?: string | null;
+      size?: string;
+      secret?: string;
+      boxName?: string;
+      box?: boolean;
+      state?: "running" | "stopped";
+    } = {},
+  ) => {
     const group = { $$typeof: Symbol.for("jiti.ref"), kind: "fake.Group", componentName: "Group" } as never;
     return (
       <Stack name="app">
         <Net name="main" cidr={o.cidr ?? "10.0.0.0/16"}>
           <Group name="web" ref={group} rules={["80"]} />
-          <Sub name="a" cidr={o.sub ?? "10.0.1.0/24"} label={o.label === null ? undefined : o.label ?? "one"}>
-            {o.box !== false && <Box name={o.boxName ?? "web"} size={o.size ?? "small"} groups={[group]} secret={o.secret ?? "s3cret"} state={o.state ?? "running"} />}
+          <Sub name="a" cidr={o.sub ?? "10.0.1.0/24"} label={o.label === null ? undefined : (o.label ?? "one")}>
+            {o.box !== false && (
+              <Box
+                name={o.boxName ?? "web"}
+                size={o.size ?? "small"}
+                groups={[group]}
+                secret={o.secret ?? "s3cret"}
+                state={o.state ?? "running"}
+              />
+            )}
           </Sub>
         </Net>
       </Stack>
@@ -142,8 +161,12 @@ describe("plan", () => {
     const box = [...w.cloud.resources.values()].find((r) => r.type === "fake.Box")!;
     w.cloud.seed("fake.Box", { ...box.props, size: "other" }, { ...box.tags });
     const p = await w.plan(w.stack());
-    expect(p.notes).toEqual([`2 live fake.Box resources have the path Net:main/Sub:a/Box:web (${box.id}, box-0005): keeping ${box.id}, deleting the others.`]);
-    expect(summarise(p)).toMatchInlineSnapshot(`"delete Net:main/Sub:a/Box:web#box-0005 (duplicate: another fake.Box has the path Net:main/Sub:a/Box:web)"`);
+    expect(p.notes).toEqual([
+      `2 live fake.Box resources have the path Net:main/Sub:a/Box:web (${box.id}, box-0005): keeping ${box.id}, deleting the others.`,
+    ]);
+    expect(summarise(p)).toMatchInlineSnapshot(
+      `"delete Net:main/Sub:a/Box:web#box-0005 (duplicate: another fake.Box has the path Net:main/Sub:a/Box:web)"`,
+    );
   });
 
   it("is deterministic", async () => {

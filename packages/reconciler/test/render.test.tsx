@@ -29,13 +29,15 @@ describe("renderTree", () => {
         </>
       );
     }
-    expect(paths(
-      <Stack name="s">
-        <Net name="main" cidr="10.0.0.0/16">
-          <Subnets names={["a", "b"]} />
-        </Net>
-      </Stack>,
-    )).toEqual(["Net:main", "Net:main/Sub:a", "Net:main/Sub:b", "Net:main/Sub:extra"]);
+    expect(
+      paths(
+        <Stack name="s">
+          <Net name="main" cidr="10.0.0.0/16">
+            <Subnets names={["a", "b"]} />
+          </Net>
+        </Stack>,
+      ),
+    ).toEqual(["Net:main", "Net:main/Sub:a", "Net:main/Sub:b", "Net:main/Sub:extra"]);
   });
 
   it("renders a stack returned by a component, keyed elements, and an unnamed only child", () => {
@@ -141,10 +143,12 @@ describe("renderTree", () => {
     function Broken(): JitiNode {
       throw new Error("boom");
     }
-    expect(problems(
-      <Stack name="s">
-        <Broken />
-      </Stack>,
-    )).toEqual([expect.stringMatching(/: the component threw: boom$/)]);
+    expect(
+      problems(
+        <Stack name="s">
+          <Broken />
+        </Stack>,
+      ),
+    ).toEqual([expect.stringMatching(/: the component threw: boom$/)]);
   });
 });

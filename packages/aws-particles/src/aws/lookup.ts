@@ -5,7 +5,9 @@ import { hasCode } from "./errors.js";
 /** Describe* input finding an `existing` resource: by its id, or by every tag given. */
 export function byIdOrTags<K extends string>(idsKey: K, existing: Existing): Partial<Record<K, string[]>> & { Filters?: Filter[] } {
   if ("id" in existing) return { [idsKey]: [existing.id] } as Partial<Record<K, string[]>>;
-  return { Filters: Object.entries(existing.tags).map(([k, v]) => ({ Name: `tag:${k}`, Values: [v] })) } as Partial<Record<K, string[]>> & { Filters: Filter[] };
+  return { Filters: Object.entries(existing.tags).map(([k, v]) => ({ Name: `tag:${k}`, Values: [v] })) } as Partial<Record<K, string[]>> & {
+    Filters: Filter[];
+  };
 }
 
 /** Runs a lookup's describe call: the kind's not-found code (a wrong id) means no match, not a failure. */

@@ -39,12 +39,7 @@ export function tagSpecs(resourceType: string, desired: Desired<unknown>, extra:
  * adds, changes and removes only the difference; AWS's own `aws:` tags and
  * jiti's `jiti:` bookkeeping stay.
  */
-export async function syncEc2Tags(
-  client: EC2Client,
-  id: string,
-  live: Record<string, string>,
-  desired: Record<string, string>,
-) {
+export async function syncEc2Tags(client: EC2Client, id: string, live: Record<string, string>, desired: Record<string, string>) {
   const set = Object.entries(desired).filter(([k, v]) => live[k] !== v);
   // jiti's own bookkeeping (ownership, recorded attributes) is set by the particle, never removed here.
   const removed = Object.keys(live).filter((k) => !(k in desired) && !k.startsWith("aws:") && !k.startsWith("jiti:"));

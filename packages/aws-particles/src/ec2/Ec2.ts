@@ -174,7 +174,8 @@ export const Ec2 = defineParticle<Ec2Props, Ec2Data, "aws.ec2.Instance">({
     const out = { ...props };
     // JSX user data becomes the script it renders to; a UserDataError lists every problem in it.
     if (isElement(props.userData)) out.userData = renderUserData(props.userData);
-    if (Array.isArray(props.securityGroups)) out.securityGroups = [...props.securityGroups].sort((a, b) => sortKey(a).localeCompare(sortKey(b)));
+    if (Array.isArray(props.securityGroups))
+      out.securityGroups = [...props.securityGroups].sort((a, b) => sortKey(a).localeCompare(sortKey(b)));
     return out;
   },
 
@@ -186,7 +187,9 @@ export const Ec2 = defineParticle<Ec2Props, Ec2Data, "aws.ec2.Instance">({
       securityGroups: { check: is.arrayOf(is.refOrId("SecurityGroup", "sg-"), { maxItems: 16 }) },
       profile: { check: profileIssue },
       userData: { check: userDataIssue },
-      keyName: { check: is.string({ pattern: /^[\x20-\x7e]{1,255}$/, what: "a key pair name of 1 to 255 ASCII characters", example: '"deploy"' }) },
+      keyName: {
+        check: is.string({ pattern: /^[\x20-\x7e]{1,255}$/, what: "a key pair name of 1 to 255 ASCII characters", example: '"deploy"' }),
+      },
       rootVolumeSize: { check: is.integer({ min: 1, max: 16384, what: "GiB" }) },
       rootVolumeEncrypted: { check: is.boolean() },
       rootVolumeType: { check: is.oneOf(["gp3", "gp2"]) },
@@ -196,7 +199,8 @@ export const Ec2 = defineParticle<Ec2Props, Ec2Data, "aws.ec2.Instance">({
     if (Array.isArray(props.securityGroups)) {
       const keys = props.securityGroups.map(sortKey);
       const twice = keys.filter((k, i) => keys.indexOf(k) !== i);
-      if (twice.length > 0) issues.push({ message: "securityGroups lists a group more than once", found: twice, fix: "List each security group once" });
+      if (twice.length > 0)
+        issues.push({ message: "securityGroups lists a group more than once", found: twice, fix: "List each security group once" });
     }
     // AWS refuses a group of another VPC than the instance's subnet (at launch, half way through an apply).
     const vpcPath = ctx.parent.path.slice(0, Math.max(0, ctx.parent.path.lastIndexOf("/")));
@@ -249,7 +253,12 @@ export const Ec2 = defineParticle<Ec2Props, Ec2Data, "aws.ec2.Instance">({
     const input =
       "id" in existing
         ? { InstanceIds: [existing.id] }
-        : { Filters: [...Object.entries(existing.tags).map(([k, v]) => ({ Name: `tag:${k}`, Values: [v] })), { Name: "instance-state-name", Values: ALIVE }] };
+        : {
+            Filters: [
+              ...Object.entries(existing.tags).map(([k, v]) => ({ Name: `tag:${k}`, Values: [v] })),
+              { Name: "instance-state-name", Values: ALIVE },
+            ],
+          };
     try {
       const out = await ec2(ctx).send(new DescribeInstancesCommand(input));
       const found = (out.Reservations ?? []).flatMap((r) => r.Instances ?? []).filter((i) => ALIVE.includes(i.State?.Name ?? ""));
@@ -322,7 +331,10 @@ export const Ec2 = defineParticle<Ec2Props, Ec2Data, "aws.ec2.Instance">({
     };
     const run = () => ec2(ctx).send(new RunInstancesCommand(input));
     // A profile created moments ago is not yet visible to EC2: InvalidParameterValue for ~10 s.
-    const out = p.profile !== undefined ? await retryOn(ctx, PROFILE_NOT_READY, `instance profile ${String(p.profile)} to be usable by EC2`, run, { timeoutMs: 60_000 }) : await run();
+    const out =
+      p.profile !== undefined
+        ? await retryOn(ctx, PROFILE_NOT_READY, `instance profile ${String(p.profile)} to be usable by EC2`, run, { timeoutMs: 60_000 })
+        : await run();
     const id = out.Instances![0]!.InstanceId!;
     await waitState(ctx, id, "running");
     if (desired.state === "stopped") await changeState(ctx, id, "stopped");

@@ -67,14 +67,21 @@ async function describe(ctx: ParticleContext, id: string): Promise<AwsInternetGa
 
 async function attach(ctx: ParticleContext, id: string, vpc: string) {
   // Right after CreateInternetGateway the id may not be known to every endpoint yet.
-  await retryOn(ctx, NOT_FOUND, `internet gateway ${id} to be attachable`, () =>
-    ec2(ctx).send(new AttachInternetGatewayCommand({ InternetGatewayId: id, VpcId: vpc })), { timeoutMs: 30_000 });
+  await retryOn(
+    ctx,
+    NOT_FOUND,
+    `internet gateway ${id} to be attachable`,
+    () => ec2(ctx).send(new AttachInternetGatewayCommand({ InternetGatewayId: id, VpcId: vpc })),
+    { timeoutMs: 30_000 },
+  );
 }
 
 async function detach(ctx: ParticleContext, id: string, vpc: string) {
   await retryOn(ctx, TRANSIENT, `internet gateway ${id} to detach from ${vpc}`, () =>
     // Gateway.NotAttached: already detached, which is what we want.
-    ignoreCodes([...NOT_FOUND, "Gateway.NotAttached"], () => ec2(ctx).send(new DetachInternetGatewayCommand({ InternetGatewayId: id, VpcId: vpc }))),
+    ignoreCodes([...NOT_FOUND, "Gateway.NotAttached"], () =>
+      ec2(ctx).send(new DetachInternetGatewayCommand({ InternetGatewayId: id, VpcId: vpc })),
+    ),
   );
 }
 

@@ -120,7 +120,10 @@ const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 export function canonicalRoutes(routes: unknown): unknown {
   if (!Array.isArray(routes) || !routes.every((r) => isObject(r) && typeof r.destination === "string")) return routes;
   return (routes as RouteEntry[])
-    .map(({ destination, ...target }) => ({ destination, ...Object.fromEntries(Object.entries(target).sort(([a], [b]) => compare(a, b))) }) as RouteEntry)
+    .map(
+      ({ destination, ...target }) =>
+        ({ destination, ...Object.fromEntries(Object.entries(target).sort(([a], [b]) => compare(a, b))) }) as RouteEntry,
+    )
     .sort((a, b) => compare(a.destination, b.destination));
 }
 
@@ -135,7 +138,8 @@ export function canonicalSubnets(subnets: unknown): unknown {
 function observedRoute(route: AwsRoute): RouteEntry[] {
   // IPv6 and prefix-list destinations are not managed yet; the local route and propagated ones are not ours.
   const destination = route.DestinationCidrBlock;
-  if (!destination || route.GatewayId === "local" || route.Origin === "CreateRouteTable" || route.Origin === "EnableVgwRoutePropagation") return [];
+  if (!destination || route.GatewayId === "local" || route.Origin === "CreateRouteTable" || route.Origin === "EnableVgwRoutePropagation")
+    return [];
   for (const [key, target] of Object.entries(TARGETS)) {
     const value = route[target.param];
     if (typeof value === "string") return [{ destination, [key]: value }];
@@ -202,7 +206,9 @@ async function applyRoutes(ctx: ParticleContext, id: string, live: readonly Rout
   }
   for (const destination of have.keys()) {
     if (want.has(destination)) continue;
-    await ignoreCodes(["InvalidRoute.NotFound"], () => client.send(new DeleteRouteCommand({ RouteTableId: id, DestinationCidrBlock: destination })));
+    await ignoreCodes(["InvalidRoute.NotFound"], () =>
+      client.send(new DeleteRouteCommand({ RouteTableId: id, DestinationCidrBlock: destination })),
+    );
   }
 }
 
@@ -214,7 +220,9 @@ async function applyAssociations(ctx: ParticleContext, id: string, live: RouteTa
   }
   for (const association of live) {
     if (desired.includes(association.subnet)) continue;
-    await ignoreCodes(["InvalidAssociationID.NotFound"], () => client.send(new DisassociateRouteTableCommand({ AssociationId: association.id })));
+    await ignoreCodes(["InvalidAssociationID.NotFound"], () =>
+      client.send(new DisassociateRouteTableCommand({ AssociationId: association.id })),
+    );
   }
 }
 
@@ -234,7 +242,9 @@ async function associate(ctx: ParticleContext, id: string, subnet: string) {
     const owner = tagMap(table.Tags)[STACK_TAG];
     if (owner !== ctx.stack) {
       throw Object.assign(
-        new Error(`subnet ${subnet} uses route table ${table.RouteTableId}, which this stack does not own (found: jiti:stack=${owner ?? "none"}); remove that association first, outside jiti`),
+        new Error(
+          `subnet ${subnet} uses route table ${table.RouteTableId}, which this stack does not own (found: jiti:stack=${owner ?? "none"}); remove that association first, outside jiti`,
+        ),
         { code: "NotOwned" },
       );
     }
@@ -308,7 +318,9 @@ export const RouteTable = defineParticle<RouteTableProps, RouteTableData, "aws.e
   },
 
   async lookup(ctx, existing) {
-    return found(NOT_FOUND, async () => (await ec2(ctx).send(new DescribeRouteTablesCommand(byIdOrTags("RouteTableIds", existing)))).RouteTables?.map(toLive));
+    return found(NOT_FOUND, async () =>
+      (await ec2(ctx).send(new DescribeRouteTablesCommand(byIdOrTags("RouteTableIds", existing)))).RouteTables?.map(toLive),
+    );
   },
 
   observe(live) {
@@ -364,8 +376,10 @@ function routeIssue(value: unknown, name: string): Issue | undefined {
   const keys = Object.keys(value).filter((k) => k !== "destination");
   const known = Object.keys(TARGETS);
   const unknown = keys.find((k) => !(k in TARGETS));
-  if (unknown) return { message: `${name} has an unknown key "${unknown}"`, found: value, fix: `Name the target with one of: ${known.join(", ")}` };
-  if (keys.length !== 1) return { message: `${name} must have exactly one target (${known.join(", ")})`, found: value, fix: `Use ${example}` };
+  if (unknown)
+    return { message: `${name} has an unknown key "${unknown}"`, found: value, fix: `Name the target with one of: ${known.join(", ")}` };
+  if (keys.length !== 1)
+    return { message: `${name} must have exactly one target (${known.join(", ")})`, found: value, fix: `Use ${example}` };
   const key = keys[0] as keyof typeof TARGETS;
   return is.refOrId(TARGETS[key].component, TARGETS[key].prefix)(value[key], `${name}.${key}`);
 }
@@ -383,7 +397,11 @@ function routeNeighbourIssues(routes: readonly Route[], ctx: ValidationContext):
   const seen = new Set<string>();
   routes.forEach((route, i) => {
     if (seen.has(route.destination)) {
-      issues.push({ message: `routes has two routes for ${route.destination}`, found: route.destination, fix: "Keep one route per destination" });
+      issues.push({
+        message: `routes has two routes for ${route.destination}`,
+        found: route.destination,
+        fix: "Keep one route per destination",
+      });
     }
     seen.add(route.destination);
     for (const [key, target] of Object.entries(TARGETS)) {

@@ -149,7 +149,8 @@ async function describe(ctx: ParticleContext, id: string): Promise<AwsSecurityGr
 function desiredRules(props: SecurityGroupProps, direction: Direction): CanonicalRule[] {
   const given = direction === "ingress" ? (props.ingress ?? []) : (props.egress ?? [ALLOW_ALL_OUT]);
   const rules = canonicalRules(given, direction) as unknown[];
-  if (!rules.every(isCanonical)) throw new Error(`${direction} holds an invalid rule (found: ${JSON.stringify(given)}); render reports why`);
+  if (!rules.every(isCanonical))
+    throw new Error(`${direction} holds an invalid rule (found: ${JSON.stringify(given)}); render reports why`);
   // Rules naming a group that does not exist yet wait: the reconciler completes them with an update.
   return (rules as CanonicalRule[]).filter((r) => !isPendingRef(r.group));
 }
@@ -159,7 +160,13 @@ function desiredRules(props: SecurityGroupProps, direction: Direction): Canonica
  * is no longer wanted: never revoke-all-then-add, so allowed traffic is never
  * cut off while a group changes.
  */
-async function syncRules(ctx: ParticleContext, id: string, direction: Direction, live: readonly CanonicalRule[], desired: readonly CanonicalRule[]) {
+async function syncRules(
+  ctx: ParticleContext,
+  id: string,
+  direction: Direction,
+  live: readonly CanonicalRule[],
+  desired: readonly CanonicalRule[],
+) {
   const client = ec2(ctx);
   const { added, redescribed, removed } = diffRules(live, desired);
   const ingress = direction === "ingress";
@@ -217,7 +224,7 @@ export const SecurityGroup = defineParticle<SecurityGroupProps, SecurityGroupDat
 
   validate(props, ctx) {
     const issues = checkFields(props as never, {
-      description: { check: textIssue(1, "a description such as \"web servers\"") },
+      description: { check: textIssue(1, 'a description such as "web servers"') },
       groupName: { check: groupNameIssue },
       ingress: { check: rulesIssue("ingress") },
       egress: { check: rulesIssue("egress") },
@@ -239,7 +246,9 @@ export const SecurityGroup = defineParticle<SecurityGroupProps, SecurityGroupDat
   },
 
   async lookup(ctx, existing) {
-    return found(NOT_FOUND, async () => (await ec2(ctx).send(new DescribeSecurityGroupsCommand(byIdOrTags("GroupIds", existing)))).SecurityGroups?.map(toLive));
+    return found(NOT_FOUND, async () =>
+      (await ec2(ctx).send(new DescribeSecurityGroupsCommand(byIdOrTags("GroupIds", existing)))).SecurityGroups?.map(toLive),
+    );
   },
 
   observe(live) {

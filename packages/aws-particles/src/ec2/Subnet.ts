@@ -107,8 +107,15 @@ function zoneNames(ctx: ParticleContext): Promise<string[]> {
   let zones = ctx.cache.get(ZONES_CACHE) as Promise<string[]> | undefined;
   if (!zones) {
     // Local and Wavelength zones are left out: opting into one would shift every index.
-    const request = ec2(ctx).send(new DescribeAvailabilityZonesCommand({ Filters: [{ Name: "zone-type", Values: ["availability-zone"] }] }));
-    zones = request.then((out) => (out.AvailabilityZones ?? []).map((z) => z.ZoneName!).filter(Boolean).sort());
+    const request = ec2(ctx).send(
+      new DescribeAvailabilityZonesCommand({ Filters: [{ Name: "zone-type", Values: ["availability-zone"] }] }),
+    );
+    zones = request.then((out) =>
+      (out.AvailabilityZones ?? [])
+        .map((z) => z.ZoneName!)
+        .filter(Boolean)
+        .sort(),
+    );
     // A failed read is not cached: the next caller asks again.
     zones.catch(() => ctx.cache.delete(ZONES_CACHE));
     ctx.cache.set(ZONES_CACHE, zones);
@@ -123,7 +130,9 @@ async function zoneName(ctx: ParticleContext, zone: string | number | undefined)
     // region fails before any change rather than half way through an apply.
     if (!zones.includes(zone)) {
       const region = await ec2(ctx).config.region();
-      throw new Error(`zone "${zone}" is not an availability zone of region ${region} (${zones.join(", ")}). Use one of those, or an index from 0 to ${zones.length - 1}`);
+      throw new Error(
+        `zone "${zone}" is not an availability zone of region ${region} (${zones.join(", ")}). Use one of those, or an index from 0 to ${zones.length - 1}`,
+      );
     }
     return zone;
   }
@@ -195,7 +204,9 @@ export const Subnet = defineParticle<SubnetProps, SubnetData, "aws.ec2.Subnet">(
   },
 
   async lookup(ctx, existing) {
-    return found(NOT_FOUND, async () => (await ec2(ctx).send(new DescribeSubnetsCommand(byIdOrTags("SubnetIds", existing)))).Subnets?.map(toLive));
+    return found(NOT_FOUND, async () =>
+      (await ec2(ctx).send(new DescribeSubnetsCommand(byIdOrTags("SubnetIds", existing)))).Subnets?.map(toLive),
+    );
   },
 
   observe(live) {
@@ -253,9 +264,17 @@ export const Subnet = defineParticle<SubnetProps, SubnetData, "aws.ec2.Subnet">(
 function zoneIssue(value: unknown, name: string): Issue | undefined {
   if (typeof value === "number") return is.integer({ min: 0, what: "an index into the region's zones sorted by name" })(value, name);
   if (typeof value === "string") {
-    return is.string({ pattern: ZONE_NAME, what: 'an availability zone name such as "us-east-1a"', example: '"us-east-1a", or an index such as 0' })(value, name);
+    return is.string({
+      pattern: ZONE_NAME,
+      what: 'an availability zone name such as "us-east-1a"',
+      example: '"us-east-1a", or an index such as 0',
+    })(value, name);
   }
-  return { message: `${name} must be a zone name or an index into the region's zones`, found: value, fix: 'Use a name such as "us-east-1a", or an index such as 0' };
+  return {
+    message: `${name} must be a zone name or an index into the region's zones`,
+    found: value,
+    fix: 'Use a name such as "us-east-1a", or an index such as 0',
+  };
 }
 
 /**
@@ -268,12 +287,20 @@ function placementIssues(block: Block, ctx: ValidationContext): Issue[] {
   const issues: Issue[] = [];
   const vpc = ctx.parent.type === "aws.ec2.Vpc" && !ctx.parent.existing ? parseCidr(ctx.parent.props.cidr) : undefined;
   if (vpc && !contains(vpc, block)) {
-    issues.push({ message: `cidr must lie inside the VPC's block ${vpc.text} (${ctx.parent.path})`, found: block.text, fix: "Use a block inside " + vpc.text });
+    issues.push({
+      message: `cidr must lie inside the VPC's block ${vpc.text} (${ctx.parent.path})`,
+      found: block.text,
+      fix: "Use a block inside " + vpc.text,
+    });
   }
   for (const other of ctx.before) {
     const theirs = other.type === TYPE && !other.existing ? quickBlock(other.props.cidr) : undefined;
     if (theirs && overlaps(block, theirs)) {
-      issues.push({ message: `cidr overlaps ${theirs.text} of ${other.path}`, found: block.text, fix: "Give each subnet of a VPC its own block" });
+      issues.push({
+        message: `cidr overlaps ${theirs.text} of ${other.path}`,
+        found: block.text,
+        fix: "Give each subnet of a VPC its own block",
+      });
     }
   }
   if (issues.length > 0 && vpc) {
@@ -340,13 +367,14 @@ function publicRouteIssue(ctx: ValidationContext): Issue | undefined {
   const siblings = ctx.siblings;
   const gateways = siblings.filter((s) => s.type === "aws.ec2.InternetGateway");
   const isInternetGateway = (value: unknown) =>
-    typeof value === "string"
-      ? value.startsWith("igw-")
-      : isRefValue(value) && gateways.some((g) => g.path === value.$ref);
+    typeof value === "string" ? value.startsWith("igw-") : isRefValue(value) && gateways.some((g) => g.path === value.$ref);
   const routesOut = (table: NodeView) =>
     Array.isArray(table.props.routes) &&
-    table.props.routes.some((r) => typeof r === "object" && r !== null && !Array.isArray(r) && r.destination === "0.0.0.0/0" && isInternetGateway(r.gateway));
-  const lists = (table: NodeView) => Array.isArray(table.props.subnets) && table.props.subnets.some((s) => isRefValue(s) && s.$ref === ctx.path);
+    table.props.routes.some(
+      (r) => typeof r === "object" && r !== null && !Array.isArray(r) && r.destination === "0.0.0.0/0" && isInternetGateway(r.gateway),
+    );
+  const lists = (table: NodeView) =>
+    Array.isArray(table.props.subnets) && table.props.subnets.some((s) => isRefValue(s) && s.$ref === ctx.path);
 
   const tables = siblings.filter((s) => s.type === "aws.ec2.RouteTable" && !s.existing);
   if (tables.some((t) => lists(t) && routesOut(t))) return undefined;
@@ -362,5 +390,10 @@ function publicRouteIssue(ctx: ValidationContext): Issue | undefined {
     : routing
       ? `Add subnet to the subnets of ${routing.path}, with ${subnet}; or set public={false}`
       : `Add to ${vpc}: ${addGateway}<RouteTable name="public" routes={[{ destination: "0.0.0.0/0", gateway: gw }]} subnets={[subnet]} />, with ${gw} and ${subnet}; or set public={false}`;
-  return { message: "a public subnet needs a route to the internet, but no <RouteTable> in its VPC lists it and routes 0.0.0.0/0 to an <InternetGateway>", found: { public: true }, fix };
+  return {
+    message:
+      "a public subnet needs a route to the internet, but no <RouteTable> in its VPC lists it and routes 0.0.0.0/0 to an <InternetGateway>",
+    found: { public: true },
+    fix,
+  };
 }

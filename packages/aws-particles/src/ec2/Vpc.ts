@@ -85,7 +85,11 @@ export const Vpc = defineParticle<VpcProps, VpcData, "aws.ec2.Vpc">({
       tags: { check: is.tags() },
     });
     if (props.dnsHostnames && props.dnsSupport === false) {
-      issues.push({ message: "dnsHostnames needs dnsSupport", found: { dnsSupport: false, dnsHostnames: true }, fix: "Set dnsSupport, or dnsHostnames={false}" });
+      issues.push({
+        message: "dnsHostnames needs dnsSupport",
+        found: { dnsSupport: false, dnsHostnames: true },
+        fix: "Set dnsSupport, or dnsHostnames={false}",
+      });
     }
     return issues;
   },

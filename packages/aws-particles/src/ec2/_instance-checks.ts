@@ -18,7 +18,13 @@ export function sortKey(value: unknown): string {
 export function typeIssue(value: unknown, name: string): Issue | undefined {
   const example = 'such as "t3.micro", "m7g.large" or "c5n.18xlarge"';
   if (typeof value === "string" && INSTANCE_TYPE.test(value)) return undefined;
-  const guess = typeof value === "string" ? value.trim().toLowerCase().replace(/^([a-z0-9-]+?)[-_ ]([a-z0-9]+)$/, "$1.$2") : undefined;
+  const guess =
+    typeof value === "string"
+      ? value
+          .trim()
+          .toLowerCase()
+          .replace(/^([a-z0-9-]+?)[-_ ]([a-z0-9]+)$/, "$1.$2")
+      : undefined;
   return {
     message: `${name} must be an instance type "<family>.<size>", ${example}`,
     found: value,
@@ -33,17 +39,28 @@ export function profileIssue(value: unknown, name: string): Issue | undefined {
   return {
     message: `${name} must be a reference to an <InstanceProfile> or an instance profile name`,
     found: value,
-    fix: arn ? `Pass the profile's name, the part after the last "/": "${value.slice(value.lastIndexOf("/") + 1)}"` : "Pass ref(InstanceProfile) bound to an element, or the name of an existing profile",
+    fix: arn
+      ? `Pass the profile's name, the part after the last "/": "${value.slice(value.lastIndexOf("/") + 1)}"`
+      : "Pass ref(InstanceProfile) bound to an element, or the name of an existing profile",
   };
 }
 
 export function userDataIssue(value: unknown, name: string): Issue | undefined {
   // JSX that failed to render is already reported, with every problem in it.
   if (isElement(value)) return undefined;
-  if (typeof value !== "string") return { message: `${name} must be a script or <CloudInit> JSX`, found: value, fix: "Pass a string, or userData={<CloudInit>…</CloudInit>}" };
+  if (typeof value !== "string")
+    return {
+      message: `${name} must be a script or <CloudInit> JSX`,
+      found: value,
+      fix: "Pass a string, or userData={<CloudInit>…</CloudInit>}",
+    };
   const bytes = Buffer.byteLength(value, "utf8");
   if (bytes > USER_DATA_LIMIT) {
-    return { message: `${name} is over EC2's limit of ${USER_DATA_LIMIT} bytes`, found: `${bytes} bytes`, fix: "Make the script smaller, or have it download large files at boot, e.g. from S3" };
+    return {
+      message: `${name} is over EC2's limit of ${USER_DATA_LIMIT} bytes`,
+      found: `${bytes} bytes`,
+      fix: "Make the script smaller, or have it download large files at boot, e.g. from S3",
+    };
   }
   return undefined;
 }
@@ -56,6 +73,14 @@ export function archIssue(props: Ec2Props): Issue | undefined {
   const arm = ARM_FAMILY.test(family);
   if (arm === (props.image.arch === "arm64")) return undefined;
   return arm
-    ? { message: `type ${props.type} is a Graviton (arm64) type, but image is an x86_64 image`, found: props.image, fix: `Use the arm64 image, e.g. ${props.image.lookup}({ arch: "arm64" }), or an x86_64 type such as "t3.micro"` }
-    : { message: `type ${props.type} runs x86_64 images, but image is an arm64 image`, found: props.image, fix: 'Use a Graviton type such as "t4g.micro" or "m7g.large", or the x86_64 image' };
+    ? {
+        message: `type ${props.type} is a Graviton (arm64) type, but image is an x86_64 image`,
+        found: props.image,
+        fix: `Use the arm64 image, e.g. ${props.image.lookup}({ arch: "arm64" }), or an x86_64 type such as "t3.micro"`,
+      }
+    : {
+        message: `type ${props.type} runs x86_64 images, but image is an arm64 image`,
+        found: props.image,
+        fix: 'Use a Graviton type such as "t4g.micro" or "m7g.large", or the x86_64 image',
+      };
 }

@@ -142,9 +142,15 @@ export function waitState(ctx: ParticleContext, id: string, target: "running" | 
 export async function changeState(ctx: ParticleContext, id: string, target: "running" | "stopped") {
   const command = target === "running" ? new StartInstancesCommand({ InstanceIds: [id] }) : new StopInstancesCommand({ InstanceIds: [id] });
   // Stopping can take minutes, and a start is refused until the stop is done.
-  await retryOn(ctx, ["IncorrectInstanceState"], `instance ${id} to accept being ${target === "running" ? "started" : "stopped"}`, () => ec2(ctx).send(command), {
-    timeoutMs: 300_000,
-  });
+  await retryOn(
+    ctx,
+    ["IncorrectInstanceState"],
+    `instance ${id} to accept being ${target === "running" ? "started" : "stopped"}`,
+    () => ec2(ctx).send(command),
+    {
+      timeoutMs: 300_000,
+    },
+  );
   await waitState(ctx, id, target);
 }
 
@@ -189,7 +195,12 @@ export function clientToken(ctx: ParticleContext, path: string, props: Ec2Props,
 
 export async function defaultGroupId(ctx: ParticleContext, vpc: string): Promise<string> {
   const out = await ec2(ctx).send(
-    new DescribeSecurityGroupsCommand({ Filters: [{ Name: "vpc-id", Values: [vpc] }, { Name: "group-name", Values: ["default"] }] }),
+    new DescribeSecurityGroupsCommand({
+      Filters: [
+        { Name: "vpc-id", Values: [vpc] },
+        { Name: "group-name", Values: ["default"] },
+      ],
+    }),
   );
   const id = out.SecurityGroups?.[0]?.GroupId;
   if (!id) throw new Error(`VPC ${vpc} has no default security group to fall back on; list securityGroups explicitly`);
@@ -216,10 +227,16 @@ export async function setProfile(ctx: ParticleContext, id: string, name: string 
     return;
   }
   const profile = { Name: name };
-  await retryOn(ctx, PROFILE_NOT_READY, `instance profile ${name} to be usable by EC2`, () =>
-    association
-      ? ec2(ctx).send(new ReplaceIamInstanceProfileAssociationCommand({ AssociationId: association.AssociationId!, IamInstanceProfile: profile }))
-      : ec2(ctx).send(new AssociateIamInstanceProfileCommand({ InstanceId: id, IamInstanceProfile: profile })),
+  await retryOn(
+    ctx,
+    PROFILE_NOT_READY,
+    `instance profile ${name} to be usable by EC2`,
+    () =>
+      association
+        ? ec2(ctx).send(
+            new ReplaceIamInstanceProfileAssociationCommand({ AssociationId: association.AssociationId!, IamInstanceProfile: profile }),
+          )
+        : ec2(ctx).send(new AssociateIamInstanceProfileCommand({ InstanceId: id, IamInstanceProfile: profile })),
     { timeoutMs: 60_000 },
   );
   await waitFor(ctx, `instance profile ${name} to be associated with ${id}`, async () => {
@@ -233,13 +250,17 @@ export async function modifyRootVolume(ctx: ParticleContext, volume: RootVolume,
   const size = props.rootVolumeSize !== undefined && props.rootVolumeSize !== volume.size ? props.rootVolumeSize : undefined;
   const type = props.rootVolumeType !== undefined && props.rootVolumeType !== volume.type ? props.rootVolumeType : undefined;
   if (size === undefined && type === undefined) return;
-  await ec2(ctx).send(new ModifyVolumeCommand({ VolumeId: volume.id, ...(size ? { Size: size } : {}), ...(type ? { VolumeType: type } : {}) }));
+  await ec2(ctx).send(
+    new ModifyVolumeCommand({ VolumeId: volume.id, ...(size ? { Size: size } : {}), ...(type ? { VolumeType: type } : {}) }),
+  );
   // "optimizing" already serves the new size and type; "completed" may take hours.
   await waitFor(ctx, `root volume ${volume.id} to be modified`, async () => {
     const out = await ec2(ctx).send(new DescribeVolumesModificationsCommand({ VolumeIds: [volume.id] }));
     const latest = (out.VolumesModifications ?? []).at(-1);
     if (latest?.ModificationState === "failed") {
-      throw Object.assign(new Error(`modifying root volume ${volume.id} failed: ${latest.StatusMessage ?? "no reason given"}`), { code: "VolumeModificationFailed" });
+      throw Object.assign(new Error(`modifying root volume ${volume.id} failed: ${latest.StatusMessage ?? "no reason given"}`), {
+        code: "VolumeModificationFailed",
+      });
     }
     return latest?.ModificationState === "optimizing" || latest?.ModificationState === "completed" ? latest : undefined;
   });
@@ -264,7 +285,13 @@ export async function changeType(ctx: ParticleContext, id: string, type: string,
 
 /** Requires IMDSv2 tokens or allows IMDSv1 too, and waits until the instance applies it. */
 export async function setMetadataOptions(ctx: ParticleContext, id: string, imdsV2: boolean | undefined) {
-  await ec2(ctx).send(new ModifyInstanceMetadataOptionsCommand({ InstanceId: id, HttpTokens: imdsV2 === false ? "optional" : "required", HttpEndpoint: "enabled" }));
+  await ec2(ctx).send(
+    new ModifyInstanceMetadataOptionsCommand({
+      InstanceId: id,
+      HttpTokens: imdsV2 === false ? "optional" : "required",
+      HttpEndpoint: "enabled",
+    }),
+  );
   // A stopped instance takes the options when it next starts: nothing to wait for.
   await waitFor(ctx, `metadata options of instance ${id} to be applied`, async () => {
     const instance = await describe(ctx, id);
@@ -277,7 +304,9 @@ export async function setMetadataOptions(ctx: ParticleContext, id: string, imdsV
 export async function withSize(ctx: ParticleContext, volume: RootVolume): Promise<RootVolume> {
   if (volume.size !== null) return volume;
   const v = (await volumesById(ctx, [volume.id])).get(volume.id);
-  return v ? { id: volume.id, size: v.Size ?? null, type: v.VolumeType ?? null, encrypted: v.Encrypted ?? null, tags: tagMap(v.Tags) } : volume;
+  return v
+    ? { id: volume.id, size: v.Size ?? null, type: v.VolumeType ?? null, encrypted: v.Encrypted ?? null, tags: tagMap(v.Tags) }
+    : volume;
 }
 
 export function parseLookup(text: string): ImageLookup | undefined {

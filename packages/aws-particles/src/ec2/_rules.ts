@@ -21,7 +21,13 @@ const compare = (a: string | number, b: string | number) => (a < b ? -1 : a > b 
 
 // ---------------------------------------------------------------- canonical form
 
-function canonicalRule(protocol: string, fromPort: number | undefined, toPort: number | undefined, peer: unknown, description: string | undefined): CanonicalRule {
+function canonicalRule(
+  protocol: string,
+  fromPort: number | undefined,
+  toPort: number | undefined,
+  peer: unknown,
+  description: string | undefined,
+): CanonicalRule {
   // icmp and all have no ports; -1/-1 is how AWS says "every type" or "every port".
   const ports = fromPort !== undefined && toPort !== undefined && !(fromPort === -1 && toPort === -1) ? { fromPort, toPort } : {};
   const target = typeof peer === "string" && !peer.startsWith("sg-") ? { cidr: peer } : { group: peer as string | RefValue };
@@ -29,7 +35,7 @@ function canonicalRule(protocol: string, fromPort: number | undefined, toPort: n
 }
 
 export function isCanonical(rule: unknown): rule is CanonicalRule & Record<string, unknown> {
-  return isObject(rule) && ("cidr" in rule) !== ("group" in rule) && !("from" in rule) && !("to" in rule);
+  return isObject(rule) && "cidr" in rule !== "group" in rule && !("from" in rule) && !("to" in rule);
 }
 
 /** A canonical rule written back as input, so one checker serves both. */
@@ -104,7 +110,12 @@ export function observedRules(permissions: readonly IpPermission[] | undefined):
  * matches rules without it).
  */
 export function toPermission(rule: CanonicalRule, description: "as is" | "explicit" | "none"): IpPermission {
-  const ports = rule.fromPort !== undefined ? { FromPort: rule.fromPort, ToPort: rule.toPort } : rule.protocol === "icmp" ? { FromPort: -1, ToPort: -1 } : {};
+  const ports =
+    rule.fromPort !== undefined
+      ? { FromPort: rule.fromPort, ToPort: rule.toPort }
+      : rule.protocol === "icmp"
+        ? { FromPort: -1, ToPort: -1 }
+        : {};
   const text = description === "none" ? undefined : description === "explicit" ? (rule.description ?? "") : rule.description;
   const described = text !== undefined ? { Description: text } : {};
   const peer =
@@ -130,10 +141,15 @@ export function diffRules(live: readonly CanonicalRule[], desired: readonly Cano
 
 export function textIssue(minLength: number, example: string): Check {
   return (value, name) => {
-    if (typeof value !== "string" || value.length < minLength) return { message: `${name} must be a non-empty string`, found: value, fix: `Use ${example}` };
+    if (typeof value !== "string" || value.length < minLength)
+      return { message: `${name} must be a non-empty string`, found: value, fix: `Use ${example}` };
     if (value.length > 255) return { message: `${name} must be at most 255 characters`, found: value, fix: `Shorten ${name}` };
     if (!AWS_TEXT.test(value)) {
-      return { message: `${name} may only hold letters, digits, spaces and ._-:/()#,@[]+=&;{}!$*`, found: value, fix: `Remove the other characters from ${name}` };
+      return {
+        message: `${name} may only hold letters, digits, spaces and ._-:/()#,@[]+=&;{}!$*`,
+        found: value,
+        fix: `Remove the other characters from ${name}`,
+      };
     }
     return undefined;
   };
@@ -142,7 +158,8 @@ export function textIssue(minLength: number, example: string): Check {
 export function groupNameIssue(value: unknown, name: string): Issue | undefined {
   const text = textIssue(1, 'a name such as "web"')(value, name);
   if (text) return text;
-  if ((value as string).toLowerCase().startsWith("sg-")) return { message: `${name} cannot start with "sg-"`, found: value, fix: "Choose a name that does not look like a group id" };
+  if ((value as string).toLowerCase().startsWith("sg-"))
+    return { message: `${name} cannot start with "sg-"`, found: value, fix: "Choose a name that does not look like a group id" };
   return undefined;
 }
 
@@ -167,16 +184,27 @@ function ruleIssue(rule: unknown, name: string, direction: Direction): Issue | u
   const peerKey = PEER_KEY[direction];
   const wrongKey = PEER_KEY[direction === "ingress" ? "egress" : "ingress"];
   if (wrongKey in rule) {
-    return { message: `${name}: ${direction} rules name their ${direction === "ingress" ? "source" : "destination"} with "${peerKey}"`, found: rule, fix: `Rename "${wrongKey}" to "${peerKey}"` };
+    return {
+      message: `${name}: ${direction} rules name their ${direction === "ingress" ? "source" : "destination"} with "${peerKey}"`,
+      found: rule,
+      fix: `Rename "${wrongKey}" to "${peerKey}"`,
+    };
   }
   const unknown = Object.keys(rule).find((k) => !["protocol", "port", "ports", peerKey, "description"].includes(k));
-  if (unknown) return { message: `${name} has an unknown key "${unknown}"`, found: rule, fix: `Use protocol, port or ports, ${peerKey} and description` };
+  if (unknown)
+    return {
+      message: `${name} has an unknown key "${unknown}"`,
+      found: rule,
+      fix: `Use protocol, port or ports, ${peerKey} and description`,
+    };
   const protocol = rule.protocol ?? "tcp";
   const issue =
     is.oneOf(PROTOCOLS)(protocol, `${name}.protocol`) ??
     portsIssue(rule, name, protocol as Protocol) ??
     peersIssue(rule[peerKey], `${name}.${peerKey}`, direction) ??
-    (rule.description === undefined ? undefined : textIssue(0, 'a description such as "from the load balancer"')(rule.description, `${name}.description`));
+    (rule.description === undefined
+      ? undefined
+      : textIssue(0, 'a description such as "from the load balancer"')(rule.description, `${name}.description`));
   return issue;
 }
 
@@ -184,16 +212,36 @@ function portsIssue(rule: Record<string, unknown>, name: string, protocol: Proto
   const { port, ports } = rule;
   if (protocol === "icmp" || protocol === "all") {
     if (port === undefined && ports === undefined) return undefined;
-    return { message: `${name}: protocol "${protocol}" has no ports`, found: port ?? ports, fix: `Remove ${port !== undefined ? "port" : "ports"}, or use protocol "tcp" or "udp"` };
+    return {
+      message: `${name}: protocol "${protocol}" has no ports`,
+      found: port ?? ports,
+      fix: `Remove ${port !== undefined ? "port" : "ports"}, or use protocol "tcp" or "udp"`,
+    };
   }
-  if (port !== undefined && ports !== undefined) return { message: `${name} has both port and ports`, found: { port, ports }, fix: "Use port for one port, or ports: [from, to] for a range" };
-  if (port === undefined && ports === undefined) return { message: `${name} needs a port for protocol "${protocol}"`, found: rule, fix: "Add port: 443, or ports: [8000, 8100] for a range" };
+  if (port !== undefined && ports !== undefined)
+    return {
+      message: `${name} has both port and ports`,
+      found: { port, ports },
+      fix: "Use port for one port, or ports: [from, to] for a range",
+    };
+  if (port === undefined && ports === undefined)
+    return {
+      message: `${name} needs a port for protocol "${protocol}"`,
+      found: rule,
+      fix: "Add port: 443, or ports: [8000, 8100] for a range",
+    };
   const portCheck = is.integer({ min: 0, max: 65535, what: "a port" });
   if (port !== undefined) return portCheck(port, `${name}.port`);
-  if (!Array.isArray(ports) || ports.length !== 2) return { message: `${name}.ports must be [from, to]`, found: ports, fix: "Use ports: [8000, 8100]" };
+  if (!Array.isArray(ports) || ports.length !== 2)
+    return { message: `${name}.ports must be [from, to]`, found: ports, fix: "Use ports: [8000, 8100]" };
   const bad = portCheck(ports[0], `${name}.ports[0]`) ?? portCheck(ports[1], `${name}.ports[1]`);
   if (bad) return bad;
-  if (ports[0] > ports[1]) return { message: `${name}.ports must go from the lower port to the higher`, found: ports, fix: `Use ports: [${ports[1]}, ${ports[0]}]` };
+  if (ports[0] > ports[1])
+    return {
+      message: `${name}.ports must go from the lower port to the higher`,
+      found: ports,
+      fix: `Use ports: [${ports[1]}, ${ports[0]}]`,
+    };
   return undefined;
 }
 
@@ -201,10 +249,18 @@ function peersIssue(value: unknown, name: string, direction: Direction): Issue |
   if (value === undefined) {
     // Egress defaults to anywhere; ingress from anywhere must be said out loud.
     if (direction === "egress") return undefined;
-    return { message: `${name} is required`, fix: 'Say where traffic may come from, e.g. from: "10.0.0.0/16", from: "0.0.0.0/0" or from: otherGroup' };
+    return {
+      message: `${name} is required`,
+      fix: 'Say where traffic may come from, e.g. from: "10.0.0.0/16", from: "0.0.0.0/0" or from: otherGroup',
+    };
   }
   if (!Array.isArray(value)) return peerIssue(value, name);
-  if (value.length === 0) return { message: `${name} must list at least one peer`, found: value, fix: 'Add a block such as "10.0.0.0/16", or a ref to a <SecurityGroup>' };
+  if (value.length === 0)
+    return {
+      message: `${name} must list at least one peer`,
+      found: value,
+      fix: 'Add a block such as "10.0.0.0/16", or a ref to a <SecurityGroup>',
+    };
   for (let i = 0; i < value.length; i++) {
     const issue = peerIssue(value[i], `${name}[${i}]`);
     if (issue) return issue;
@@ -216,11 +272,16 @@ function peerIssue(value: unknown, name: string): Issue | undefined {
   if (isRefValue(value) || (typeof value === "string" && value.startsWith("sg-"))) return undefined;
   if (typeof value === "string") {
     if (!cidrIssue(value, name, 0, 32)) return undefined;
-    if (/^\d{1,3}(\.\d{1,3}){3}$/.test(value)) return { message: `${name} must be a CIDR block`, found: value, fix: `Use "${value}/32" for this one address` };
+    if (/^\d{1,3}(\.\d{1,3}){3}$/.test(value))
+      return { message: `${name} must be a CIDR block`, found: value, fix: `Use "${value}/32" for this one address` };
     const network = networkOf(value);
     if (network) return { message: `${name} has host bits set`, found: value, fix: `Use the network address "${network}"` };
   }
-  return { message: `${name} must be an IPv4 block, a ref to a <SecurityGroup> or an "sg-…" id`, found: value, fix: 'Use a block such as "10.0.0.0/16" or "0.0.0.0/0", or ref(SecurityGroup)' };
+  return {
+    message: `${name} must be an IPv4 block, a ref to a <SecurityGroup> or an "sg-…" id`,
+    found: value,
+    fix: 'Use a block such as "10.0.0.0/16" or "0.0.0.0/0", or ref(SecurityGroup)',
+  };
 }
 
 /** Checks that need the whole (canonical) list or the tree around the group. */
@@ -241,7 +302,11 @@ export function ruleNeighbourIssues(rules: readonly CanonicalRule[], direction: 
     const target = rule.group.$ref;
     // A rule naming the group itself is fine: rules are weak references, added once the group exists.
     if (target !== ctx.path && !/(^|\/)SecurityGroup(:[^/]+)?$/.test(target)) {
-      issues.push({ message: `${direction} refers to something other than a <SecurityGroup>`, found: target, fix: "Pass a ref(SecurityGroup) bound to a <SecurityGroup>" });
+      issues.push({
+        message: `${direction} refers to something other than a <SecurityGroup>`,
+        found: target,
+        fix: "Pass a ref(SecurityGroup) bound to a <SecurityGroup>",
+      });
     }
   }
   return issues;

@@ -81,7 +81,13 @@ export function imageIssue(value: unknown, name: string): Issue | undefined {
     };
   }
   const issue = lookupIssue(value);
-  return issue ? { message: `${name} ${issue}`, found: value, fix: 'Use amazonLinux({ arch: "arm64" }) or ubuntu({ version: "22.04" }) rather than writing the object by hand, or pass an AMI id' } : undefined;
+  return issue
+    ? {
+        message: `${name} ${issue}`,
+        found: value,
+        fix: 'Use amazonLinux({ arch: "arm64" }) or ubuntu({ version: "22.04" }) rather than writing the object by hand, or pass an AMI id',
+      }
+    : undefined;
 }
 
 function lookupIssue(value: unknown): string | undefined {
@@ -91,7 +97,10 @@ function lookupIssue(value: unknown): string | undefined {
   if (keys !== "arch,lookup,version") return "is not an image lookup (expected the keys arch, lookup and version)";
   if (!ARCHES.includes(v.arch as ImageArch)) return `arch must be "x86_64" or "arm64"`;
   if (v.lookup === "amazonLinux") return v.version === "2023" ? undefined : 'version of amazonLinux() must be "2023"';
-  if (v.lookup === "ubuntu") return UBUNTU_VERSIONS.includes(v.version as UbuntuLookup["version"]) ? undefined : `version of ubuntu() must be ${UBUNTU_VERSIONS.map((x) => `"${x}"`).join(" or ")}`;
+  if (v.lookup === "ubuntu")
+    return UBUNTU_VERSIONS.includes(v.version as UbuntuLookup["version"])
+      ? undefined
+      : `version of ubuntu() must be ${UBUNTU_VERSIONS.map((x) => `"${x}"`).join(" or ")}`;
   return 'lookup must be "amazonLinux" or "ubuntu"';
 }
 
@@ -131,7 +140,10 @@ export function resolveImage(ctx: ParticleContext, image: string | ImageLookup):
       const out = await ssm(ctx).send(new GetParameterCommand({ Name: name }));
       const value = out.Parameter?.Value;
       if (!value || !AMI_ID.test(value)) {
-        throw new ImageLookupError(`image lookup ${describeLookup(image)}: SSM parameter ${name} holds no AMI id (found: ${JSON.stringify(value)})`, undefined);
+        throw new ImageLookupError(
+          `image lookup ${describeLookup(image)}: SSM parameter ${name} holds no AMI id (found: ${JSON.stringify(value)})`,
+          undefined,
+        );
       }
       return value;
     } catch (error) {
@@ -176,5 +188,7 @@ export function describeImage(ctx: ParticleContext, id: string): Promise<ImageIn
 }
 
 function describeLookup(lookup: ImageLookup): string {
-  return lookup.lookup === "amazonLinux" ? `amazonLinux({ arch: "${lookup.arch}" })` : `ubuntu({ version: "${lookup.version}", arch: "${lookup.arch}" })`;
+  return lookup.lookup === "amazonLinux"
+    ? `amazonLinux({ arch: "${lookup.arch}" })`
+    : `ubuntu({ version: "${lookup.version}", arch: "${lookup.arch}" })`;
 }

@@ -14,7 +14,20 @@ import { iam } from "../aws/clients.js";
 import { hasCode, ignoreCodes } from "../aws/errors.js";
 import { PATH_TAG, STACK_TAG, tagMap, userTags } from "../aws/tags.js";
 import { retryOn, waitFor } from "../aws/wait.js";
-import { NAME_LIMIT, caseClash, createdFor, iamName, iamPath, iamTags, mapLimit, ownedBy, roleDetails, sortedKeys, iamTagsCheck, tagChanges } from "./_iam.js";
+import {
+  NAME_LIMIT,
+  caseClash,
+  createdFor,
+  iamName,
+  iamPath,
+  iamTags,
+  mapLimit,
+  ownedBy,
+  roleDetails,
+  sortedKeys,
+  iamTagsCheck,
+  tagChanges,
+} from "./_iam.js";
 
 export interface InstanceProfileProps {
   /**
@@ -86,7 +99,10 @@ async function readProfile(ctx: ParticleContext, name: string): Promise<LiveReso
  */
 async function scanProfiles(ctx: ParticleContext, pathPrefix: string | undefined): Promise<LiveResource<InstanceProfileData>[]> {
   const names: string[] = [];
-  for await (const page of paginateListInstanceProfiles({ client: iam(ctx), pageSize: 1000 }, pathPrefix ? { PathPrefix: pathPrefix } : {})) {
+  for await (const page of paginateListInstanceProfiles(
+    { client: iam(ctx), pageSize: 1000 },
+    pathPrefix ? { PathPrefix: pathPrefix } : {},
+  )) {
     for (const profile of page.InstanceProfiles ?? []) {
       if (pathPrefix === undefined || profile.Path === pathPrefix) names.push(profile.InstanceProfileName!);
     }
@@ -107,7 +123,9 @@ async function scanProfiles(ctx: ParticleContext, pathPrefix: string | undefined
 function roleOf(desired: Desired<InstanceProfileProps>): string {
   const role = desired.props.role;
   if (typeof role !== "string") {
-    throw new Error(`${desired.path} (${TYPE}): its role was not resolved to a role name (found: ${JSON.stringify(role ?? null)}). Nest the profile in a <Role>.`);
+    throw new Error(
+      `${desired.path} (${TYPE}): its role was not resolved to a role name (found: ${JSON.stringify(role ?? null)}). Nest the profile in a <Role>.`,
+    );
   }
   return role;
 }
@@ -164,7 +182,11 @@ export const InstanceProfile = defineParticle<InstanceProfileProps, InstanceProf
     });
     const userTagCount = Object.keys(props.tags ?? {}).length;
     if (userTagCount > MAX_USER_TAGS) {
-      issues.push({ message: `tags may hold at most ${MAX_USER_TAGS} tags on an instance profile (IAM's 50 less jiti's own two)`, found: userTagCount, fix: "Remove tags" });
+      issues.push({
+        message: `tags may hold at most ${MAX_USER_TAGS} tags on an instance profile (IAM's 50 less jiti's own two)`,
+        found: userTagCount,
+        fix: "Remove tags",
+      });
     }
     return [...issues, ...caseClash(ctx, TYPE)];
   },
@@ -199,7 +221,9 @@ export const InstanceProfile = defineParticle<InstanceProfileProps, InstanceProf
     const role = roleOf(desired);
     try {
       // Path and Tags in the create call itself: a profile is never without its owner.
-      await iam(ctx).send(new CreateInstanceProfileCommand({ InstanceProfileName: name, Path: iamPath(ctx.stack), Tags: iamTags(desired.tags) }));
+      await iam(ctx).send(
+        new CreateInstanceProfileCommand({ InstanceProfileName: name, Path: iamPath(ctx.stack), Tags: iamTags(desired.tags) }),
+      );
     } catch (error) {
       if (!hasCode(error, "EntityAlreadyExists")) throw error;
       // A run killed after CreateInstanceProfile left this element's profile
@@ -229,7 +253,10 @@ export const InstanceProfile = defineParticle<InstanceProfileProps, InstanceProf
     }
     if (changed.includes("tags")) await syncTags(ctx, current.data, desired.tags);
     const after = await readProfile(ctx, live.id);
-    if (!after) throw new Error(`${desired.path} (${TYPE}): the instance profile ${live.id} disappeared while it was being updated. Run again to create it.`);
+    if (!after)
+      throw new Error(
+        `${desired.path} (${TYPE}): the instance profile ${live.id} disappeared while it was being updated. Run again to create it.`,
+      );
     return after;
   },
 
@@ -251,4 +278,3 @@ export const InstanceProfile = defineParticle<InstanceProfileProps, InstanceProf
     return { id: live.id, name: live.data.name, arn: live.data.arn };
   },
 });
-

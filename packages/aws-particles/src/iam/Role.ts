@@ -34,7 +34,20 @@ import { iam } from "../aws/clients.js";
 import { hasCode, ignoreCodes } from "../aws/errors.js";
 import { PATH_TAG, STACK_TAG, tagMap, userTags } from "../aws/tags.js";
 import { retryOn, waitFor } from "../aws/wait.js";
-import { NAME_LIMIT, caseClash, createdFor, iamName, iamPath, iamTags, mapLimit, ownedBy, roleDetails, sortedKeys, iamTagsCheck, tagChanges } from "./_iam.js";
+import {
+  NAME_LIMIT,
+  caseClash,
+  createdFor,
+  iamName,
+  iamPath,
+  iamTags,
+  mapLimit,
+  ownedBy,
+  roleDetails,
+  sortedKeys,
+  iamTagsCheck,
+  tagChanges,
+} from "./_iam.js";
 import {
   canonicalPolicy,
   isInlinePolicies,
@@ -123,20 +136,45 @@ function validate(props: RoleProps, ctx: ValidationContext): Issue[] {
     trustPolicy: { check: isPolicy("trust") },
     inlinePolicies: { check: isInlinePolicies },
     managedPolicies: {
-      check: is.arrayOf(is.string({ pattern: MANAGED_POLICY_ARN, what: "a managed policy ARN", example: '"arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"' }), { maxItems: 20 }),
+      check: is.arrayOf(
+        is.string({
+          pattern: MANAGED_POLICY_ARN,
+          what: "a managed policy ARN",
+          example: '"arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"',
+        }),
+        { maxItems: 20 },
+      ),
     },
-    description: { check: is.string({ maxLength: 1000, pattern: DESCRIPTION, what: "printable text", example: '"Lets the web servers read the assets bucket"' }) },
+    description: {
+      check: is.string({
+        maxLength: 1000,
+        pattern: DESCRIPTION,
+        what: "printable text",
+        example: '"Lets the web servers read the assets bucket"',
+      }),
+    },
     maxSessionDuration: { check: is.integer({ min: 3600, max: 43200, what: "seconds" }) },
     tags: { check: iamTagsCheck() },
   });
   if (props.assumedBy !== undefined && props.trustPolicy !== undefined) {
-    issues.push({ message: "assumedBy and trustPolicy both say who may assume the role", found: { assumedBy: props.assumedBy }, fix: "Keep one: assumedBy for AWS services, trustPolicy for anything else" });
+    issues.push({
+      message: "assumedBy and trustPolicy both say who may assume the role",
+      found: { assumedBy: props.assumedBy },
+      fix: "Keep one: assumedBy for AWS services, trustPolicy for anything else",
+    });
   } else if (props.assumedBy === undefined && props.trustPolicy === undefined) {
-    issues.push({ message: "assumedBy or trustPolicy is required: who may assume the role", fix: 'Set assumedBy="ec2.amazonaws.com" for instances, or a full trustPolicy' });
+    issues.push({
+      message: "assumedBy or trustPolicy is required: who may assume the role",
+      fix: 'Set assumedBy="ec2.amazonaws.com" for instances, or a full trustPolicy',
+    });
   }
   const userTagCount = Object.keys(props.tags ?? {}).length;
   if (userTagCount > MAX_USER_TAGS) {
-    issues.push({ message: `tags may hold at most ${MAX_USER_TAGS} tags on an IAM role (IAM's 50 less jiti's own two)`, found: userTagCount, fix: "Remove tags, or set some of them on the stack's other resources only" });
+    issues.push({
+      message: `tags may hold at most ${MAX_USER_TAGS} tags on an IAM role (IAM's 50 less jiti's own two)`,
+      found: userTagCount,
+      fix: "Remove tags, or set some of them on the stack's other resources only",
+    });
   }
   return [...issues, ...caseClash(ctx, TYPE)];
 }
@@ -156,10 +194,12 @@ function normalize(props: RoleProps): RoleProps {
   }
   if (isObject(out.inlinePolicies)) {
     out.inlinePolicies = Object.fromEntries(
-      Object.keys(out.inlinePolicies).sort().map((k) => {
-        const document = out.inlinePolicies![k];
-        return [k, isObject(document) ? asDocument(canonicalPolicy(document as unknown as JsonObject)) : document!];
-      }),
+      Object.keys(out.inlinePolicies)
+        .sort()
+        .map((k) => {
+          const document = out.inlinePolicies![k];
+          return [k, isObject(document) ? asDocument(canonicalPolicy(document as unknown as JsonObject)) : document!];
+        }),
     );
   }
   if (Array.isArray(out.managedPolicies) && out.managedPolicies.every((a) => typeof a === "string")) {
@@ -272,7 +312,11 @@ async function profilesOf(ctx: ParticleContext, RoleName: string): Promise<RoleP
 async function readRole(ctx: ParticleContext, name: string): Promise<LiveResource<RoleData> | undefined> {
   try {
     const role = (await iam(ctx).send(new GetRoleCommand({ RoleName: name }))).Role!;
-    const [inline, managed, profiles] = await Promise.all([inlinePoliciesOf(ctx, name), managedPoliciesOf(ctx, name), profilesOf(ctx, name)]);
+    const [inline, managed, profiles] = await Promise.all([
+      inlinePoliciesOf(ctx, name),
+      managedPoliciesOf(ctx, name),
+      profilesOf(ctx, name),
+    ]);
     return toLive(role, { tags: role.Tags, inline, managed, profiles });
   } catch (error) {
     if (hasCode(error, ...NOT_FOUND)) return undefined;
@@ -306,7 +350,9 @@ async function syncRole(ctx: ParticleContext, live: RoleData, desired: Desired<R
   if (changed.includes("description") || changed.includes("maxSessionDuration")) {
     // Both every time: an omitted MaxSessionDuration resets to 3600 in moto,
     // and "" is how a description is removed.
-    await client.send(new UpdateRoleCommand({ RoleName, Description: props.description ?? "", MaxSessionDuration: props.maxSessionDuration ?? 3600 }));
+    await client.send(
+      new UpdateRoleCommand({ RoleName, Description: props.description ?? "", MaxSessionDuration: props.maxSessionDuration ?? 3600 }),
+    );
   }
   if (changed.includes("inlinePolicies")) {
     const want = documentsOf(props);
@@ -337,7 +383,18 @@ async function syncRole(ctx: ParticleContext, live: RoleData, desired: Desired<R
 
 /** A role just created by CreateRole: no policies yet; what else it holds, the create call set. */
 function fromCreate(name: string, ctx: ParticleContext): RoleData {
-  return { name, arn: "", path: iamPath(ctx.stack), trustPolicy: {}, inlinePolicies: {}, managedPolicies: [], description: "", maxSessionDuration: 3600, tags: {}, instanceProfiles: [] };
+  return {
+    name,
+    arn: "",
+    path: iamPath(ctx.stack),
+    trustPolicy: {},
+    inlinePolicies: {},
+    managedPolicies: [],
+    description: "",
+    maxSessionDuration: 3600,
+    tags: {},
+    instanceProfiles: [],
+  };
 }
 
 async function roleExists(ctx: ParticleContext, name: string): Promise<true | undefined> {
@@ -441,7 +498,8 @@ export const Role = defineParticle<RoleProps, RoleData, "aws.iam.Role">({
   async update(ctx, live, desired, changed) {
     await syncRole(ctx, live.data, desired, changed);
     const after = await readRole(ctx, live.id);
-    if (!after) throw new Error(`${desired.path} (${TYPE}): the IAM role ${live.id} disappeared while it was being updated. Run again to create it.`);
+    if (!after)
+      throw new Error(`${desired.path} (${TYPE}): the IAM role ${live.id} disappeared while it was being updated. Run again to create it.`);
     return after;
   },
 
@@ -459,7 +517,9 @@ export const Role = defineParticle<RoleProps, RoleData, "aws.iam.Role">({
       );
     }
     for (const profile of current.data.instanceProfiles) {
-      await ignoreCodes(NOT_FOUND, () => client.send(new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: profile.name, RoleName })));
+      await ignoreCodes(NOT_FOUND, () =>
+        client.send(new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: profile.name, RoleName })),
+      );
     }
     for (const PolicyArn of current.data.managedPolicies) {
       await ignoreCodes(NOT_FOUND, () => client.send(new DetachRolePolicyCommand({ RoleName, PolicyArn })));

@@ -45,9 +45,17 @@ export function iamName(stack: string, path: string, limit: number): string {
  */
 export function caseClash(ctx: ValidationContext, type: string): Issue[] {
   const mine = ctx.path.slice(ctx.path.lastIndexOf("/") + 1).toLowerCase();
-  const other = ctx.siblings.find((s) => s.type === type && !s.existing && s.path.slice(s.path.lastIndexOf("/") + 1).toLowerCase() === mine);
+  const other = ctx.siblings.find(
+    (s) => s.type === type && !s.existing && s.path.slice(s.path.lastIndexOf("/") + 1).toLowerCase() === mine,
+  );
   if (!other) return [];
-  return [{ message: `its name differs only in case from ${other.path}, and IAM names ignore case`, found: other.name ?? other.path, fix: "Give them names that differ in more than case" }];
+  return [
+    {
+      message: `its name differs only in case from ${other.path}, and IAM names ignore case`,
+      found: other.name ?? other.path,
+      fix: "Give them names that differ in more than case",
+    },
+  ];
 }
 
 /** Whether a resource found under the stack's IAM path carries the stack's ownership tag. */

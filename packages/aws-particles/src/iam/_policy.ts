@@ -41,7 +41,9 @@ const ACCOUNT_ROOT = /^arn:aws[a-z-]*:iam::(\d{12}):root$/;
 export function trustPolicyFor(services: string | readonly string[]): JsonObject {
   return canonicalPolicy({
     Version: "2012-10-17",
-    Statement: [{ Effect: "Allow", Principal: { Service: typeof services === "string" ? services : [...services] }, Action: "sts:AssumeRole" }],
+    Statement: [
+      { Effect: "Allow", Principal: { Service: typeof services === "string" ? services : [...services] }, Action: "sts:AssumeRole" },
+    ],
   });
 }
 
@@ -79,7 +81,8 @@ function canonicalStatement(statement: Json): Json {
   for (const [key, value] of Object.entries(statement)) {
     if (SET_FIELDS.has(key)) out[key] = stringSet(value);
     else if (PRINCIPAL_FIELDS.has(key) && isObject(value)) out[key] = mapValues(value, (v) => stringSet(v, accountId));
-    else if (key === "Condition" && isObject(value)) out[key] = mapValues(value, (op) => (isObject(op) ? mapValues(op, (v) => stringSet(v)) : op));
+    else if (key === "Condition" && isObject(value))
+      out[key] = mapValues(value, (op) => (isObject(op) ? mapValues(op, (v) => stringSet(v)) : op));
     else out[key] = value;
   }
   return sortKeys(out);
@@ -98,7 +101,11 @@ function stringSet(value: Json | undefined, each: (s: string) => string = (s) =>
 }
 
 function mapValues(object: JsonObject, fn: (value: Json) => Json): JsonObject {
-  return Object.fromEntries(Object.keys(object).sort().map((k) => [k, fn(object[k]!)]));
+  return Object.fromEntries(
+    Object.keys(object)
+      .sort()
+      .map((k) => [k, fn(object[k]!)]),
+  );
 }
 
 function sortKeys(value: Json): Json {
@@ -121,7 +128,8 @@ export function samePolicy(a: JsonObject | undefined, b: JsonObject | undefined)
 }
 
 const EXAMPLE = {
-  trust: '{ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }] }',
+  trust:
+    '{ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }] }',
   permissions: '{ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::my-bucket/*" }] }',
 };
 
@@ -137,7 +145,11 @@ export function isPolicy(kind: "trust" | "permissions"): Check {
     if (!isObject(value)) return { message: `${name} must be a policy document object`, found: value, fix };
     const version = value.Version;
     if (version !== undefined && version !== "2012-10-17" && version !== "2008-10-17") {
-      return { message: `${name}.Version must be "2012-10-17"`, found: version, fix: 'Use Version: "2012-10-17", the current policy language' };
+      return {
+        message: `${name}.Version must be "2012-10-17"`,
+        found: version,
+        fix: 'Use Version: "2012-10-17", the current policy language',
+      };
     }
     const statements = value.Statement === undefined ? [] : Array.isArray(value.Statement) ? value.Statement : [value.Statement];
     if (statements.length === 0) return { message: `${name} must have at least one Statement`, found: value, fix };
@@ -155,17 +167,33 @@ function statementIssue(statement: Json | undefined, at: string, kind: "trust" |
     return { message: `${at}.Effect must be "Allow" or "Deny"`, found: statement.Effect ?? null, fix: 'Add Effect: "Allow"' };
   }
   if (statement.Action === undefined && statement.NotAction === undefined) {
-    return { message: `${at} must have an Action`, found: statement, fix: kind === "trust" ? 'Add Action: "sts:AssumeRole"' : 'Add the actions it allows, e.g. Action: "s3:GetObject"' };
+    return {
+      message: `${at} must have an Action`,
+      found: statement,
+      fix: kind === "trust" ? 'Add Action: "sts:AssumeRole"' : 'Add the actions it allows, e.g. Action: "s3:GetObject"',
+    };
   }
   const hasPrincipal = statement.Principal !== undefined || statement.NotPrincipal !== undefined;
   if (kind === "trust" && !hasPrincipal) {
-    return { message: `${at} must have a Principal: who may assume the role`, found: statement, fix: 'Add Principal: { Service: "ec2.amazonaws.com" }, or use assumedBy instead of trustPolicy' };
+    return {
+      message: `${at} must have a Principal: who may assume the role`,
+      found: statement,
+      fix: 'Add Principal: { Service: "ec2.amazonaws.com" }, or use assumedBy instead of trustPolicy',
+    };
   }
   if (kind === "permissions" && hasPrincipal) {
-    return { message: `${at} may not have a Principal: a role's permissions apply to whoever assumed it`, found: statement.Principal ?? statement.NotPrincipal, fix: "Remove Principal; say who may assume the role with assumedBy or trustPolicy" };
+    return {
+      message: `${at} may not have a Principal: a role's permissions apply to whoever assumed it`,
+      found: statement.Principal ?? statement.NotPrincipal,
+      fix: "Remove Principal; say who may assume the role with assumedBy or trustPolicy",
+    };
   }
   if (kind === "permissions" && statement.Resource === undefined && statement.NotResource === undefined) {
-    return { message: `${at} must have a Resource`, found: statement, fix: 'Add the resources it applies to, e.g. Resource: "arn:aws:s3:::my-bucket/*", or Resource: "*"' };
+    return {
+      message: `${at} must have a Resource`,
+      found: statement,
+      fix: 'Add the resources it applies to, e.g. Resource: "arn:aws:s3:::my-bucket/*", or Resource: "*"',
+    };
   }
   return undefined;
 }
@@ -179,26 +207,41 @@ const INLINE_POLICIES_MAX_CHARS = 10_240;
 export const isServices: Check = (value, name) => {
   const services = typeof value === "string" ? [value] : value;
   const fix = 'Name the service principal, e.g. assumedBy="ec2.amazonaws.com", or pass a trustPolicy';
-  if (!Array.isArray(services) || services.length === 0) return { message: `${name} must be a service principal or a list of them`, found: value, fix };
+  if (!Array.isArray(services) || services.length === 0)
+    return { message: `${name} must be a service principal or a list of them`, found: value, fix };
   const bad = services.find((s) => typeof s !== "string" || !SERVICE_PRINCIPAL.test(s));
-  return bad === undefined ? undefined : { message: `${name} must name AWS service principals ending in ".amazonaws.com"`, found: bad, fix };
+  return bad === undefined
+    ? undefined
+    : { message: `${name} must name AWS service principals ending in ".amazonaws.com"`, found: bad, fix };
 };
 
 /** `inlinePolicies`: policy names to permissions policies, within IAM's size quota for a role. */
 export const isInlinePolicies: Check = (value, name) => {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    return { message: `${name} must map policy names to policy documents`, found: value, fix: 'Use inlinePolicies={{ "read-assets": { Version: "2012-10-17", Statement: [...] } }}' };
+    return {
+      message: `${name} must map policy names to policy documents`,
+      found: value,
+      fix: 'Use inlinePolicies={{ "read-assets": { Version: "2012-10-17", Statement: [...] } }}',
+    };
   }
   for (const [policy, document] of Object.entries(value)) {
     if (!POLICY_NAME.test(policy)) {
-      return { message: `${name} keys must be policy names: 1 to 128 letters, digits or "_+=,.@-"`, found: policy, fix: 'Use a name such as "read-assets"' };
+      return {
+        message: `${name} keys must be policy names: 1 to 128 letters, digits or "_+=,.@-"`,
+        found: policy,
+        fix: 'Use a name such as "read-assets"',
+      };
     }
     const issue = isPolicy("permissions")(document, `${name}["${policy}"]`);
     if (issue) return issue;
   }
   const size = Object.values(value as Record<string, JsonObject>).reduce((n, d) => n + policyText(d).length, 0);
   if (size > INLINE_POLICIES_MAX_CHARS) {
-    return { message: `${name} must be at most ${INLINE_POLICIES_MAX_CHARS} characters together`, found: `${size} characters`, fix: "Move large policies into managed policies and list their ARNs in managedPolicies" };
+    return {
+      message: `${name} must be at most ${INLINE_POLICIES_MAX_CHARS} characters together`,
+      found: `${size} characters`,
+      fix: "Move large policies into managed policies and list their ARNs in managedPolicies",
+    };
   }
   return undefined;
 };

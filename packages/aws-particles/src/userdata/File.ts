@@ -28,7 +28,11 @@ export const File = defineStep<FileProps>({
         check: (v, name) =>
           typeof v === "string" && !v.includes("\0")
             ? undefined
-            : { message: `${name} must be a string without NUL characters`, found: v, fix: "Pass text; for binary data, write it base64-encoded and decode it with a <Run>" },
+            : {
+                message: `${name} must be a string without NUL characters`,
+                found: v,
+                fix: "Pass text; for binary data, write it base64-encoded and decode it with a <Run>",
+              },
         required: true,
         example: '"PORT=80\\n"',
       },

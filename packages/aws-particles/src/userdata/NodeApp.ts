@@ -39,13 +39,21 @@ export const NodeApp = defineStep<NodeAppProps>({
   children: "none",
   check(props) {
     const issues = checkFields(props as unknown as JsonObject, {
-      entry: { check: is.string({ pattern: /\S/, what: "a path to the app's entry file", example: '"./server.ts"' }), required: true, example: '"./server.ts"' },
+      entry: {
+        check: is.string({ pattern: /\S/, what: "a path to the app's entry file", example: '"./server.ts"' }),
+        required: true,
+        example: '"./server.ts"',
+      },
       port: { check: is.integer({ min: 1, max: 65535, what: "a TCP port" }) },
       env: { check: envMap },
       name: { check: userName },
     });
     if (props.port !== undefined && props.env?.PORT !== undefined) {
-      issues.push({ message: "PORT is set twice, by port and by env.PORT", found: { port: props.port, "env.PORT": props.env.PORT }, fix: "Keep one of them" });
+      issues.push({
+        message: "PORT is set twice, by port and by env.PORT",
+        found: { port: props.port, "env.PORT": props.env.PORT },
+        fix: "Keep one of them",
+      });
     }
     return issues;
   },
@@ -93,7 +101,11 @@ function bundle(entry: string, ctx: StepContext): string | undefined {
   if ("code" in result) return result.code;
   for (const error of result.errors) {
     const where = error.file ? `${shown(resolve(dirname(file), error.file))}:${error.line ?? 0}: ` : "";
-    ctx.report({ message: `esbuild could not bundle the app: ${where}${error.text}`, found: entry, fix: "Fix the app's code, or install the package it imports" });
+    ctx.report({
+      message: `esbuild could not bundle the app: ${where}${error.text}`,
+      found: entry,
+      fix: "Fix the app's code, or install the package it imports",
+    });
   }
   return undefined;
 }

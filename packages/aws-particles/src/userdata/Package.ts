@@ -24,7 +24,11 @@ export const Package = defineStep<PackageProps>({
       },
     });
     if (issues.length === 0 && props.names.length === 0) {
-      issues.push({ message: "names is empty", found: [], fix: 'List at least one package, e.g. names={["nginx"]}, or remove the <Package>' });
+      issues.push({
+        message: "names is empty",
+        found: [],
+        fix: 'List at least one package, e.g. names={["nginx"]}, or remove the <Package>',
+      });
     }
     return issues;
   },

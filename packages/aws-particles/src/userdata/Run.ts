@@ -24,7 +24,11 @@ export const Run = defineStep<RunProps>({
     const issues: Issue[] = [];
     const hasChildren = props.children !== undefined;
     if (props.command !== undefined && hasChildren) {
-      issues.push({ message: "the command is given twice, as the command prop and as children", found: { command: props.command, children: props.children }, fix: "Keep one of them" });
+      issues.push({
+        message: "the command is given twice, as the command prop and as children",
+        found: { command: props.command, children: props.children },
+        fix: "Keep one of them",
+      });
       return issues;
     }
     if (props.command !== undefined && typeof props.command !== "string") {
@@ -32,12 +36,20 @@ export const Run = defineStep<RunProps>({
       return issues;
     }
     if (hasChildren && commandText(props) === undefined) {
-      issues.push({ message: "children must be the command as text", found: describeChild(props.children), fix: "Write <Run>echo hello</Run>, or pass command=\"…\"" });
+      issues.push({
+        message: "children must be the command as text",
+        found: describeChild(props.children),
+        fix: 'Write <Run>echo hello</Run>, or pass command="…"',
+      });
       return issues;
     }
     const command = commandText(props);
     if (command === undefined || command.trim() === "") {
-      issues.push({ message: "the command is empty", found: command ?? null, fix: "Write the command as children, <Run>echo hello</Run>, or as command=\"…\"" });
+      issues.push({
+        message: "the command is empty",
+        found: command ?? null,
+        fix: 'Write the command as children, <Run>echo hello</Run>, or as command="…"',
+      });
     } else if (command.includes("\0")) {
       issues.push({ message: "the command contains a NUL character", found: command, fix: "Remove it" });
     }

@@ -56,12 +56,18 @@ export function serviceSteps(spec: ServiceSpec): Step[] {
   const steps: Step[] = [];
   if (spec.user && spec.user !== "root") {
     const user = shellQuote(spec.user);
-    steps.push({ kind: "run", command: `id -u ${user} >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin ${user}` });
+    steps.push({
+      kind: "run",
+      command: `id -u ${user} >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin ${user}`,
+    });
   }
   if (spec.workingDirectory) steps.push({ kind: "run", command: `mkdir -p ${shellQuote(spec.workingDirectory)}` });
   steps.push(
     { kind: "file", path: `/etc/systemd/system/${unit}`, mode: "0644", body: { text: unitFile(spec) } },
-    { kind: "run", command: ["systemctl daemon-reload", `systemctl enable ${shellQuote(unit)}`, `systemctl restart ${shellQuote(unit)}`].join("\n") },
+    {
+      kind: "run",
+      command: ["systemctl daemon-reload", `systemctl enable ${shellQuote(unit)}`, `systemctl restart ${shellQuote(unit)}`].join("\n"),
+    },
   );
   return steps;
 }

@@ -9,7 +9,8 @@ import { is, type Check } from "@jiti/reconciler";
 
 /** An absolute path on the instance: no `..`, no newline, not a folder. */
 export const absolutePath: Check = (value, name) => {
-  if (typeof value !== "string") return { message: `${name} must be a string`, found: value, fix: 'Use an absolute path such as "/etc/app.conf"' };
+  if (typeof value !== "string")
+    return { message: `${name} must be a string`, found: value, fix: 'Use an absolute path such as "/etc/app.conf"' };
   if (!value.startsWith("/") || value.endsWith("/") || value.split("/").includes("..") || /[\0\n\r]/.test(value)) {
     return {
       message: `${name} must be an absolute file path, without "..", line breaks or a trailing "/"`,
@@ -21,7 +22,11 @@ export const absolutePath: Check = (value, name) => {
 };
 
 /** Permissions as an octal string. Numbers are refused: `644` and `0o644` are easy to confuse. */
-export const octalMode: Check = is.string({ pattern: /^[0-7]{3,4}$/, what: "an octal string of 3 or 4 digits", example: '"0644" or "0600"' });
+export const octalMode: Check = is.string({
+  pattern: /^[0-7]{3,4}$/,
+  what: "an octal string of 3 or 4 digits",
+  example: '"0644" or "0600"',
+});
 
 /** `user` or `user:group`, as `chown` takes it. */
 export const owner: Check = is.string({
@@ -31,10 +36,18 @@ export const owner: Check = is.string({
 });
 
 /** A Linux account name that `useradd` accepts on both Amazon Linux and Ubuntu. */
-export const userName: Check = is.string({ pattern: /^[a-z_][a-z0-9_-]{0,31}$/, what: "a Linux user name (lowercase letters, digits, '_' or '-', at most 32)", example: '"app"' });
+export const userName: Check = is.string({
+  pattern: /^[a-z_][a-z0-9_-]{0,31}$/,
+  what: "a Linux user name (lowercase letters, digits, '_' or '-', at most 32)",
+  example: '"app"',
+});
 
 /** A systemd unit name without its `.service` suffix. */
-export const unitName: Check = is.string({ pattern: /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, what: "1 to 64 letters, digits, '_', '.' or '-', starting with a letter or digit", example: '"web"' });
+export const unitName: Check = is.string({
+  pattern: /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/,
+  what: "1 to 64 letters, digits, '_', '.' or '-', starting with a letter or digit",
+  example: '"web"',
+});
 
 /** Environment variables for a systemd unit: names as the shell allows, values on one line. */
 export const envMap: Check = (value, name) => {
@@ -43,11 +56,19 @@ export const envMap: Check = (value, name) => {
   }
   for (const [key, v] of Object.entries(value)) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
-      return { message: `${name} names must be letters, digits and '_', not starting with a digit`, found: key, fix: "Rename the variable, e.g. LOG_LEVEL" };
+      return {
+        message: `${name} names must be letters, digits and '_', not starting with a digit`,
+        found: key,
+        fix: "Rename the variable, e.g. LOG_LEVEL",
+      };
     }
     if (typeof v !== "string") return { message: `${name}.${key} must be a string`, found: v, fix: "Convert the value with String()" };
     if (/[\0\n\r]/.test(v)) {
-      return { message: `${name}.${key} must be one line`, found: v, fix: "Put multi-line values in a <File> and point the variable at it" };
+      return {
+        message: `${name}.${key} must be one line`,
+        found: v,
+        fix: "Put multi-line values in a <File> and point the variable at it",
+      };
     }
   }
   return undefined;

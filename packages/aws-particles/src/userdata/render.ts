@@ -70,7 +70,10 @@ export function renderUserData(element: JitiElement, options: RenderUserDataOpti
       report(owner.type, owner.source, {
         message: `${describeChild(node)} is not valid as a child`,
         found: node,
-        fix: typeof node === "string" || typeof node === "number" ? "Wrap commands in <Run>…</Run>, and file contents in <File content={…} />" : "Children must be steps such as <File/> or <Run/>",
+        fix:
+          typeof node === "string" || typeof node === "number"
+            ? "Wrap commands in <Run>…</Run>, and file contents in <File content={…} />"
+            : "Children must be steps such as <File/> or <Run/>",
       });
       return;
     }
@@ -82,7 +85,10 @@ export function renderUserData(element: JitiElement, options: RenderUserDataOpti
     if (context) return expand(props.children, { context, value: (props as { value?: unknown }).value, parent: scope }, owner, inside);
     if (isCloudInit(type)) {
       if (root || inside) {
-        report("<CloudInit>", source, { message: "userData has more than one <CloudInit>", fix: "Keep one <CloudInit>, at the root of userData, and put every step inside it" });
+        report("<CloudInit>", source, {
+          message: "userData has more than one <CloudInit>",
+          fix: "Keep one <CloudInit>, at the root of userData, and put every step inside it",
+        });
         return;
       }
       root = { props: node.props as CloudInitProps, source };
@@ -91,7 +97,11 @@ export function renderUserData(element: JitiElement, options: RenderUserDataOpti
     const definition = stepOf(type);
     if (definition) {
       if (inside) found.push({ definition, element: node, source });
-      else report(`<${definition.name}>`, source, { message: "the step is outside <CloudInit>", fix: `Put it inside the root <CloudInit>: userData={<CloudInit><${definition.name} … /></CloudInit>}` });
+      else
+        report(`<${definition.name}>`, source, {
+          message: "the step is outside <CloudInit>",
+          fix: `Put it inside the root <CloudInit>: userData={<CloudInit><${definition.name} … /></CloudInit>}`,
+        });
       return;
     }
     const particle = particleOf(type);
@@ -109,7 +119,10 @@ export function renderUserData(element: JitiElement, options: RenderUserDataOpti
     try {
       rendered = withContextScope(scope, () => component(node.props));
     } catch (error) {
-      report(name, source, { message: `the component threw: ${error instanceof Error ? error.message : String(error)}`, fix: "Fix the component, or the props it was given" });
+      report(name, source, {
+        message: `the component threw: ${error instanceof Error ? error.message : String(error)}`,
+        fix: "Fix the component, or the props it was given",
+      });
       return;
     }
     expand(rendered, scope, { type: name, source }, inside);
@@ -154,7 +167,8 @@ function checkCloudInit(props: CloudInitProps, report: (issue: Issue) => void): 
   for (const [key, value] of Object.entries(props)) {
     if (key === "children" || value === undefined) continue;
     if (key !== "trace") report(unknownProp(key, value, ["trace"], "CloudInit"));
-    else if (typeof value !== "boolean") report({ message: "trace must be true or false", found: value, fix: "Write trace or trace={false}" });
+    else if (typeof value !== "boolean")
+      report({ message: "trace must be true or false", found: value, fix: "Write trace or trace={false}" });
   }
   return props.trace === true;
 }
@@ -173,7 +187,11 @@ function stepsOf(found: Found, sourceRoot: string, report: (issue: Issue) => voi
     if (value === undefined) continue;
     if (key === "children") {
       if (definition.children === "none" && value !== null && value !== false) {
-        fail({ message: "children are not accepted", found: typeof value === "string" ? value : describeChild(value), fix: `Pass everything as props, e.g. <${definition.name} … />` });
+        fail({
+          message: "children are not accepted",
+          found: typeof value === "string" ? value : describeChild(value),
+          fix: `Pass everything as props, e.g. <${definition.name} … />`,
+        });
       }
     } else if (!definition.props.includes(key)) {
       fail(unknownProp(key, value, definition.props, definition.name));
@@ -188,7 +206,11 @@ function stepsOf(found: Found, sourceRoot: string, report: (issue: Issue) => voi
 }
 
 /** Two steps writing one file would leave only the second; the user meant something else. */
-function checkSharedFiles(found: readonly Found[], groups: readonly StepGroup[], report: (type: string, source: string | undefined, issue: Issue) => void) {
+function checkSharedFiles(
+  found: readonly Found[],
+  groups: readonly StepGroup[],
+  report: (type: string, source: string | undefined, issue: Issue) => void,
+) {
   const writers = new Map<string, Found>();
   groups.forEach((group, i) => {
     const f = found[i]!;
@@ -217,4 +239,3 @@ function unknownProp(key: string, value: unknown, known: readonly string[], comp
     fix: near ? `Rename it to "${near}"` : `Known props of <${component}>: ${known.join(", ")}`,
   };
 }
-

@@ -10,7 +10,12 @@ import { dotText, graphJson, mermaidText } from "../show/graph.js";
 
 const args = {
   ...stackArgs,
-  format: { type: "enum", options: ["mermaid", "dot", "svg"], default: "mermaid", description: "Mermaid or Graphviz DOT text, or an SVG picture (needs Graphviz)" },
+  format: {
+    type: "enum",
+    options: ["mermaid", "dot", "svg"],
+    default: "mermaid",
+    description: "Mermaid or Graphviz DOT text, or an SVG picture (needs Graphviz)",
+  },
   output: { type: "string", alias: "o", valueHint: "file", description: "Write to this file (default for svg: <stack>.svg; else stdout)" },
   ...outputArgs,
 } satisfies ArgsDef;
@@ -64,7 +69,13 @@ function drawSvg(dot: string): Promise<string> {
     });
     child.once("close", (code) => {
       if (code === 0) resolve(Buffer.concat(out).toString("utf8"));
-      else reject(new CliError(`Graphviz's dot failed (exit code ${code}): ${Buffer.concat(err).toString("utf8").trim()}`, "Check the Graphviz installation"));
+      else
+        reject(
+          new CliError(
+            `Graphviz's dot failed (exit code ${code}): ${Buffer.concat(err).toString("utf8").trim()}`,
+            "Check the Graphviz installation",
+          ),
+        );
     });
     child.stdin.on("error", () => {
       // dot may exit before reading all of stdin; its exit code tells what happened.

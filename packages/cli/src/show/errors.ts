@@ -34,7 +34,10 @@ export function showError(error: unknown, c: Colors, context: ErrorContext): Sho
 function describe(error: unknown, c: Colors, context: ErrorContext): ShownError {
   const head = (text: string) => `${c.red(c.bold("error:"))} ${text}`;
   if (error instanceof CliError) {
-    return { text: [head(error.message), ...(error.hint ? [`  ${error.hint}.`] : [])].join("\n"), json: { error: "usage", message: error.message } };
+    return {
+      text: [head(error.message), ...(error.hint ? [`  ${error.hint}.`] : [])].join("\n"),
+      json: { error: "usage", message: error.message },
+    };
   }
   if (error instanceof CompileError) {
     const text = error.messages
@@ -48,7 +51,13 @@ function describe(error: unknown, c: Colors, context: ErrorContext): ShownError 
       .join("\n\n");
     return {
       text,
-      json: { error: "compile", messages: error.messages.map((m) => ({ message: m.text, ...(m.location ? { file: m.location.file, line: m.location.line, column: m.location.column + 1 } : {}) })) },
+      json: {
+        error: "compile",
+        messages: error.messages.map((m) => ({
+          message: m.text,
+          ...(m.location ? { file: m.location.file, line: m.location.line, column: m.location.column + 1 } : {}),
+        })),
+      },
     };
   }
   if (error instanceof StackLoadError) {
@@ -91,14 +100,19 @@ function applyError(error: ApplyError, c: Colors, context: ErrorContext): ShownE
     "",
   ];
   for (const f of failures) {
-    lines.push(`  ${c.red("✗")} ${f.source ? `${c.cyan(f.source)}: ` : ""}${c.bold(f.path || f.key || "the stack")} (${f.type}): ${f.step} failed`);
+    lines.push(
+      `  ${c.red("✗")} ${f.source ? `${c.cyan(f.source)}: ` : ""}${c.bold(f.path || f.key || "the stack")} (${f.type}): ${f.step} failed`,
+    );
     lines.push(`      ${f.code ? `${c.bold(f.code)}: ` : ""}${f.message}`);
     if (f.requestId) lines.push(`      ${c.dim(`AWS request id: ${f.requestId}`)}`);
     const hint = hintFor(f);
     if (hint) lines.push(`      ${hint}.`);
   }
   for (const s of skipped) lines.push(`  ${c.yellow("○")} skipped: ${s}`);
-  lines.push("", `What succeeded is kept. Fix the cause and run \`jiti ${context.command}\` again: it continues from where this run stopped.`);
+  lines.push(
+    "",
+    `What succeeded is kept. Fix the cause and run \`jiti ${context.command}\` again: it continues from where this run stopped.`,
+  );
   return {
     text: lines.join("\n"),
     json: { error: "apply", message: error.message, failures, skipped },
@@ -108,14 +122,19 @@ function applyError(error: ApplyError, c: Colors, context: ErrorContext): ShownE
 /** What to do about an AWS error, by its code. */
 function hintFor(f: Failure): string | undefined {
   const code = f.code ?? "";
-  if (/^(UnauthorizedOperation|AccessDenied|AccessDeniedException|AuthFailure|UnrecognizedClientException|InvalidClientTokenId)$/.test(code)) {
+  if (
+    /^(UnauthorizedOperation|AccessDenied|AccessDeniedException|AuthFailure|UnrecognizedClientException|InvalidClientTokenId)$/.test(code)
+  ) {
     return "Your AWS identity may not make this call: grant the permission, or use a profile that has it (--profile)";
   }
-  if (code.endsWith("LimitExceeded") && code !== "RequestLimitExceeded") return "An AWS quota is reached: remove unused resources, or raise the quota in Service Quotas";
+  if (code.endsWith("LimitExceeded") && code !== "RequestLimitExceeded")
+    return "An AWS quota is reached: remove unused resources, or raise the quota in Service Quotas";
   if (code === "DependencyViolation") return "Something outside the stack still uses this resource: remove that first";
-  if (code === "NotOwned") return "jiti changes only resources tagged with this stack's name; check --stack and the resource's jiti:stack tag";
+  if (code === "NotOwned")
+    return "jiti changes only resources tagged with this stack's name; check --stack and the resource's jiti:stack tag";
   if (code === "WaitTimeout") return "AWS took too long to make it ready: check it in the AWS console";
-  if (/^Invalid|Malformed|ValidationError/.test(code)) return `AWS rejected a value${f.source ? ` set at ${f.source}` : ""}: fix it in the stack`;
+  if (/^Invalid|Malformed|ValidationError/.test(code))
+    return `AWS rejected a value${f.source ? ` set at ${f.source}` : ""}: fix it in the stack`;
   return undefined;
 }
 
@@ -135,7 +154,10 @@ function otherError(error: unknown, head: (text: string) => string, context: Err
     kind = "network";
     const endpoint = context.endpoint;
     lines.push(head(`could not reach AWS: ${message}`));
-    if (endpoint) lines.push(`  ${endpoint.from} is ${endpoint.url}: is the emulator running? Start one with \`jiti local\`, or drop ${endpoint.from} to use AWS.`);
+    if (endpoint)
+      lines.push(
+        `  ${endpoint.from} is ${endpoint.url}: is the emulator running? Start one with \`jiti local\`, or drop ${endpoint.from} to use AWS.`,
+      );
     else lines.push("  Check the network, and --region.");
   } else if (e.$metadata) {
     kind = "aws";
@@ -143,17 +165,22 @@ function otherError(error: unknown, head: (text: string) => string, context: Err
     if (e.$metadata.requestId) lines.push(`  AWS request id: ${e.$metadata.requestId}`);
     if (context.endpoint && !e.$metadata.requestId) {
       // AWS (and its emulators) tag every answer with a request id: none means something else answered.
-      lines.push(`  ${context.endpoint.from} is ${context.endpoint.url}, and its answer carried no AWS request id: is it an AWS API endpoint? Start an emulator with \`jiti local\`, or drop ${context.endpoint.from} to use AWS.`);
+      lines.push(
+        `  ${context.endpoint.from} is ${context.endpoint.url}, and its answer carried no AWS request id: is it an AWS API endpoint? Start an emulator with \`jiti local\`, or drop ${context.endpoint.from} to use AWS.`,
+      );
     } else {
       lines.push("  Check the credentials, region and permissions jiti runs with (--profile, --region).");
     }
   } else if (e.name === "CredentialsProviderError") {
     kind = "aws";
     lines.push(head(`no AWS credentials: ${message}`));
-    lines.push("  Set them as for the AWS CLI (aws configure, AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY); to try jiti without an account, see `jiti local`.");
+    lines.push(
+      "  Set them as for the AWS CLI (aws configure, AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY); to try jiti without an account, see `jiti local`.",
+    );
   } else {
     lines.push(head(message));
-    if (context.regionGiven === false) lines.push("  No AWS region is set: pass --region, or set AWS_REGION (or a region in your AWS profile).");
+    if (context.regionGiven === false)
+      lines.push("  No AWS region is set: pass --region, or set AWS_REGION (or a region in your AWS profile).");
     lines.push("  Run again with --debug to see where it happened.");
   }
   return { text: lines.join("\n"), json: { error: kind, message, ...(e.name ? { name: e.name } : {}) } };

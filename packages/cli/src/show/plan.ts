@@ -25,7 +25,12 @@ export function planText(plan: Plan, c: Colors, options: PlanTextOptions = {}): 
         : `No changes. Live AWS matches ${options.source ?? "the stack"}.`,
     );
   } else {
-    lines.push(options.destroy ? `jiti will delete everything stack ${c.bold(plan.stack)} owns:` : `jiti will make these changes to stack ${c.bold(plan.stack)}:`, "");
+    lines.push(
+      options.destroy
+        ? `jiti will delete everything stack ${c.bold(plan.stack)} owns:`
+        : `jiti will make these changes to stack ${c.bold(plan.stack)}:`,
+      "",
+    );
     // A blank line around every block that has details; one-line blocks (plain deletes) stay together.
     const blocks = changes.map((action) => actionLines(action, c, options.destroy === true));
     blocks.forEach((block, i) => {
@@ -62,7 +67,10 @@ function actionLines(action: Action, c: Colors, destroy: boolean): string[] {
   // A rename is a replace under a new path: the create says which element it replaces, and in which order.
   if (verb === "create" && action.reason) lines.push(`${pad}${c.dim(`# ${action.reason}`)}`);
   if (verb === "replace") {
-    const how = action.strategy === "delete-first" ? "deletes the old one first, then creates the new one" : "creates the new one first, then deletes the old one";
+    const how =
+      action.strategy === "delete-first"
+        ? "deletes the old one first, then creates the new one"
+        : "creates the new one first, then deletes the old one";
     lines.push(`${pad}${c.dim(`# replaced: ${how}`)}`);
   }
   if (verb === "delete") {

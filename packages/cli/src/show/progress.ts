@@ -85,8 +85,8 @@ function liveProgress(out: Stream, started: number): Progress {
     for (const line of finished) text += `${line}\n`;
     const now = Date.now();
     const spin = c.cyan(SPINNER[frame++ % SPINNER.length]!);
-    const lines = [...running.values()].map(
-      (r) => fit(`  ${spin} ${c.bold(target(r.e))}  ${r.e.step}  ${c.dim(seconds(now - r.since))}${r.message ? `  ${r.message}` : ""}`),
+    const lines = [...running.values()].map((r) =>
+      fit(`  ${spin} ${c.bold(target(r.e))}  ${r.e.step}  ${c.dim(seconds(now - r.since))}${r.message ? `  ${r.message}` : ""}`),
     );
     for (const line of lines) text += `${line}\n`;
     drawn = lines.length;
@@ -131,7 +131,7 @@ function visibleLength(text: string): number {
 function cut(text: string, width: number): string {
   let out = "";
   let shown = 0;
-  for (let i = 0; i < text.length && shown < width; ) {
+  for (let i = 0; i < text.length && shown < width;) {
     const m = /^\x1b\[[0-9;]*m/.exec(text.slice(i));
     if (m) {
       out += m[0];

@@ -32,7 +32,8 @@ export function convertProps(draft: Draft, refs: ReadonlyMap<Ref, Draft>, proble
   const known = Object.keys(particle.props);
   if (raw.existing !== undefined) {
     const existing = checkExisting(raw.existing);
-    if (typeof existing === "string") report(existing, raw.existing, 'Use existing={{ id: "vpc-0abc…" }} or existing={{ tags: { Name: "shared" } }}');
+    if (typeof existing === "string")
+      report(existing, raw.existing, 'Use existing={{ id: "vpc-0abc…" }} or existing={{ tags: { Name: "shared" } }}');
     else node.existing = existing;
     const extra = Object.keys(raw).filter((k) => !META_PROPS.has(k) && raw[k] !== undefined);
     if (extra.length > 0) {
@@ -53,11 +54,7 @@ export function convertProps(draft: Draft, refs: ReadonlyMap<Ref, Draft>, proble
     if (META_PROPS.has(key) || value === undefined) continue;
     if (!known.includes(key)) {
       const near = known.find((k) => k.toLowerCase() === key.toLowerCase() || editDistance(k, key) <= 2);
-      report(
-        `unknown prop "${key}"`,
-        value,
-        near ? `Rename it to "${near}"` : `Known props of <${particle.name}>: ${known.join(", ")}`,
-      );
+      report(`unknown prop "${key}"`, value, near ? `Rename it to "${near}"` : `Known props of <${particle.name}>: ${known.join(", ")}`);
       continue;
     }
     const converted = toJson(value, key, refs, draft, report);
@@ -82,7 +79,11 @@ export function convertProps(draft: Draft, refs: ReadonlyMap<Ref, Draft>, proble
   }
   if (particle.parentProp && draft.parent.particle) {
     if (raw[particle.parentProp] !== undefined) {
-      report(`${particle.parentProp} is set by nesting, from the enclosing <${draft.parent.particle.name}>`, raw[particle.parentProp], `Remove the ${particle.parentProp} prop, or nest this element elsewhere`);
+      report(
+        `${particle.parentProp} is set by nesting, from the enclosing <${draft.parent.particle.name}>`,
+        raw[particle.parentProp],
+        `Remove the ${particle.parentProp} prop, or nest this element elsewhere`,
+      );
     }
     props[particle.parentProp] = { $ref: draft.parent.node.path };
   }
@@ -91,7 +92,11 @@ export function convertProps(draft: Draft, refs: ReadonlyMap<Ref, Draft>, proble
     try {
       node.props = sortKeys(particle.normalize(node.props) as JsonObject);
     } catch (error) {
-      report(`its props could not be normalised: ${error instanceof Error ? error.message : String(error)}`, NONE, "Check the prop values against their documentation");
+      report(
+        `its props could not be normalised: ${error instanceof Error ? error.message : String(error)}`,
+        NONE,
+        "Check the prop values against their documentation",
+      );
     }
   }
 }
@@ -159,7 +164,11 @@ function toJson(
     }
     return ok ? out : INVALID;
   }
-  report(`${at} must be plain data (strings, numbers, booleans, arrays, objects) or a ref`, describeValue(value), "Pass plain values; compute them before rendering");
+  report(
+    `${at} must be plain data (strings, numbers, booleans, arrays, objects) or a ref`,
+    describeValue(value),
+    "Pass plain values; compute them before rendering",
+  );
   return INVALID;
 }
 
@@ -177,7 +186,11 @@ function checkExisting(value: unknown): Existing | string {
 }
 
 function sortKeys(props: JsonObject): JsonObject {
-  return Object.fromEntries(Object.keys(props).sort().map((k) => [k, props[k]!]));
+  return Object.fromEntries(
+    Object.keys(props)
+      .sort()
+      .map((k) => [k, props[k]!]),
+  );
 }
 
 function editDistance(a: string, b: string): number {

@@ -50,7 +50,12 @@ export function renderStack(element: JitiNode, options: RenderOptions = {}): { t
   const blamedOn = new Map<Problem, Draft>();
   const at = (parent: Draft | StackDraft, owner: OwnerInfo, problem: Omit<Problem, "path" | "type">) => {
     const source = problem.source ?? owner.source ?? parent.source;
-    const full: Problem = { path: "", type: parent.particle ? parent.particle.type : "jiti.Stack", ...problem, ...(source ? { source } : {}) };
+    const full: Problem = {
+      path: "",
+      type: parent.particle ? parent.particle.type : "jiti.Stack",
+      ...problem,
+      ...(source ? { source } : {}),
+    };
     if (owner.component) full.type = `<${owner.component}>`;
     if (parent.particle) blamedOn.set(full, parent);
     problems.push(full);
@@ -115,11 +120,15 @@ export function renderStack(element: JitiNode, options: RenderOptions = {}): { t
     try {
       rendered = withContextScope(scope, () => component(node.props));
     } catch (error) {
-      at(parent, { component: componentName, source: src }, {
-        message: `the component threw: ${error instanceof Error ? error.message : String(error)}`,
-        fix: "Fix the component, or the props it was given",
-        ...(src ? { source: src } : {}),
-      });
+      at(
+        parent,
+        { component: componentName, source: src },
+        {
+          message: `the component threw: ${error instanceof Error ? error.message : String(error)}`,
+          fix: "Fix the component, or the props it was given",
+          ...(src ? { source: src } : {}),
+        },
+      );
       return;
     }
     expand(rendered, parent, scope, { component: componentName, source: src });
@@ -257,12 +266,22 @@ function assignPaths(children: Draft[], parentPath: string, problems: Problem[])
       const name = draft.node.name;
       if (name === undefined) {
         const others = group.length === 2 ? "another one shares" : `${group.length - 1} others share`;
-        problems.push({ ...blame(draft), message: `<${component}> has no name, but ${others} its parent, so its identity is ambiguous`, found: null, fix });
+        problems.push({
+          ...blame(draft),
+          message: `<${component}> has no name, but ${others} its parent, so its identity is ambiguous`,
+          found: null,
+          fix,
+        });
         continue;
       }
       const other = first.get(name);
       if (other) {
-        problems.push({ ...blame(draft), message: `another <${component}> under the same parent has this name${other.source ? ` (${other.source})` : ""}`, found: name, fix });
+        problems.push({
+          ...blame(draft),
+          message: `another <${component}> under the same parent has this name${other.source ? ` (${other.source})` : ""}`,
+          found: name,
+          fix,
+        });
       } else {
         first.set(name, draft);
       }
@@ -282,7 +301,12 @@ function bindRefs(drafts: readonly Draft[], problems: Problem[]): Map<Ref, Draft
     if (value === undefined) continue;
     const base = blame(draft);
     if (!isRef(value)) {
-      problems.push({ ...base, message: "ref must be a reference created with ref()", found: value, fix: `Create one with ref(${draft.particle.name}) and pass it as ref={…}` });
+      problems.push({
+        ...base,
+        message: "ref must be a reference created with ref()",
+        found: value,
+        fix: `Create one with ref(${draft.particle.name}) and pass it as ref={…}`,
+      });
       continue;
     }
     if (value.kind !== draft.particle.type) {

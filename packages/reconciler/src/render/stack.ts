@@ -31,10 +31,5 @@ export const tagsContext = createContext<Readonly<Record<string, string>>>({});
 /** Adds tags to every resource inside it. Inner tags win over outer ones. */
 export function Tags(props: { tags: Record<string, string>; children?: JitiNode }): JitiNode {
   const outer = useContext(tagsContext);
-  return createElement(
-    tagsContext.Provider,
-    { value: { ...outer, ...props.tags }, children: props.children },
-    undefined,
-    undefined,
-  );
+  return createElement(tagsContext.Provider, { value: { ...outer, ...props.tags }, children: props.children }, undefined, undefined);
 }

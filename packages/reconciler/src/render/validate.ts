@@ -17,7 +17,13 @@ export function validateStack(props: StackProps, source: string | undefined, pro
   }
   if (props.tags !== undefined) {
     const bad = typeof props.tags !== "object" || props.tags === null || Object.values(props.tags).some((v) => typeof v !== "string");
-    if (bad) problems.push({ ...at, message: "tags must map tag keys to string values", found: props.tags, fix: 'Use tags={{ team: "analytics" }}' });
+    if (bad)
+      problems.push({
+        ...at,
+        message: "tags must map tag keys to string values",
+        found: props.tags,
+        fix: 'Use tags={{ team: "analytics" }}',
+      });
   }
 }
 
@@ -50,7 +56,7 @@ export function validateNode(draft: Draft, problems: Problem[], viewCache: ViewC
   const index = parent.children.indexOf(draft);
   // Views of the siblings are built once per parent and handed out lazily:
   // a VPC with thousands of subnets must not cost thousands of copies each.
-  const views = () => (viewCache.get(parent) ?? viewCache.set(parent, parent.children.map(view)).get(parent)!);
+  const views = () => viewCache.get(parent) ?? viewCache.set(parent, parent.children.map(view)).get(parent)!;
   const issues = particle.validate(draft.node.props, {
     path: draft.node.path,
     parent: view(parent),
