@@ -1,5 +1,8 @@
 export { renderTree, renderStack } from "./render/render.js";
-export type { RenderOptions } from "./render/render.js";
+export type { RenderOptions, Rendered } from "./render/render.js";
+export { ruleTree, runRules } from "./rules/index.js";
+export type { Finding, Rule, RuleNode, RuleResult, RuleSettings, RuleTree, Severity } from "./rules/index.js";
+export { childPath, parentPath, pathDepth, lastSegment, pathNames, isInside } from "./path.js";
 export { formatSource } from "./render/source.js";
 export { Stack, Tags, tagsContext, isStack } from "./render/stack.js";
 export type { StackProps } from "./render/stack.js";

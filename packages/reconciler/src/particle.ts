@@ -1,5 +1,6 @@
 import { createElement, type JitiElement, type JitiNode, type Kinded, type Ref } from "@jiti/jsx-runtime";
 import type { Issue } from "./problems.js";
+import type { Rule } from "./rules/types.js";
 
 /**
  * The particle contract. A particle is plain data plus functions: what the
@@ -74,25 +75,6 @@ export type ParticleProps<Props, Kind extends string> = CommonProps<Kind> &
 export interface ParticleComponent<Props, Kind extends string> extends Kinded<Kind> {
   (props: ParticleProps<Props, Kind>): JitiElement;
   readonly [PARTICLE]: AnyParticle;
-}
-
-/** A node of another particle, as seen by validation of its neighbours. */
-export interface NodeView {
-  type: string;
-  name: string | undefined;
-  path: string;
-  props: JsonObject;
-  existing: Existing | undefined;
-}
-
-export interface ValidationContext {
-  path: string;
-  /** The nearest particle around this one (the Stack for top-level particles). */
-  parent: NodeView;
-  /** Particles under the same parent, in tree order, this one excluded. */
-  siblings: readonly NodeView[];
-  /** Particles before this one under the same parent. */
-  before: readonly NodeView[];
 }
 
 /** A resource as AWS reports it, tagged back to its element. */
@@ -181,8 +163,17 @@ export interface Particle<Props extends object = JsonObject, Data = JsonObject> 
   stoppable?: boolean;
   /** Whether render adds a readable `Name` tag (`<stack>/<names>`) when the user gives none. EC2 shows it. @default false */
   nameTag?: boolean;
-  /** Pure checks of props (defaults applied) against the neighbourhood. */
-  validate?(props: Props, ctx: ValidationContext): Issue[];
+  /**
+   * Pure checks of the element's own props (defaults applied, canonical
+   * form): every problem at once. What needs other elements is a rule.
+   */
+  validate?(props: Props): Issue[];
+  /**
+   * The rules about trees that hold this particle: checks across elements
+   * (its parent's block, a route to a gateway), run after every `validate`.
+   * Rules shared by several particles are run once.
+   */
+  rules?: readonly Rule[];
   /** Canonical form of props (sorted lists…) so that comparing with `observe` is exact. */
   normalize?(props: Props): Props;
 

@@ -15,6 +15,8 @@ export interface Problem {
   fix: string;
   /** `stack.tsx:12` when the element's source is known. */
   source?: string;
+  /** The id of the rule that found it, for problems found by rules (see `Rule`). */
+  rule?: string;
 }
 
 /** What a particle's `validate` returns: a problem without its location. */

@@ -151,4 +151,24 @@ describe("renderTree", () => {
       ),
     ).toEqual([expect.stringMatching(/: the component threw: boom$/)]);
   });
+
+  it("renders the stack under another name when asked (jiti --stack), validating it like its own", () => {
+    const scope = createContext("x");
+    function App() {
+      return (
+        <Stack name={`app-${useContext(scope)}`} tags={{ team: "web" }}>
+          <Net name="n" cidr="10.0.0.0/16" />
+        </Stack>
+      );
+    }
+    const app = (
+      <scope.Provider value="dev">
+        <App />
+      </scope.Provider>
+    );
+    expect(renderTree(app).stack).toBe("app-dev");
+    const renamed = renderTree(app, { stackName: "pr-42" });
+    expect(renamed).toMatchObject({ stack: "pr-42", tags: { team: "web" }, children: [{ path: "Net:n" }] });
+    expect(() => renderTree(app, { stackName: "has space" })).toThrow(/name must be 1 to 32 letters, digits or '-'/);
+  });
 });

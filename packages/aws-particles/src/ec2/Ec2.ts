@@ -16,6 +16,7 @@ import { idOf } from "../aws/lookup.js";
 import { hasCode } from "../aws/errors.js";
 import { stackFilter, syncEc2Tags, tagList, userTags } from "../aws/tags.js";
 import { retryOn } from "../aws/wait.js";
+import { instanceGroupsInVpc } from "../rules/instance-groups-in-vpc.js";
 import { renderUserData } from "../userdata/index.js";
 import { describeImage, imageIssue, isImageLookup, resolveImage, type ImageLookup } from "./image.js";
 import {
@@ -168,6 +169,7 @@ export const Ec2 = defineParticle<Ec2Props, Ec2Data, "aws.ec2.Instance">({
     tags: "update",
   },
   hashed: ["userData"],
+  rules: [instanceGroupsInVpc],
   defaults: { type: "t3.micro", securityGroups: [], rootVolumeEncrypted: true, rootVolumeType: "gp3", imdsV2: true },
 
   normalize(props) {
@@ -179,7 +181,7 @@ export const Ec2 = defineParticle<Ec2Props, Ec2Data, "aws.ec2.Instance">({
     return out;
   },
 
-  validate(props, ctx) {
+  validate(props) {
     const issues = checkFields(props as never, {
       subnet: { check: is.refOrId("Subnet", "subnet-") },
       type: { check: typeIssue },
@@ -202,17 +204,6 @@ export const Ec2 = defineParticle<Ec2Props, Ec2Data, "aws.ec2.Instance">({
       if (twice.length > 0)
         issues.push({ message: "securityGroups lists a group more than once", found: twice, fix: "List each security group once" });
     }
-    // AWS refuses a group of another VPC than the instance's subnet (at launch, half way through an apply).
-    const vpcPath = ctx.parent.path.slice(0, Math.max(0, ctx.parent.path.lastIndexOf("/")));
-    (Array.isArray(props.securityGroups) ? (props.securityGroups as unknown[]) : []).forEach((group, i) => {
-      if (isRefValue(group) && vpcPath && !group.$ref.startsWith(`${vpcPath}/`)) {
-        issues.push({
-          message: `securityGroups[${i}] must refer to a <SecurityGroup> in the instance's own <Vpc> (${vpcPath})`,
-          found: group.$ref,
-          fix: `Use a security group of ${vpcPath}, or move the instance into a subnet of the group's VPC`,
-        });
-      }
-    });
     const arch = archIssue(props);
     if (arch) issues.push(arch);
     return issues;

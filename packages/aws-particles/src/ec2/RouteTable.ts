@@ -21,9 +21,7 @@ import {
   type Issue,
   type Json,
   type LiveResource,
-  type NodeView,
   type ParticleContext,
-  type ValidationContext,
 } from "@jiti/reconciler";
 import { cidrIssue, networkOf } from "../cidr.js";
 import { ec2 } from "../aws/clients.js";
@@ -31,11 +29,13 @@ import { byIdOrTags, found, idOf } from "../aws/lookup.js";
 import { hasCode, ignoreCodes } from "../aws/errors.js";
 import { retryOn, waitFor } from "../aws/wait.js";
 import { STACK_TAG, stackFilter, syncEc2Tags, tagMap, tagSpecs, userTags } from "../aws/tags.js";
+import { routeTableSubnets, routeTargetInVpc } from "../rules/route-table-links.js";
+import { ROUTE_TARGETS } from "./route-targets.js";
 
 /**
  * Where a route sends its traffic: exactly one target. Other kinds of
  * target (NAT gateways, peering connections…) join this union as their
- * particles arrive; see TARGETS below.
+ * particles arrive; see route-targets.ts.
  */
 export type RouteTarget = {
   /** An `<InternetGateway>` of the same VPC (a ref), or an existing one's `"igw-…"` id. */
@@ -88,10 +88,11 @@ export interface RouteTableData {
 const TYPE = "aws.ec2.RouteTable";
 const NOT_FOUND = ["InvalidRouteTableID.NotFound"];
 
-/** Route targets jiti can set: the prop key, the CreateRoute parameter, and what a literal id starts with. */
-const TARGETS = {
-  gateway: { param: "GatewayId", component: "InternetGateway", type: "aws.ec2.InternetGateway", prefix: "igw-" },
-} as const satisfies Record<keyof RouteTarget, { param: keyof AwsRoute; component: string; type: string; prefix: string }>;
+/** Route targets jiti can set, one for every key of RouteTarget. */
+const TARGETS = ROUTE_TARGETS satisfies Record<
+  keyof RouteTarget,
+  { param: keyof AwsRoute; component: string; type: string; prefix: string }
+>;
 
 /**
  * Targets jiti does not set but may find on its tables (added by hand):
@@ -287,6 +288,7 @@ export const RouteTable = defineParticle<RouteTableProps, RouteTableData, "aws.e
   parents: ["Vpc"],
   parentProp: "vpc",
   references: ["InternetGateway", "Subnet"],
+  rules: [routeTargetInVpc, routeTableSubnets],
   nameTag: true,
   props: { vpc: "replace", routes: "update", subnets: "update", tags: "update" },
   defaults: { routes: [], subnets: [] },
@@ -299,14 +301,14 @@ export const RouteTable = defineParticle<RouteTableProps, RouteTableData, "aws.e
     };
   },
 
-  validate(props, ctx) {
+  validate(props) {
     const issues = checkFields(props as never, {
       routes: { check: is.arrayOf(routeIssue) },
       subnets: { check: is.arrayOf(is.refOrId("Subnet", "subnet-")) },
       tags: { check: is.tags() },
     });
     if (issues.length > 0) return issues;
-    return [...routeNeighbourIssues(props.routes ?? [], ctx), ...subnetNeighbourIssues(props.subnets ?? [], ctx)];
+    return destinationIssues(props.routes ?? []);
   },
 
   async list(ctx) {
@@ -391,65 +393,14 @@ function destinationIssue(value: unknown, name: string): Issue | undefined {
   return { message: `${name} must be an IPv4 CIDR block`, found: value, fix: 'Use a block such as "0.0.0.0/0" or "10.1.0.0/16"' };
 }
 
-/** Duplicate destinations, and refs that point at something other than a target in the same VPC. */
-function routeNeighbourIssues(routes: readonly Route[], ctx: ValidationContext): Issue[] {
-  const issues: Issue[] = [];
+/** Routes for one destination twice: AWS keeps one route per destination. */
+function destinationIssues(routes: readonly Route[]): Issue[] {
   const seen = new Set<string>();
-  routes.forEach((route, i) => {
-    if (seen.has(route.destination)) {
-      issues.push({
-        message: `routes has two routes for ${route.destination}`,
-        found: route.destination,
-        fix: "Keep one route per destination",
-      });
-    }
+  return routes.flatMap((route) => {
+    const twice = seen.has(route.destination);
     seen.add(route.destination);
-    for (const [key, target] of Object.entries(TARGETS)) {
-      const value = (route as Record<string, unknown>)[key];
-      if (isRefValue(value) && !isSiblingOf(ctx, value.$ref, target.type)) {
-        issues.push({
-          message: `routes[${i}].${key} must refer to an <${target.component}> in the same <Vpc> (${ctx.parent.path})`,
-          found: value.$ref,
-          fix: `Nest the <${target.component}> in ${ctx.parent.path || "the VPC"}, or pass an existing "${target.prefix}…" id`,
-        });
-      }
-    }
+    return twice
+      ? [{ message: `routes has two routes for ${route.destination}`, found: route.destination, fix: "Keep one route per destination" }]
+      : [];
   });
-  return issues;
-}
-
-/** Refs must be subnets of the same VPC; a subnet is listed once, and by one table only. */
-function subnetNeighbourIssues(subnets: readonly unknown[], ctx: ValidationContext): Issue[] {
-  const issues: Issue[] = [];
-  const seen = new Set<string>();
-  subnets.forEach((subnet, i) => {
-    const key = subnetKey(subnet);
-    const shown = isRefValue(subnet) ? subnet.$ref : subnet;
-    if (seen.has(key)) issues.push({ message: `subnets lists the same subnet twice`, found: shown, fix: "List each subnet once" });
-    seen.add(key);
-    if (isRefValue(subnet) && !isSiblingOf(ctx, subnet.$ref, "aws.ec2.Subnet")) {
-      issues.push({
-        message: `subnets[${i}] must refer to a <Subnet> in the same <Vpc> (${ctx.parent.path})`,
-        found: subnet.$ref,
-        fix: "A route table serves subnets of its own VPC only; move the <RouteTable> or the <Subnet>",
-      });
-    }
-    const other = ctx.before.find((n) => n.type === TYPE && listsSubnet(n, key));
-    if (other) {
-      issues.push({
-        message: `subnets[${i}] is already associated with ${other.path}, and a subnet uses one route table`,
-        found: shown,
-        fix: `Remove it from the subnets of this table or of ${other.path}`,
-      });
-    }
-  });
-  return issues;
-}
-
-function isSiblingOf(ctx: ValidationContext, path: string, type: string): boolean {
-  return ctx.siblings.some((s) => s.path === path && s.type === type);
-}
-
-function listsSubnet(table: NodeView, key: string): boolean {
-  return Array.isArray(table.props.subnets) && table.props.subnets.some((s) => subnetKey(s) === key);
 }

@@ -20,13 +20,14 @@ import { attrsTag, readAttrs } from "../aws/attrs.js";
 import { hasCode, ignoreCodes } from "../aws/errors.js";
 import { retryOn, waitFor } from "../aws/wait.js";
 import { stackFilter, syncEc2Tags, tagMap, tagSpecs, userTags } from "../aws/tags.js";
+import { groupRulePeers } from "../rules/group-rule-peers.js";
 import {
   canonicalRules,
   diffRules,
   groupNameIssue,
   isCanonical,
   observedRules,
-  ruleNeighbourIssues,
+  duplicateRuleIssues,
   rulesIssue,
   textIssue,
   toPermission,
@@ -205,6 +206,7 @@ export const SecurityGroup = defineParticle<SecurityGroupProps, SecurityGroupDat
   references: ["SecurityGroup"],
   // Rules may name other groups, or the group itself: those are added once the named groups exist.
   weakRefs: ["ingress", "egress"],
+  rules: [groupRulePeers],
   nameTag: true,
   // A name the user fixed cannot be held by two groups of a VPC at once: the
   // old group goes first. A derived name has a suffix, so the new one can come first.
@@ -222,7 +224,7 @@ export const SecurityGroup = defineParticle<SecurityGroupProps, SecurityGroupDat
     };
   },
 
-  validate(props, ctx) {
+  validate(props) {
     const issues = checkFields(props as never, {
       description: { check: textIssue(1, 'a description such as "web servers"') },
       groupName: { check: groupNameIssue },
@@ -232,7 +234,7 @@ export const SecurityGroup = defineParticle<SecurityGroupProps, SecurityGroupDat
     });
     for (const direction of ["ingress", "egress"] as const) {
       const rules: unknown = props[direction];
-      if (Array.isArray(rules) && rules.every(isCanonical)) issues.push(...ruleNeighbourIssues(rules, direction, ctx));
+      if (Array.isArray(rules) && rules.every(isCanonical)) issues.push(...duplicateRuleIssues(rules, direction));
     }
     return issues;
   },

@@ -8,23 +8,15 @@ import {
   type Subnet as AwsSubnet,
 } from "@aws-sdk/client-ec2";
 import type { Ref } from "@jiti/jsx-runtime";
-import {
-  checkFields,
-  defineParticle,
-  is,
-  isRefValue,
-  type Issue,
-  type LiveResource,
-  type NodeView,
-  type ParticleContext,
-  type ValidationContext,
-} from "@jiti/reconciler";
-import { cidrIssue, contains, overlaps, parseCidr, type Block } from "../cidr.js";
+import { checkFields, defineParticle, is, type Issue, type LiveResource, type ParticleContext } from "@jiti/reconciler";
+import { cidrIssue } from "../cidr.js";
 import { ec2 } from "../aws/clients.js";
 import { byIdOrTags, found, idOf } from "../aws/lookup.js";
 import { hasCode, ignoreCodes } from "../aws/errors.js";
 import { retryOn, waitFor } from "../aws/wait.js";
 import { stackFilter, syncEc2Tags, tagMap, tagSpecs, userTags } from "../aws/tags.js";
+import { publicSubnetRoute } from "../rules/public-subnet-route.js";
+import { subnetPlacement } from "../rules/subnet-placement.js";
 
 export interface SubnetProps {
   /**
@@ -173,20 +165,15 @@ export const Subnet = defineParticle<SubnetProps, SubnetData, "aws.ec2.Subnet">(
   replaceStrategy: "delete-first",
   // A VPC holds one subnet per block: a renamed subnet keeping its block waits for the old one.
   uniqueBy: ["cidr"],
+  rules: [subnetPlacement, publicSubnetRoute],
 
-  validate(props, ctx) {
+  validate(props) {
     const issues = checkFields(props as never, {
       cidr: { check: (v, n) => cidrIssue(v, n), required: true, example: '"10.0.1.0/24"' },
       zone: { check: zoneIssue },
       public: { check: is.boolean() },
       tags: { check: is.tags() },
     });
-    const block = cidrIssue(props.cidr, "cidr") ? undefined : parseCidr(props.cidr);
-    if (block) issues.push(...placementIssues(block, ctx));
-    if (props.public === true) {
-      const issue = publicRouteIssue(ctx);
-      if (issue) issues.push(issue);
-    }
     return issues;
   },
 
@@ -274,126 +261,5 @@ function zoneIssue(value: unknown, name: string): Issue | undefined {
     message: `${name} must be a zone name or an index into the region's zones`,
     found: value,
     fix: 'Use a name such as "us-east-1a", or an index such as 0',
-  };
-}
-
-/**
- * Inside the VPC's block (when jiti knows it) and clear of every earlier
- * sibling subnet. Runs once per subnet, so a VPC with many subnets costs
- * one pass over the earlier ones each; the free block is only looked for
- * when there is something to fix.
- */
-function placementIssues(block: Block, ctx: ValidationContext): Issue[] {
-  const issues: Issue[] = [];
-  const vpc = ctx.parent.type === "aws.ec2.Vpc" && !ctx.parent.existing ? parseCidr(ctx.parent.props.cidr) : undefined;
-  if (vpc && !contains(vpc, block)) {
-    issues.push({
-      message: `cidr must lie inside the VPC's block ${vpc.text} (${ctx.parent.path})`,
-      found: block.text,
-      fix: "Use a block inside " + vpc.text,
-    });
-  }
-  for (const other of ctx.before) {
-    const theirs = other.type === TYPE && !other.existing ? quickBlock(other.props.cidr) : undefined;
-    if (theirs && overlaps(block, theirs)) {
-      issues.push({
-        message: `cidr overlaps ${theirs.text} of ${other.path}`,
-        found: block.text,
-        fix: "Give each subnet of a VPC its own block",
-      });
-    }
-  }
-  if (issues.length > 0 && vpc) {
-    const taken = ctx.siblings.flatMap((s) => (s.type === TYPE && !s.existing ? (parseCidr(s.props.cidr) ?? []) : []));
-    const free = freeBlock(vpc, Math.max(block.prefix, vpc.prefix), taken);
-    if (free) for (const issue of issues) issue.fix += `, such as "${free}"`;
-  }
-  return issues;
-}
-
-/**
- * parseCidr for the overlap pass, which runs once per pair of subnets: a
- * single scan of the characters instead of ipaddr.js's general parser,
- * about twenty times faster on a VPC with thousands of subnets. Anything it
- * does not read as a plain `a.b.c.d/n` is handed to parseCidr, so both agree.
- */
-function quickBlock(text: unknown): Block | undefined {
-  if (typeof text !== "string") return undefined;
-  const parts = [0, 0, 0, 0, 0];
-  let part = 0;
-  let digits = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 48 && c <= 57) {
-      // A leading zero ("010") is left to parseCidr.
-      if (digits === 1 && parts[part] === 0) return parseCidr(text);
-      parts[part] = parts[part]! * 10 + (c - 48);
-      if (++digits > 3) return parseCidr(text);
-    } else if (digits > 0 && ((c === 46 && part < 3) || (c === 47 && part === 3))) {
-      part++;
-      digits = 0;
-    } else {
-      return parseCidr(text);
-    }
-  }
-  if (part !== 4 || digits === 0) return parseCidr(text);
-  const [a, b, c, d, prefix] = parts as [number, number, number, number, number];
-  if (a > 255 || b > 255 || c > 255 || d > 255 || prefix > 32) return undefined;
-  const first = ((a * 256 + b) * 256 + c) * 256 + d;
-  const size = 2 ** (32 - prefix);
-  return first % size === 0 ? { text, first, last: first + size - 1, prefix } : undefined;
-}
-
-/** The first block of the given prefix inside `outer` that overlaps none of `taken`. */
-function freeBlock(outer: Block, prefix: number, taken: readonly Block[]): string | undefined {
-  const size = 2 ** (32 - prefix);
-  let first = outer.first;
-  // Sweep the taken blocks in address order, jumping past each one in the way.
-  for (const t of [...taken].sort((a, b) => a.first - b.first)) {
-    if (first + size - 1 < t.first) break;
-    if (t.last >= first) first = Math.ceil((t.last + 1) / size) * size;
-  }
-  if (first + size - 1 > outer.last) return undefined;
-  const octets = [24, 16, 8, 0].map((shift) => Math.floor(first / 2 ** shift) % 256);
-  return `${octets.join(".")}/${prefix}`;
-}
-
-/**
- * A public subnet is only public with a route to the internet: a sibling
- * `<RouteTable>` that lists this subnet and sends 0.0.0.0/0 to an internet
- * gateway. Without it instances get public addresses nobody can reach.
- */
-function publicRouteIssue(ctx: ValidationContext): Issue | undefined {
-  const siblings = ctx.siblings;
-  const gateways = siblings.filter((s) => s.type === "aws.ec2.InternetGateway");
-  const isInternetGateway = (value: unknown) =>
-    typeof value === "string" ? value.startsWith("igw-") : isRefValue(value) && gateways.some((g) => g.path === value.$ref);
-  const routesOut = (table: NodeView) =>
-    Array.isArray(table.props.routes) &&
-    table.props.routes.some(
-      (r) => typeof r === "object" && r !== null && !Array.isArray(r) && r.destination === "0.0.0.0/0" && isInternetGateway(r.gateway),
-    );
-  const lists = (table: NodeView) =>
-    Array.isArray(table.props.subnets) && table.props.subnets.some((s) => isRefValue(s) && s.$ref === ctx.path);
-
-  const tables = siblings.filter((s) => s.type === "aws.ec2.RouteTable" && !s.existing);
-  if (tables.some((t) => lists(t) && routesOut(t))) return undefined;
-
-  const vpc = ctx.parent.path;
-  const gw = gateways[0] ? `gw = ref(InternetGateway) bound to ${gateways[0].path} with ref={gw}` : "gw = ref(InternetGateway)";
-  const addGateway = gateways[0] ? "" : '<InternetGateway name="gw" ref={gw} /> and ';
-  const subnet = "subnet = ref(Subnet) bound to this subnet with ref={subnet}";
-  const mine = tables.find(lists);
-  const routing = tables.find(routesOut);
-  const fix = mine
-    ? `Add { destination: "0.0.0.0/0", gateway: gw } to the routes of ${mine.path}${gateways[0] ? "" : `, and <InternetGateway name="gw" ref={gw} /> to ${vpc}`}, with ${gw}; or set public={false}`
-    : routing
-      ? `Add subnet to the subnets of ${routing.path}, with ${subnet}; or set public={false}`
-      : `Add to ${vpc}: ${addGateway}<RouteTable name="public" routes={[{ destination: "0.0.0.0/0", gateway: gw }]} subnets={[subnet]} />, with ${gw} and ${subnet}; or set public={false}`;
-  return {
-    message:
-      "a public subnet needs a route to the internet, but no <RouteTable> in its VPC lists it and routes 0.0.0.0/0 to an <InternetGateway>",
-    found: { public: true },
-    fix,
   };
 }

@@ -1,5 +1,5 @@
 import type { IpPermission } from "@aws-sdk/client-ec2";
-import { is, isRefValue, type Check, type Checks, type Issue, type RefValue, type ValidationContext } from "@jiti/reconciler";
+import { is, isRefValue, type Check, type Checks, type Issue, type RefValue } from "@jiti/reconciler";
 import { cidrIssue, networkOf } from "../cidr.js";
 import { idOf } from "../aws/lookup.js";
 import type { CanonicalRule, EgressRule, IngressRule, Protocol } from "./SecurityGroup.js";
@@ -284,8 +284,8 @@ function peerIssue(value: unknown, name: string): Issue | undefined {
   };
 }
 
-/** Checks that need the whole (canonical) list or the tree around the group. */
-export function ruleNeighbourIssues(rules: readonly CanonicalRule[], direction: Direction, ctx: ValidationContext): Issue[] {
+/** The same rule twice with different descriptions: AWS keeps one description per rule. */
+export function duplicateRuleIssues(rules: readonly CanonicalRule[], direction: Direction): Issue[] {
   const issues: Issue[] = [];
   const seen = new Map<string, CanonicalRule>();
   for (const rule of rules) {
@@ -298,16 +298,6 @@ export function ruleNeighbourIssues(rules: readonly CanonicalRule[], direction: 
       });
     }
     seen.set(ruleKey(rule), rule);
-    if (!isRefValue(rule.group)) continue;
-    const target = rule.group.$ref;
-    // A rule naming the group itself is fine: rules are weak references, added once the group exists.
-    if (target !== ctx.path && !/(^|\/)SecurityGroup(:[^/]+)?$/.test(target)) {
-      issues.push({
-        message: `${direction} refers to something other than a <SecurityGroup>`,
-        found: target,
-        fix: "Pass a ref(SecurityGroup) bound to a <SecurityGroup>",
-      });
-    }
   }
   return issues;
 }

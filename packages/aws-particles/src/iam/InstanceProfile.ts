@@ -16,7 +16,6 @@ import { PATH_TAG, STACK_TAG, tagMap, userTags } from "../aws/tags.js";
 import { retryOn, waitFor } from "../aws/wait.js";
 import {
   NAME_LIMIT,
-  caseClash,
   createdFor,
   iamName,
   iamPath,
@@ -28,6 +27,7 @@ import {
   iamTagsCheck,
   tagChanges,
 } from "./_iam.js";
+import { iamNameCase } from "../rules/iam-name-case.js";
 
 export interface InstanceProfileProps {
   /**
@@ -173,9 +173,10 @@ export const InstanceProfile = defineParticle<InstanceProfileProps, InstanceProf
   parents: ["Role"],
   parentProp: "role",
   props: { role: "update", tags: "update" },
+  rules: [iamNameCase],
   // Names come from the path, so a replacement would take the old one's name.
   replaceStrategy: "delete-first",
-  validate(props, ctx) {
+  validate(props) {
     const issues = checkFields(props as never, {
       role: { check: (value, name) => (typeof value === "string" ? undefined : is.ref("Role")(value, name)) },
       tags: { check: iamTagsCheck() },
@@ -188,7 +189,7 @@ export const InstanceProfile = defineParticle<InstanceProfileProps, InstanceProf
         fix: "Remove tags",
       });
     }
-    return [...issues, ...caseClash(ctx, TYPE)];
+    return issues;
   },
   normalize(props) {
     const tags = props.tags;

@@ -28,15 +28,14 @@ import {
   type JsonObject,
   type LiveResource,
   type ParticleContext,
-  type ValidationContext,
 } from "@jiti/reconciler";
 import { iam } from "../aws/clients.js";
+import { iamNameCase } from "../rules/iam-name-case.js";
 import { hasCode, ignoreCodes } from "../aws/errors.js";
 import { PATH_TAG, STACK_TAG, tagMap, userTags } from "../aws/tags.js";
 import { retryOn, waitFor } from "../aws/wait.js";
 import {
   NAME_LIMIT,
-  caseClash,
   createdFor,
   iamName,
   iamPath,
@@ -130,7 +129,7 @@ const MAX_USER_TAGS = 48;
 
 // ---------------------------------------------------------------- validation
 
-function validate(props: RoleProps, ctx: ValidationContext): Issue[] {
+function validate(props: RoleProps): Issue[] {
   const issues = checkFields(props as never, {
     assumedBy: { check: isServices },
     trustPolicy: { check: isPolicy("trust") },
@@ -176,7 +175,7 @@ function validate(props: RoleProps, ctx: ValidationContext): Issue[] {
       fix: "Remove tags, or set some of them on the stack's other resources only",
     });
   }
-  return [...issues, ...caseClash(ctx, TYPE)];
+  return issues;
 }
 
 /**
@@ -427,6 +426,7 @@ export const Role = defineParticle<RoleProps, RoleData, "aws.iam.Role">({
   // Names come from the path, so a replacement would take the old one's name.
   replaceStrategy: "delete-first",
   validate,
+  rules: [iamNameCase],
   normalize,
 
   async list(ctx) {

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { paginateGetAccountAuthorizationDetails, type RoleDetail, type Tag } from "@aws-sdk/client-iam";
 import { iam } from "../aws/clients.js";
-import { is, type Check, type Issue, type ParticleContext, type ValidationContext } from "@jiti/reconciler";
+import { is, pathNames, type Check, type ParticleContext } from "@jiti/reconciler";
 import { PATH_TAG, STACK_TAG } from "../aws/tags.js";
 
 /**
@@ -31,31 +31,12 @@ const HASH_LENGTH = 8;
  * ([\w+=,.@-]), so nothing needs escaping.
  */
 export function iamName(stack: string, path: string, limit: number): string {
-  const names = path.split("/").map((segment) => segment.slice(segment.indexOf(":") + 1));
+  const names = pathNames(path);
   const readable = [stack, ...names].join(".");
   const ambiguous = names.length > 1 && names.some((n) => n.includes("."));
   if (readable.length <= limit && !ambiguous) return readable;
   const hash = createHash("sha256").update(`${stack}/${path}`).digest("hex").slice(0, HASH_LENGTH);
   return `${readable.slice(0, limit - HASH_LENGTH - 1)}-${hash}`;
-}
-
-/**
- * IAM names ignore case, so two siblings whose names differ only in case
- * would get the same role or profile.
- */
-export function caseClash(ctx: ValidationContext, type: string): Issue[] {
-  const mine = ctx.path.slice(ctx.path.lastIndexOf("/") + 1).toLowerCase();
-  const other = ctx.siblings.find(
-    (s) => s.type === type && !s.existing && s.path.slice(s.path.lastIndexOf("/") + 1).toLowerCase() === mine,
-  );
-  if (!other) return [];
-  return [
-    {
-      message: `its name differs only in case from ${other.path}, and IAM names ignore case`,
-      found: other.name ?? other.path,
-      fix: "Give them names that differ in more than case",
-    },
-  ];
 }
 
 /** Whether a resource found under the stack's IAM path carries the stack's ownership tag. */

@@ -1,13 +1,4 @@
-import {
-  isElement,
-  isFragment,
-  providerContext,
-  withContextScope,
-  type ContextScope,
-  type JitiElement,
-  type JitiNode,
-  type Source,
-} from "@jiti/jsx-runtime";
+import { isElement, walkJsx, type JitiElement, type JsxVisitor, type Place, type Source } from "@jiti/jsx-runtime";
 import { formatProblem, formatSource, isStack, particleOf, type Issue, type Problem } from "@jiti/reconciler";
 import { isCloudInit, type CloudInitProps } from "./CloudInit.js";
 import { describeChild } from "./_checks.js";
@@ -36,6 +27,13 @@ export class UserDataError extends Error {
   }
 }
 
+/** Where the walk is: inside the root <CloudInit> or not, and whose children these are when no component is. */
+interface Within {
+  inside: boolean;
+  label: string;
+  source: string | undefined;
+}
+
 /** A step component's element, found while expanding. */
 interface Found {
   definition: AnyStepDefinition;
@@ -58,77 +56,62 @@ export function renderUserData(element: JitiElement, options: RenderUserDataOpti
 
   let root: { props: CloudInitProps; source: string | undefined } | undefined;
   const found: Found[] = [];
+  const ownerSource = (at: Place<Within>) => (at.owner ? where(at.owner.source) : undefined) ?? at.state.source;
+  const sourceOf = (source: Source | undefined, at: Place<Within>) => where(source) ?? ownerSource(at);
+  // Text and stray values are blamed on the element whose children they are: a component, or <CloudInit>.
+  const owner = (at: Place<Within>) => (at.owner ? `<${at.owner.name}>` : at.state.label);
 
-  /** `owner` is the element whose children are being expanded: blamed for text and stray values. */
-  const expand = (node: unknown, scope: ContextScope | undefined, owner: { type: string; source: string | undefined }, inside: boolean) => {
-    if (node === null || node === undefined || typeof node === "boolean") return;
-    if (Array.isArray(node)) {
-      for (const child of node) expand(child, scope, owner, inside);
-      return;
-    }
-    if (!isElement(node)) {
-      report(owner.type, owner.source, {
-        message: `${describeChild(node)} is not valid as a child`,
-        found: node,
-        fix:
-          typeof node === "string" || typeof node === "number"
-            ? "Wrap commands in <Run>…</Run>, and file contents in <File content={…} />"
-            : "Children must be steps such as <File/> or <Run/>",
-      });
-      return;
-    }
-    const type = node.type;
-    const source = where(node.source) ?? owner.source;
-    const props = node.props as { children?: unknown };
-    if (isFragment(type)) return expand(props.children, scope, owner, inside);
-    const context = providerContext(type);
-    if (context) return expand(props.children, { context, value: (props as { value?: unknown }).value, parent: scope }, owner, inside);
-    if (isCloudInit(type)) {
-      if (root || inside) {
-        report("<CloudInit>", source, {
-          message: "userData has more than one <CloudInit>",
-          fix: "Keep one <CloudInit>, at the root of userData, and put every step inside it",
-        });
+  const visitor: JsxVisitor<Within> = {
+    isHost: (type) => isCloudInit(type) || stepOf(type) !== undefined || particleOf(type) !== undefined || isStack(type),
+    host(node, at) {
+      const source = sourceOf(node.source, at);
+      if (isCloudInit(node.type)) {
+        if (root || at.state.inside) {
+          report("<CloudInit>", source, {
+            message: "userData has more than one <CloudInit>",
+            fix: "Keep one <CloudInit>, at the root of userData, and put every step inside it",
+          });
+          return;
+        }
+        root = { props: node.props as CloudInitProps, source };
+        return walkJsx(
+          (node.props as CloudInitProps).children,
+          { ...at, state: { inside: true, label: "<CloudInit>", source }, owner: undefined },
+          visitor,
+        );
+      }
+      const definition = stepOf(node.type);
+      if (definition) {
+        if (at.state.inside) found.push({ definition, element: node, source });
+        else {
+          report(`<${definition.name}>`, source, {
+            message: "the step is outside <CloudInit>",
+            fix: `Put it inside the root <CloudInit>: userData={<CloudInit><${definition.name} … /></CloudInit>}`,
+          });
+        }
         return;
       }
-      root = { props: node.props as CloudInitProps, source };
-      return expand(props.children, scope, { type: "<CloudInit>", source }, true);
-    }
-    const definition = stepOf(type);
-    if (definition) {
-      if (inside) found.push({ definition, element: node, source });
-      else
-        report(`<${definition.name}>`, source, {
-          message: "the step is outside <CloudInit>",
-          fix: `Put it inside the root <CloudInit>: userData={<CloudInit><${definition.name} … /></CloudInit>}`,
-        });
-      return;
-    }
-    const particle = particleOf(type);
-    if (particle || isStack(type)) {
-      const name = particle ? particle.name : "Stack";
-      report(`<${name}>`, source, {
+      const particle = particleOf(node.type);
+      report(`<${particle ? particle.name : "Stack"}>`, source, {
         message: "particles are infrastructure, not userData steps",
         fix: "Render it in the stack; userData holds <File>, <Run>, <Package>, <Service>, <NodeApp>, or components returning them",
       });
-      return;
-    }
-    const component = type as (props: unknown) => JitiNode;
-    const name = `<${component.name || "(anonymous component)"}>`;
-    let rendered: JitiNode;
-    try {
-      rendered = withContextScope(scope, () => component(node.props));
-    } catch (error) {
-      report(name, source, {
-        message: `the component threw: ${error instanceof Error ? error.message : String(error)}`,
-        fix: "Fix the component, or the props it was given",
+    },
+    stray(value, at) {
+      report(owner(at), ownerSource(at), {
+        message: `${describeChild(value)} is not valid as a child`,
+        found: value,
+        fix:
+          typeof value === "string" || typeof value === "number"
+            ? "Wrap commands in <Run>…</Run>, and file contents in <File content={…} />"
+            : "Children must be steps such as <File/> or <Run/>",
       });
-      return;
-    }
-    expand(rendered, scope, { type: name, source }, inside);
+    },
+    failed({ component, message, fix }, at) {
+      report(`<${component.name}>`, sourceOf(component.source, at), { message, fix });
+    },
   };
-
-  expand(element, undefined, { type: "userData", source: undefined }, false);
+  walkJsx(element, { state: { inside: false, label: "userData", source: undefined }, scope: undefined, owner: undefined }, visitor);
   if (!root) {
     if (problems.length === 0) {
       report("userData", undefined, {

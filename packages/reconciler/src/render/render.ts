@@ -1,157 +1,182 @@
 import {
+  componentName,
   isElement,
-  isFragment,
   isRef,
-  providerContext,
   useContext,
+  walkJsx,
   withContextScope,
   type ContextScope,
-  type JitiElement,
   type JitiNode,
+  type JsxVisitor,
+  type Place,
   type Ref,
   type Source,
 } from "@jiti/jsx-runtime";
 import { particleOf, type AnyParticle, type DesiredState, type Existing, type JsonObject } from "../particle.js";
+import { childPath } from "../path.js";
 import { RenderError, type Problem } from "../problems.js";
+import { ruleTree, runRules, type RuleSettings } from "../rules/index.js";
 import type { ParticleNode, StackTree } from "../tree.js";
 import { isStack, tagsContext, type StackProps } from "./stack.js";
 import { convertProps, META_PROPS } from "./props.js";
 import { blame, type Draft, type StackDraft } from "./draft.js";
 import { formatSource } from "./source.js";
-import { validateNode, validateStack, type ViewCache } from "./validate.js";
+import { validateNode, validateStack } from "./validate.js";
 
-export interface RenderOptions {
+export interface RenderOptions extends RuleSettings {
   /** Source locations are shown relative to this folder. @default process.cwd() */
   sourceRoot?: string;
+  /** Renders the stack under this name instead of the one its `<Stack name>` gives (`jiti --stack`). */
+  stackName?: string;
+}
+
+/** A rendered stack: the tree, the particles it uses by type, and what rules of severity `warning` found. */
+export interface Rendered {
+  tree: StackTree;
+  particles: Map<string, AnyParticle>;
+  warnings: Problem[];
 }
 
 /**
  * Expands components into the tree of particles, assigns every particle its
- * path, resolves references and validates every prop. Pure and synchronous:
- * it calls no AWS API. Throws a RenderError listing every problem found.
+ * path, resolves references and validates every prop, then runs the rules.
+ * Pure and synchronous: it calls no AWS API. Throws a RenderError listing
+ * every problem found.
  */
 export function renderTree(element: JitiNode, options: RenderOptions = {}): StackTree {
   return renderStack(element, options).tree;
 }
 
-/** Render, plus the particles the tree uses, by type: what the programmatic API needs to act. */
-export function renderStack(element: JitiNode, options: RenderOptions = {}): { tree: StackTree; particles: Map<string, AnyParticle> } {
+/** Render, plus the particles the tree uses and the rules' warnings: what the programmatic API needs to act. */
+export function renderStack(element: JitiNode, options: RenderOptions = {}): Rendered {
   const sourceRoot = options.sourceRoot ?? process.cwd();
   const problems: Problem[] = [];
-  const where = (source: Source | undefined) => formatSource(source, sourceRoot);
+  const { stack, drafts, blamed } = expand(element, problems, (source) => formatSource(source, sourceRoot), options.stackName);
+  if (!stack) throw new RenderError(inSourceOrder(problems));
 
-  const root = findStack(element, problems, where);
-  if (!root) throw new RenderError(problems);
-  const { stack, scope } = root;
+  assignPaths(stack.children, "", problems);
+  // Problems found while expanding name their parent's path, known only now.
+  for (const [problem, draft] of blamed) problem.path = draft.node.path;
+  const refs = bindRefs(drafts, problems);
+  for (const draft of drafts) convertProps(draft, refs, problems);
+  const invalid = new Set(drafts.filter((draft) => !validateNode(draft, problems)).map((draft) => draft.node.path));
+  stack.tree.children = stack.children.map((d) => finish(d));
 
+  const particles = new Map(drafts.map((d) => [d.particle.type, d.particle]));
+  const tree = ruleTree(stack.tree, (type) => particles.get(type)?.name ?? type, invalid);
+  const particleRules = [...particles.values()].flatMap((p) => p.rules ?? []);
+  const found = runRules(tree, [...particleRules, ...(options.rules ?? [])], options);
+  problems.push(...found.errors);
+
+  if (problems.length > 0) throw new RenderError(inSourceOrder(problems));
+  return { tree: stack.tree, particles, warnings: inSourceOrder(found.warnings) };
+}
+
+/** Where the walk is in the tree being built: before the `<Stack>`, in it, or in a particle. */
+type Parent = Draft | StackDraft | undefined;
+
+/**
+ * Walks the element down to its `<Stack>` (calling the components above it)
+ * and through everything inside it, making a draft of every particle.
+ */
+function expand(
+  element: JitiNode,
+  problems: Problem[],
+  where: (source: Source | undefined) => string | undefined,
+  stackName: string | undefined,
+): { stack: StackDraft | undefined; drafts: Draft[]; blamed: Map<Problem, Draft> } {
+  let stack: StackDraft | undefined;
   const drafts: Draft[] = [];
-  // Problems found while expanding name their parent's path, known only once
-  // every path is assigned: they are completed after assignPaths.
-  const blamedOn = new Map<Problem, Draft>();
-  const at = (parent: Draft | StackDraft, owner: OwnerInfo, problem: Omit<Problem, "path" | "type">) => {
-    const source = problem.source ?? owner.source ?? parent.source;
+  // Problems blamed on a particle whose path is not assigned yet.
+  const blamed = new Map<Problem, Draft>();
+  const sourceOf = (source: Source | undefined, at: Place<Parent>) => where(source) ?? where(at.owner?.source) ?? at.state?.source;
+  /** A problem of the element being expanded into `at.state`, blamed on the component it came from, if any. */
+  const report = (at: Place<Parent>, problem: Omit<Problem, "path" | "type">) => {
+    const parent = at.state;
+    const source = problem.source ?? sourceOf(undefined, at);
     const full: Problem = {
       path: "",
-      type: parent.particle ? parent.particle.type : "jiti.Stack",
+      type: parent?.particle ? parent.particle.type : "jiti.Stack",
       ...problem,
       ...(source ? { source } : {}),
     };
-    if (owner.component) full.type = `<${owner.component}>`;
-    if (parent.particle) blamedOn.set(full, parent);
+    if (at.owner) full.type = `<${at.owner.name}>`;
+    if (parent?.particle) blamed.set(full, parent);
     problems.push(full);
   };
-  const expand = (node: JitiNode | unknown, parent: Draft | StackDraft, scope: ContextScope | undefined, owner: OwnerInfo) => {
-    if (node === null || node === undefined || typeof node === "boolean") return;
-    if (Array.isArray(node)) {
-      for (const child of node) expand(child, parent, scope, owner);
-      return;
-    }
-    if (!isElement(node)) {
-      at(parent, owner, {
-        message: `${describeChild(node)} is not valid as a child`,
-        found: node,
-        fix:
-          typeof node === "object"
-            ? "Children must be elements such as <Subnet/>; to render a collection, use an array of elements"
-            : "Children must be elements such as <Subnet/>; pass values as props instead",
-      });
-      return;
-    }
-    const type = node.type;
-    const src = where(node.source) ?? owner.source;
-    if (isFragment(type)) {
-      expand((node.props as { children?: unknown }).children, parent, scope, owner);
-      return;
-    }
-    const context = providerContext(type);
-    if (context) {
-      const props = node.props as { value: unknown; children?: unknown };
-      expand(props.children, parent, { context, value: props.value, parent: scope }, owner);
-      return;
-    }
-    if (isStack(type)) {
-      at(parent, owner, {
-        message: "<Stack> can only be the root of the tree",
-        fix: "Render one <Stack> around everything, and nest particles directly in it",
-        ...(src ? { source: src } : {}),
-      });
-      return;
-    }
-    const particle = particleOf(type);
-    if (particle) {
-      const inheritedTags = withContextScope(scope, () => ({ ...useContext(tagsContext) }));
+  const notAStack = (found: unknown, source: string | undefined) =>
+    problems.push({
+      path: "",
+      type: "jiti.Stack",
+      message: "the root of the tree must be a <Stack>",
+      ...(source ? { source } : {}),
+      found: isElement(found) ? `<${componentName(found.type)}>` : found,
+      fix: 'Wrap the tree in <Stack name="my-app">…</Stack>, or return it from the stack component',
+    });
+
+  const visitor: JsxVisitor<Parent> = {
+    isHost: (type) => isStack(type) || particleOf(type) !== undefined,
+    host(node, at) {
+      const source = sourceOf(node.source, at);
+      const children = (node.props as { children?: unknown }).children;
+      if (isStack(node.type)) {
+        if (at.state || stack)
+          return report(at, {
+            message: "<Stack> can only be the root of the tree",
+            fix: "Render one <Stack> around everything, and nest particles directly in it",
+            ...(source ? { source } : {}),
+          });
+        const props = stackName === undefined ? (node.props as StackProps) : { ...(node.props as StackProps), name: stackName };
+        stack = {
+          particle: undefined,
+          element: node,
+          children: [],
+          source,
+          tree: { stack: String(props.name ?? ""), tags: { ...(props.tags ?? {}) }, ...(source ? { source } : {}), children: [] },
+        };
+        validateStack(props, source, problems);
+        const scope: ContextScope = { context: tagsContext as never, value: { ...(props.tags ?? {}) }, parent: at.scope };
+        return walkJsx(children, { ...at, state: stack, scope, owner: undefined }, visitor);
+      }
+      if (!at.state) return notAStack(node, where(node.source));
+      const particle = particleOf(node.type)!;
+      const inheritedTags = withContextScope(at.scope, () => ({ ...useContext(tagsContext) }));
       const draft: Draft = {
         particle,
         element: node,
-        parent,
+        parent: at.state,
         children: [],
         inheritedTags,
-        source: src,
+        source,
         node: { type: particle.type, path: "", state: "running", props: {}, children: [] },
       };
-      parent.children.push(draft);
+      at.state.children.push(draft);
       drafts.push(draft);
-      expand((node.props as { children?: unknown }).children, draft, scope, { component: undefined, source: src });
-      return;
-    }
-    const component = type as (props: unknown) => JitiNode;
-    const componentName = component.name || "(anonymous component)";
-    let rendered: JitiNode;
-    try {
-      rendered = withContextScope(scope, () => component(node.props));
-    } catch (error) {
-      at(
-        parent,
-        { component: componentName, source: src },
-        {
-          message: `the component threw: ${error instanceof Error ? error.message : String(error)}`,
-          fix: "Fix the component, or the props it was given",
-          ...(src ? { source: src } : {}),
-        },
-      );
-      return;
-    }
-    expand(rendered, parent, scope, { component: componentName, source: src });
+      walkJsx(children, { ...at, state: draft, owner: undefined }, visitor);
+    },
+    stray(value, at) {
+      if (!at.state) return notAStack(value, undefined);
+      report(at, {
+        message: `${describeChild(value)} is not valid as a child`,
+        found: value,
+        fix:
+          typeof value === "object"
+            ? "Children must be elements such as <Subnet/>; to render a collection, use an array of elements"
+            : "Children must be elements such as <Subnet/>; pass values as props instead",
+      });
+    },
+    failed({ component, message, fix }, at) {
+      const source = sourceOf(component.source, at);
+      if (!at.state) {
+        problems.push({ path: "", type: `<${component.name}>`, message, fix, ...(source ? { source } : {}) });
+        return;
+      }
+      report({ ...at, owner: component }, { message, fix, ...(source ? { source } : {}) });
+    },
   };
-
-  expand((root.element.props as { children?: unknown }).children, stack, scope, { component: undefined, source: stack.source });
-
-  assignPaths(stack.children, "", problems);
-  for (const [problem, draft] of blamedOn) problem.path = draft.node.path;
-  const refs = bindRefs(drafts, problems);
-  for (const draft of drafts) convertProps(draft, refs, problems);
-  const views: ViewCache = new Map();
-  for (const draft of drafts) validateNode(draft, problems, views);
-  stack.tree.children = stack.children.map((d) => finish(d));
-
-  if (problems.length > 0) throw new RenderError(inSourceOrder(problems));
-  return { tree: stack.tree, particles: new Map(drafts.map((d) => [d.particle.type, d.particle])) };
-}
-
-interface OwnerInfo {
-  /** The function component whose output is being expanded, for messages. */
-  component: string | undefined;
-  source: string | undefined;
+  walkJsx(element, { state: undefined, scope: undefined, owner: undefined }, visitor);
+  if (!stack && problems.length === 0) notAStack(element, undefined);
+  return { stack, drafts, blamed };
 }
 
 /** Problems as the reader meets them in the file: by file, then line (stable otherwise). */
@@ -175,63 +200,6 @@ function describeChild(value: unknown): string {
   return `A ${typeof value}`;
 }
 
-/** Finds the `<Stack>` at the root, calling components above it. */
-function findStack(
-  element: JitiNode,
-  problems: Problem[],
-  where: (s: Source | undefined) => string | undefined,
-): { element: JitiElement; stack: StackDraft; scope: ContextScope | undefined } | undefined {
-  let node: unknown = element;
-  let scope: ContextScope | undefined;
-  for (let depth = 0; depth < 100; depth++) {
-    if (!isElement(node)) break;
-    const source = where(node.source);
-    if (isStack(node.type)) {
-      const props = node.props as StackProps;
-      const stackScope: ContextScope = { context: tagsContext as never, value: { ...(props.tags ?? {}) }, parent: scope };
-      const stack: StackDraft = {
-        particle: undefined,
-        element: node,
-        children: [],
-        source,
-        tree: { stack: String(props.name ?? ""), tags: { ...(props.tags ?? {}) }, ...(source ? { source } : {}), children: [] },
-      };
-      validateStack(props, source, problems);
-      return { element: node, stack, scope: stackScope };
-    }
-    const context = providerContext(node.type);
-    if (context) {
-      const props = node.props as { value: unknown; children?: unknown };
-      scope = { context, value: props.value, parent: scope };
-      node = props.children;
-      continue;
-    }
-    if (isFragment(node.type) || particleOf(node.type)) break;
-    const component = node.type as (props: unknown) => JitiNode;
-    try {
-      node = withContextScope(scope, () => component(node && (node as JitiElement).props));
-    } catch (error) {
-      problems.push({
-        path: "",
-        type: `<${component.name || "(anonymous component)"}>`,
-        message: `the component threw: ${error instanceof Error ? error.message : String(error)}`,
-        fix: "Fix the component, or the props it was given",
-        ...(source ? { source } : {}),
-      });
-      return undefined;
-    }
-  }
-  problems.push({
-    path: "",
-    type: "jiti.Stack",
-    message: "the root of the tree must be a <Stack>",
-    ...(isElement(node) && where(node.source) ? { source: where(node.source)! } : {}),
-    found: isElement(node) ? `<${(node.type as { name?: string }).name ?? "?"}>` : node,
-    fix: 'Wrap the tree in <Stack name="my-app">…</Stack>, or return it from the stack component',
-  });
-  return undefined;
-}
-
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 
 /**
@@ -244,8 +212,7 @@ function assignPaths(children: Draft[], parentPath: string, problems: Problem[])
   for (const draft of children) {
     const rawName = (draft.element.props as { name?: unknown }).name ?? draft.element.key;
     const name = rawName === undefined ? undefined : String(rawName);
-    const segment = name === undefined ? draft.particle.name : `${draft.particle.name}:${name}`;
-    draft.node.path = join(parentPath, segment);
+    draft.node.path = childPath(parentPath, draft.particle.name, name);
     if (name !== undefined) draft.node.name = name;
     if (name !== undefined && !NAME_PATTERN.test(name)) {
       problems.push({
@@ -287,10 +254,6 @@ function assignPaths(children: Draft[], parentPath: string, problems: Problem[])
       }
     }
   }
-}
-
-function join(parent: string, segment: string) {
-  return parent ? `${parent}/${segment}` : segment;
 }
 
 /** Maps every `ref` object to the element it is bound to. */

@@ -1,0 +1,186 @@
+import { ref, type JitiNode } from "@jiti/jsx-runtime";
+import {
+  RenderError,
+  Stack,
+  defineParticle,
+  formatProblem,
+  particleOf,
+  renderStack,
+  type Finding,
+  type RenderOptions,
+  type Rule,
+  type RuleTree,
+} from "@jiti/reconciler";
+import { describe, expect, it } from "vitest";
+import { FakeCloud, fakeParticles } from "./fake.js";
+
+const { Net, Sub, Box, Group } = fakeParticles(new FakeCloud());
+
+/** A rule from a function over the tree; errors unless said otherwise. */
+const rule = (id: string, check: (tree: RuleTree) => Finding[], severity: Rule["severity"] = "error"): Rule => ({
+  id,
+  severity,
+  description: `test rule ${id}`,
+  check,
+});
+
+/** Every /8 block is too wide: a finding on each such Net. */
+const noWideNets = rule("no-wide-nets", (tree) =>
+  tree
+    .ofType("fake.Net")
+    .filter((n) => String(n.props.cidr).endsWith("/8"))
+    .map((node) => ({ node, message: "cidr is wider than /16", found: node.props.cidr, fix: "Use a /16 block" })),
+);
+
+const stack = (
+  <Stack name="s">
+    <Net name="wide" cidr="10.0.0.0/8">
+      <Sub name="a" cidr="10.0.1.0/24" />
+    </Net>
+    <Net name="ok" cidr="10.1.0.0/16" />
+  </Stack>
+);
+
+function problemsOf(el: JitiNode, options: RenderOptions): string[] {
+  try {
+    renderStack(el, options);
+  } catch (error) {
+    if (error instanceof RenderError) return error.problems.map(formatProblem);
+    throw error;
+  }
+  return [];
+}
+
+describe("the rule stage", () => {
+  it("runs rules passed to the API after validation, reporting findings with the element's path, type, line and rule id", () => {
+    try {
+      renderStack(stack, { rules: [noWideNets] });
+      expect.unreachable("the rule should fail the render");
+    } catch (error) {
+      expect((error as RenderError).problems).toEqual([
+        {
+          path: "Net:wide",
+          type: "fake.Net",
+          message: "cidr is wider than /16",
+          found: "10.0.0.0/8",
+          fix: "Use a /16 block",
+          source: expect.stringMatching(/^packages\/reconciler\/test\/rules\.test\.tsx:\d+$/),
+          rule: "no-wide-nets",
+        },
+      ]);
+    }
+    // Without the rule, the same tree renders.
+    expect(renderStack(stack).tree.children).toHaveLength(2);
+  });
+
+  it("gives rules each node's parent and children as nodes, and resolves references to their targets", () => {
+    const seen: string[] = [];
+    const g = ref(Group);
+    const look = rule("look", (tree) => {
+      for (const node of tree.nodes) {
+        const targets = Array.isArray(node.props.groups) ? node.props.groups.map((v) => tree.target(v)?.path) : [];
+        seen.push(
+          `${node.component} ${node.path} in ${node.parent?.path ?? "(stack)"} [${node.children.map((c) => c.name).join(",")}] -> ${targets.join(",")}`,
+        );
+      }
+      return [];
+    });
+    renderStack(
+      <Stack name="s">
+        <Net name="n" cidr="10.0.0.0/16">
+          <Group name="g" ref={g} />
+          <Sub name="a" cidr="10.0.1.0/24">
+            <Box name="b" groups={[g]} />
+          </Sub>
+        </Net>
+      </Stack>,
+      { rules: [look] },
+    );
+    expect(seen).toEqual([
+      "Net Net:n in (stack) [g,a] -> ",
+      "Group Net:n/Group:g in Net:n [] -> ",
+      "Sub Net:n/Sub:a in Net:n [b] -> ",
+      "Box Net:n/Sub:a/Box:b in Net:n/Sub:a [] -> Net:n/Group:g",
+    ]);
+  });
+
+  it("reports warnings beside the tree instead of failing, and lets a severity be changed or turned off by id", () => {
+    const warning = { ...noWideNets, severity: "warning" as const };
+    const rendered = renderStack(stack, { rules: [warning] });
+    expect(rendered.warnings.map(formatProblem)).toEqual([
+      expect.stringMatching(
+        /^packages\/reconciler\/test\/rules\.test\.tsx:\d+: Net:wide \(fake\.Net\): cidr is wider than \/16 \(found: "10\.0\.0\.0\/8"\)\. Use a \/16 block\.$/,
+      ),
+    ]);
+    expect(renderStack(stack, { rules: [noWideNets], severity: { "no-wide-nets": "warning" } }).warnings).toHaveLength(1);
+    expect(renderStack(stack, { rules: [noWideNets], severity: { "no-wide-nets": "off" } }).warnings).toEqual([]);
+    expect(problemsOf(stack, { rules: [warning], severity: { "no-wide-nets": "error" } })).toHaveLength(1);
+  });
+
+  it("reports a rule that throws as an error naming the rule, never as a pass", () => {
+    const broken = rule("broken", () => {
+      throw new Error("cannot read cidr");
+    });
+    expect(problemsOf(stack, { rules: [broken] })).toEqual([
+      'jiti.Rule: rule "broken" threw: cannot read cidr. Fix the rule, or turn it off with severity { "broken": "off" }.',
+    ]);
+  });
+
+  it("runs a rule given twice once, and refuses two rules with one id or an id that is not kebab-case", () => {
+    expect(problemsOf(stack, { rules: [noWideNets, noWideNets] })).toHaveLength(1);
+    expect(problemsOf(<Stack name="s" />, { rules: [rule("twin", () => []), rule("twin", () => []), rule("Not OK", () => [])] })).toEqual([
+      'jiti.Rule: two different rules have the id "twin" (found: "twin"). Give each rule its own id.',
+      'jiti.Rule: a rule\'s id must be lowercase words joined by \'-\' (found: "Not OK"). Use an id such as "no-public-ssh".',
+    ]);
+  });
+
+  it("runs the rules a particle lists whenever the particle is rendered, once however many use them", () => {
+    let runs = 0;
+    const counted = rule("counted", (tree) => {
+      runs++;
+      return tree.ofType("test.RuledSub").map((node) => ({ node, message: "found by the particle's rule", fix: "None" }));
+    });
+    const RuledSub = defineParticle({ ...particleOf(Sub)!, type: "test.RuledSub", name: "RuledSub", rules: [counted] });
+    const tree = (
+      <Stack name="s">
+        <Net name="n" cidr="10.0.0.0/16">
+          <RuledSub name="a" cidr="10.0.1.0/24" />
+          <RuledSub name="b" cidr="10.0.2.0/24" />
+        </Net>
+      </Stack>
+    );
+    expect(problemsOf(tree, {}).map((p) => p.replace(/^.*?: /, ""))).toEqual([
+      "Net:n/RuledSub:a (test.RuledSub): found by the particle's rule. None.",
+      "Net:n/RuledSub:b (test.RuledSub): found by the particle's rule. None.",
+    ]);
+    expect(runs).toBe(1);
+    // Passed in as well, the same rule still runs once.
+    expect(problemsOf(tree, { rules: [counted] })).toHaveLength(2);
+    expect(runs).toBe(2);
+  });
+
+  it("tells rules which nodes failed their own validation", () => {
+    const Checked = defineParticle({
+      ...particleOf(Sub)!,
+      type: "test.CheckedSub",
+      name: "CheckedSub",
+      validate: (props: { cidr?: unknown }) => (props.cidr === "bad" ? [{ message: "cidr is bad", fix: "Fix it" }] : []),
+    });
+    /** What the rule stage says of each node's validity, for a subnet with this cidr. */
+    const validity = (cidr: string) => {
+      const valid: string[] = [];
+      const seen = rule("valid", (tree) => (tree.nodes.forEach((n) => valid.push(`${n.path} ${n.valid}`)), []));
+      problemsOf(
+        <Stack name="s">
+          <Net name="n" cidr="10.0.0.0/16">
+            <Checked name="a" cidr={cidr} />
+          </Net>
+        </Stack>,
+        { rules: [seen] },
+      );
+      return valid;
+    };
+    expect(validity("10.0.1.0/24")).toEqual(["Net:n true", "Net:n/CheckedSub:a true"]);
+    expect(validity("bad")).toEqual(["Net:n true", "Net:n/CheckedSub:a false"]);
+  });
+});
