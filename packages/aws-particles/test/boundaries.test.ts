@@ -49,6 +49,23 @@ describe("particles know only themselves", () => {
     expect(lines).toEqual([]);
   });
 
+  it.each(particles.map((p) => [p.type, p] as const))("%s never restates a default: render applies them", (_, particle) => {
+    const own = files.filter((f) =>
+      f.name.startsWith(`${dirname(particleFiles.find((pf) => basename(pf.name, ".ts") === particle.name)!.name)}/`),
+    );
+    for (const prop of Object.keys(particle.defaults ?? {})) {
+      const restated = new RegExp(`\\bprops\\??\\.${prop}\\s*\\?\\?|\\bp\\.${prop}\\s*\\?\\?`);
+      expect(
+        own.flatMap((f) =>
+          f.text
+            .split("\n")
+            .filter((line) => restated.test(line))
+            .map((line) => `${f.name}: ${line.trim()}`),
+        ),
+      ).toEqual([]);
+    }
+  });
+
   it("catches the path handling it forbids", () => {
     for (const line of [
       'const parent = ctx.path.slice(0, ctx.path.lastIndexOf("/"));',

@@ -1,4 +1,5 @@
-import type { Desired, JsonObject, ParticleContext } from "@jiti/reconciler";
+import { particles } from "@jiti/aws-particles";
+import { pathSegments, type Desired, type JsonObject, type ParticleContext } from "@jiti/reconciler";
 
 /**
  * A particle context for lifecycle tests: the SDK finds the emulator through
@@ -14,13 +15,20 @@ export function particleContext(stack = "test-stack", progress: string[] = []): 
   };
 }
 
-/** Desired props as the reconciler hands them to create/update: ownership tags included. */
+/**
+ * Desired props as the reconciler hands them to create/update: the
+ * particle's defaults applied (the particle named by the path's last
+ * element), ownership tags included.
+ */
 export function desired<P extends object>(ctx: ParticleContext, path: string, props: P, extra: Partial<Desired<P>> = {}): Desired<P> {
   const tags = ((props as { tags?: Record<string, string> }).tags ?? {}) as Record<string, string>;
+  const element = pathSegments(path).at(-1)!;
+  const defaults = particles.find((p) => p.name === element.component)?.defaults ?? {};
+  const given = Object.fromEntries(Object.entries(props).filter(([, value]) => value !== undefined));
   return {
     path,
-    name: path.split("/").pop()?.split(":")[1],
-    props,
+    name: element.name,
+    props: { ...defaults, ...given } as P,
     tags: { ...tags, "jiti:stack": ctx.stack, "jiti:path": path },
     state: "running",
     ...extra,

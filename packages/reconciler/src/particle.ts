@@ -122,7 +122,20 @@ export interface Desired<Props> {
   state: DesiredState;
 }
 
-export interface Particle<Props extends object = JsonObject, Data = JsonObject> {
+/**
+ * Props as render hands them to a particle: every prop in `Defaulted` is set
+ * (from `defaults` when the user gave none), so the particle never restates
+ * a default.
+ */
+export type WithDefaults<Props, Defaulted extends keyof Props> =
+  // The erased particle (AnyParticle) says nothing of its defaults: its props stay as they are (any).
+  0 extends 1 & Defaulted ? Props : Omit<Props, Defaulted> & { [K in Defaulted]-?: Exclude<Props[K], undefined> };
+
+/**
+ * `Props` are what users write; `Defaulted` names the props that `defaults`
+ * fills in, which the particle's own functions then receive as set.
+ */
+export interface Particle<Props extends object = JsonObject, Data = JsonObject, Defaulted extends keyof Props = never> {
   /** `aws.ec2.Subnet`: used in plans, errors, tags and docs. */
   type: string;
   /** Component name and path segment prefix: `Subnet`. */
@@ -157,8 +170,8 @@ export interface Particle<Props extends object = JsonObject, Data = JsonObject> 
    * and keeps these values, the new resource waits for the old one's delete.
    */
   uniqueBy?: ReadonlyArray<keyof Props & string>;
-  /** Values of props not given. */
-  defaults?: Partial<Props>;
+  /** Values of props not given: render applies them, and only render. */
+  defaults?: [Defaulted] extends [never] ? never : { readonly [K in Defaulted]-?: Exclude<Props[K], undefined> };
   /** Whether the particle may be `stopped` (only instances). */
   stoppable?: boolean;
   /** Whether render adds a readable `Name` tag (`<stack>/<names>`) when the user gives none. EC2 shows it. @default false */
@@ -167,7 +180,7 @@ export interface Particle<Props extends object = JsonObject, Data = JsonObject> 
    * Pure checks of the element's own props (defaults applied, canonical
    * form): every problem at once. What needs other elements is a rule.
    */
-  validate?(props: Props): Issue[];
+  validate?(props: WithDefaults<Props, Defaulted>): Issue[];
   /**
    * The rules about trees that hold this particle: checks across elements
    * (its parent's block, a route to a gateway), run after every `validate`.
@@ -175,25 +188,25 @@ export interface Particle<Props extends object = JsonObject, Data = JsonObject> 
    */
   rules?: readonly Rule[];
   /** Canonical form of props (sorted lists…) so that comparing with `observe` is exact. */
-  normalize?(props: Props): Props;
+  normalize?(props: WithDefaults<Props, Defaulted>): WithDefaults<Props, Defaulted>;
 
   /**
    * Turns lookups in desired props into values (an availability zone index
    * into its name, an image lookup into an AMI id). Runs in the read phase,
    * before planning; cache what a run needs once in `ctx.cache`.
    */
-  resolve?(ctx: ParticleContext, props: Props): Promise<Props>;
+  resolve?(ctx: ParticleContext, props: WithDefaults<Props, Defaulted>): Promise<WithDefaults<Props, Defaulted>>;
   /** The stack's live resources of this type: one paginated call. */
   list(ctx: ParticleContext): Promise<LiveResource<Data>[]>;
   /** A resource jiti does not own, by id or tag lookup: all matches. */
   lookup(ctx: ParticleContext, existing: Existing): Promise<LiveResource<Data>[]>;
   /** The live resource expressed as props, for diffing with the desired props. */
   observe(live: LiveResource<Data>): Partial<Record<keyof Props, unknown>>;
-  create(ctx: ParticleContext, desired: Desired<Props>): Promise<LiveResource<Data>>;
+  create(ctx: ParticleContext, desired: Desired<WithDefaults<Props, Defaulted>>): Promise<LiveResource<Data>>;
   update(
     ctx: ParticleContext,
     live: LiveResource<Data>,
-    desired: Desired<Props>,
+    desired: Desired<WithDefaults<Props, Defaulted>>,
     changed: ReadonlyArray<keyof Props & string>,
   ): Promise<LiveResource<Data>>;
   delete(ctx: ParticleContext, live: LiveResource<Data>): Promise<void>;
@@ -205,7 +218,7 @@ export interface Particle<Props extends object = JsonObject, Data = JsonObject> 
    * (a subnet with the same CIDR block), or a function of the props when it
    * depends on them (a group whose name the user fixed). @default "create-before-delete"
    */
-  replaceStrategy?: ReplaceStrategy | ((props: Props) => ReplaceStrategy);
+  replaceStrategy?: ReplaceStrategy | ((props: WithDefaults<Props, Defaulted>) => ReplaceStrategy);
   /** Applies `state="stopped"` / `"running"` to an instance. */
   setState?(ctx: ParticleContext, live: LiveResource<Data>, state: DesiredState): Promise<LiveResource<Data>>;
 }
@@ -213,11 +226,11 @@ export interface Particle<Props extends object = JsonObject, Data = JsonObject> 
 // The contract is generic in each particle's props; collections of particles
 // are heterogeneous, so they are held at this erased type.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyParticle = Particle<any, any>;
+export type AnyParticle = Particle<any, any, any>;
 
 /** Turns a particle into the component users write in `stack.tsx`. */
-export function defineParticle<Props extends object, Data, Kind extends string>(
-  particle: Particle<Props, Data> & { type: Kind },
+export function defineParticle<Props extends object, Data, Kind extends string, Defaulted extends keyof Props = never>(
+  particle: Particle<Props, Data, Defaulted> & { type: Kind },
 ): ParticleComponent<Props, Kind> {
   const component = (props: ParticleProps<Props, Kind>): JitiElement =>
     createElement(component as never, props as Record<string, unknown>, undefined, undefined);

@@ -30,9 +30,23 @@ export function lastSegment(path: string): string {
   return path.slice(path.lastIndexOf(SEPARATOR) + 1);
 }
 
+/** One element of a path: its component and its name (undefined for an unnamed only child). */
+export interface PathSegment {
+  component: string;
+  name: string | undefined;
+}
+
+/** The elements along the path, outermost first: `Vpc:main/Subnet` is `[{ Vpc, main }, { Subnet, undefined }]`. */
+export function pathSegments(path: string): PathSegment[] {
+  return path.split(SEPARATOR).map((segment) => {
+    const mark = segment.indexOf(NAME_MARK);
+    return mark === -1 ? { component: segment, name: undefined } : { component: segment.slice(0, mark), name: segment.slice(mark + 1) };
+  });
+}
+
 /** The names along the path, the component standing in for an unnamed element: `["main", "public-a"]`. */
 export function pathNames(path: string): string[] {
-  return path.split(SEPARATOR).map((segment) => segment.slice(segment.indexOf(NAME_MARK) + 1));
+  return pathSegments(path).map((segment) => segment.name ?? segment.component);
 }
 
 /** Whether `path` lies inside the element at `ancestor` (not the element itself). */

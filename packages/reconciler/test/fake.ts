@@ -150,7 +150,7 @@ function fake<P extends FakeProps, K extends string>(
       return { id: live.id };
     },
   };
-  return defineParticle(particle);
+  return defineParticle<P, JsonObject, K>(particle);
 }
 
 export interface NetProps extends FakeProps {

@@ -9,7 +9,7 @@ import {
   type Volume as AwsVolume,
 } from "@aws-sdk/client-ec2";
 import { isElement, type JitiElement, type Ref } from "@jiti/jsx-runtime";
-import { checkFields, defineParticle, is, isRefValue } from "@jiti/reconciler";
+import { checkFields, defineParticle, is, type WithDefaults } from "@jiti/reconciler";
 import { readAttrs } from "../aws/attrs.js";
 import { ec2 } from "../aws/clients.js";
 import { idOf } from "../aws/lookup.js";
@@ -114,6 +114,11 @@ export interface Ec2Props {
   tags?: Record<string, string>;
 }
 
+/** The props render fills in when not given. */
+type Defaulted = "type" | "securityGroups" | "rootVolumeEncrypted" | "rootVolumeType" | "imdsV2";
+/** An instance's props as render hands them over. */
+export type RenderedEc2Props = WithDefaults<Ec2Props, Defaulted>;
+
 /** An instance as DescribeInstances and DescribeVolumes report it. */
 export interface Ec2Data {
   type: string;
@@ -144,7 +149,7 @@ export interface RootVolume {
 }
 
 /** An EC2 instance in a subnet, created from an AMI, optionally with a boot script and a role. */
-export const Ec2 = defineParticle<Ec2Props, Ec2Data, "aws.ec2.Instance">({
+export const Ec2 = defineParticle<Ec2Props, Ec2Data, "aws.ec2.Instance", Defaulted>({
   type: TYPE,
   name: "Ec2",
   parents: ["Subnet"],
@@ -301,15 +306,15 @@ export const Ec2 = defineParticle<Ec2Props, Ec2Data, "aws.ec2.Instance">({
       ...(p.profile !== undefined ? { IamInstanceProfile: { Name: idOf(p.profile, "profile") } } : {}),
       ...(userData ? { UserData: Buffer.from(userData, "utf8").toString("base64") } : {}),
       ...(p.keyName ? { KeyName: p.keyName } : {}),
-      MetadataOptions: { HttpTokens: p.imdsV2 === false ? "optional" : "required", HttpEndpoint: "enabled" },
+      MetadataOptions: { HttpTokens: p.imdsV2 ? "required" : "optional", HttpEndpoint: "enabled" },
       BlockDeviceMappings: [
         {
           DeviceName: image.rootDeviceName,
           Ebs: {
             // Without a size AWS takes the image's; moto insists on one, and saying it costs nothing.
             ...((p.rootVolumeSize ?? image.rootVolumeSize) !== undefined ? { VolumeSize: p.rootVolumeSize ?? image.rootVolumeSize } : {}),
-            VolumeType: p.rootVolumeType ?? "gp3",
-            Encrypted: p.rootVolumeEncrypted ?? true,
+            VolumeType: p.rootVolumeType,
+            Encrypted: p.rootVolumeEncrypted,
             DeleteOnTermination: true,
           },
         },
@@ -354,7 +359,7 @@ export const Ec2 = defineParticle<Ec2Props, Ec2Data, "aws.ec2.Instance">({
     if (changed.includes("profile")) await setProfile(ctx, live.id, p.profile === undefined ? undefined : idOf(p.profile, "profile"));
     if (changed.includes("imdsV2")) await setMetadataOptions(ctx, live.id, p.imdsV2);
     if (resize && volume) await modifyRootVolume(ctx, volume, p);
-    if (changed.includes("type")) await changeType(ctx, live.id, p.type ?? "t3.micro", desired.state);
+    if (changed.includes("type")) await changeType(ctx, live.id, p.type, desired.state);
     // Last, so that the attributes tag records only what was applied.
     await syncEc2Tags(ec2(ctx), live.id, live.data.tags, { ...desired.tags, ...attrsOf(p, live.data.imageId) });
     if (volume) await syncEc2Tags(ec2(ctx), volume.id, volume.tags, { ...desired.tags, ...PART_TAG });

@@ -22,6 +22,7 @@ import {
   type Json,
   type LiveResource,
   type ParticleContext,
+  type WithDefaults,
 } from "@jiti/reconciler";
 import { cidrIssue, networkOf } from "../cidr.js";
 import { ec2 } from "../aws/clients.js";
@@ -260,12 +261,15 @@ async function associate(ctx: ParticleContext, id: string, subnet: string) {
   await client.send(new AssociateRouteTableCommand({ RouteTableId: id, SubnetId: subnet }));
 }
 
-function desiredRoutes(props: RouteTableProps): RouteEntry[] {
-  return canonicalRoutes(props.routes ?? []) as RouteEntry[];
+/** The props render fills in when not given. */
+type Defaulted = "routes" | "subnets";
+
+function desiredRoutes(props: WithDefaults<RouteTableProps, Defaulted>): RouteEntry[] {
+  return canonicalRoutes(props.routes) as RouteEntry[];
 }
 
-function desiredSubnets(props: RouteTableProps): string[] {
-  return (props.subnets ?? []).map((s) => idOf(s, "subnets"));
+function desiredSubnets(props: WithDefaults<RouteTableProps, Defaulted>): string[] {
+  return props.subnets.map((s) => idOf(s, "subnets"));
 }
 
 async function removeTable(ctx: ParticleContext, id: string) {
@@ -282,7 +286,7 @@ async function removeTable(ctx: ParticleContext, id: string) {
 }
 
 /** A route table of a VPC, its routes, and the subnets that use it. */
-export const RouteTable = defineParticle<RouteTableProps, RouteTableData, "aws.ec2.RouteTable">({
+export const RouteTable = defineParticle<RouteTableProps, RouteTableData, "aws.ec2.RouteTable", Defaulted>({
   type: TYPE,
   name: "RouteTable",
   parents: ["Vpc"],
@@ -308,7 +312,7 @@ export const RouteTable = defineParticle<RouteTableProps, RouteTableData, "aws.e
       tags: { check: is.tags() },
     });
     if (issues.length > 0) return issues;
-    return destinationIssues(props.routes ?? []);
+    return destinationIssues(props.routes);
   },
 
   async list(ctx) {

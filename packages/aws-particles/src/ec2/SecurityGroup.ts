@@ -12,7 +12,16 @@ import {
   type SecurityGroup as AwsSecurityGroup,
 } from "@aws-sdk/client-ec2";
 import type { Ref } from "@jiti/jsx-runtime";
-import { checkFields, defineParticle, is, isPendingRef, type LiveResource, type ParticleContext, type RefValue } from "@jiti/reconciler";
+import {
+  checkFields,
+  defineParticle,
+  is,
+  isPendingRef,
+  type LiveResource,
+  type ParticleContext,
+  type RefValue,
+  type WithDefaults,
+} from "@jiti/reconciler";
 import { createHash, randomBytes } from "node:crypto";
 import { ec2 } from "../aws/clients.js";
 import { byIdOrTags, found, idOf } from "../aws/lookup.js";
@@ -147,8 +156,11 @@ async function describe(ctx: ParticleContext, id: string): Promise<AwsSecurityGr
   }
 }
 
-function desiredRules(props: SecurityGroupProps, direction: Direction): CanonicalRule[] {
-  const given = direction === "ingress" ? (props.ingress ?? []) : (props.egress ?? [ALLOW_ALL_OUT]);
+/** The props render fills in when not given. */
+type Defaulted = "description" | "ingress" | "egress";
+
+function desiredRules(props: WithDefaults<SecurityGroupProps, Defaulted>, direction: Direction): CanonicalRule[] {
+  const given = props[direction];
   const rules = canonicalRules(given, direction) as unknown[];
   if (!rules.every(isCanonical))
     throw new Error(`${direction} holds an invalid rule (found: ${JSON.stringify(given)}); render reports why`);
@@ -197,7 +209,7 @@ function derivedName(stack: string, path: string, name: string | undefined): str
 }
 
 /** A VPC security group: a stateful firewall for the instances that use it. */
-export const SecurityGroup = defineParticle<SecurityGroupProps, SecurityGroupData, "aws.ec2.SecurityGroup">({
+export const SecurityGroup = defineParticle<SecurityGroupProps, SecurityGroupData, "aws.ec2.SecurityGroup", Defaulted>({
   type: TYPE,
   name: "SecurityGroup",
   parents: ["Vpc"],
@@ -273,7 +285,7 @@ export const SecurityGroup = defineParticle<SecurityGroupProps, SecurityGroupDat
     const out = await ec2(ctx).send(
       new CreateSecurityGroupCommand({
         GroupName: props.groupName ?? derivedName(ctx.stack, desired.path, desired.name),
-        Description: props.description ?? DEFAULT_DESCRIPTION,
+        Description: props.description,
         VpcId: idOf(props.vpc, "vpc"),
         TagSpecifications: tagSpecs("security-group", desired, props.groupName === undefined ? attrsTag({ derivedName: true }) : {}),
       }),

@@ -115,7 +115,7 @@ function zoneNames(ctx: ParticleContext): Promise<string[]> {
   return zones;
 }
 
-async function zoneName(ctx: ParticleContext, zone: string | number | undefined): Promise<string> {
+async function zoneName(ctx: ParticleContext, zone: string | number): Promise<string> {
   const zones = await zoneNames(ctx);
   if (typeof zone === "string") {
     // Checked here, with the zones already read, so that a zone of another
@@ -128,12 +128,11 @@ async function zoneName(ctx: ParticleContext, zone: string | number | undefined)
     }
     return zone;
   }
-  const index = zone ?? 0;
-  const name = zones[index];
+  const name = zones[zone];
   if (name === undefined) {
     const region = await ec2(ctx).config.region();
     throw new Error(
-      `zone ${index} is out of range: region ${region} has ${zones.length} availability zones (${zones.join(", ")}). ` +
+      `zone ${zone} is out of range: region ${region} has ${zones.length} availability zones (${zones.join(", ")}). ` +
         `Use an index from 0 to ${zones.length - 1}, or a zone name`,
     );
   }
@@ -153,7 +152,7 @@ function waitUsable(ctx: ParticleContext, id: string, isPublic: boolean) {
 }
 
 /** An IPv4 subnet of a VPC in one availability zone. */
-export const Subnet = defineParticle<SubnetProps, SubnetData, "aws.ec2.Subnet">({
+export const Subnet = defineParticle<SubnetProps, SubnetData, "aws.ec2.Subnet", "zone" | "public">({
   type: TYPE,
   name: "Subnet",
   parents: ["Vpc"],
@@ -207,7 +206,7 @@ export const Subnet = defineParticle<SubnetProps, SubnetData, "aws.ec2.Subnet">(
   },
 
   async create(ctx, desired) {
-    const isPublic = desired.props.public ?? false;
+    const isPublic = desired.props.public;
     const out = await ec2(ctx).send(
       new CreateSubnetCommand({
         VpcId: idOf(desired.props.vpc, "vpc"),
@@ -230,7 +229,7 @@ export const Subnet = defineParticle<SubnetProps, SubnetData, "aws.ec2.Subnet">(
   },
 
   async update(ctx, live, desired, changed) {
-    const isPublic = desired.props.public ?? false;
+    const isPublic = desired.props.public;
     if (changed.includes("public")) await setPublic(ctx, live.id, isPublic);
     if (changed.includes("tags")) await syncEc2Tags(ec2(ctx), live.id, live.data.tags, desired.tags);
     return toLive(await waitUsable(ctx, live.id, changed.includes("public") ? isPublic : live.data.public));

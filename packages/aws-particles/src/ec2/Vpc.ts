@@ -7,7 +7,7 @@ import {
   paginateDescribeVpcs,
   type Vpc as AwsVpc,
 } from "@aws-sdk/client-ec2";
-import { checkFields, defineParticle, is, type LiveResource, type ParticleContext } from "@jiti/reconciler";
+import { checkFields, defineParticle, is, type LiveResource, type ParticleContext, type WithDefaults } from "@jiti/reconciler";
 import { cidrIssue } from "../cidr.js";
 import { ec2 } from "../aws/clients.js";
 import { byIdOrTags, found } from "../aws/lookup.js";
@@ -42,8 +42,11 @@ const NOT_FOUND = ["InvalidVpcID.NotFound"];
 /** What a new VPC has before jiti sets anything: DNS support on, hostnames off. */
 const AWS_DEFAULTS = { dnsSupport: true, dnsHostnames: false };
 
-function dnsOf(props: VpcProps) {
-  return { dnsSupport: props.dnsSupport ?? true, dnsHostnames: props.dnsHostnames ?? true };
+/** The props render fills in when not given. */
+type Defaulted = "dnsSupport" | "dnsHostnames";
+
+function dnsOf(props: WithDefaults<VpcProps, Defaulted>) {
+  return { dnsSupport: props.dnsSupport, dnsHostnames: props.dnsHostnames };
 }
 
 function toLive(vpc: AwsVpc): LiveResource<VpcData> {
@@ -63,14 +66,14 @@ async function describe(ctx: ParticleContext, id: string) {
   return out.Vpcs?.[0];
 }
 
-async function setDns(ctx: ParticleContext, id: string, props: VpcProps) {
+async function setDns(ctx: ParticleContext, id: string, props: WithDefaults<VpcProps, Defaulted>) {
   // One attribute per call: the API rejects both in one request.
-  await ec2(ctx).send(new ModifyVpcAttributeCommand({ VpcId: id, EnableDnsSupport: { Value: props.dnsSupport ?? true } }));
-  await ec2(ctx).send(new ModifyVpcAttributeCommand({ VpcId: id, EnableDnsHostnames: { Value: props.dnsHostnames ?? true } }));
+  await ec2(ctx).send(new ModifyVpcAttributeCommand({ VpcId: id, EnableDnsSupport: { Value: props.dnsSupport } }));
+  await ec2(ctx).send(new ModifyVpcAttributeCommand({ VpcId: id, EnableDnsHostnames: { Value: props.dnsHostnames } }));
 }
 
 /** An Amazon VPC: the network every other EC2 particle lives in. */
-export const Vpc = defineParticle<VpcProps, VpcData, "aws.ec2.Vpc">({
+export const Vpc = defineParticle<VpcProps, VpcData, "aws.ec2.Vpc", Defaulted>({
   type: "aws.ec2.Vpc",
   name: "Vpc",
   parents: ["Stack"],

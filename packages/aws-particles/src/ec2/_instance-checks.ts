@@ -2,7 +2,7 @@ import { isElement } from "@jiti/jsx-runtime";
 import { canonicalJson, isRefValue, type Issue, type Json } from "@jiti/reconciler";
 import { USER_DATA_LIMIT } from "../userdata/index.js";
 import { isImageLookup } from "./image.js";
-import type { Ec2Props } from "./Ec2.js";
+import type { RenderedEc2Props } from "./Ec2.js";
 
 // Checks of <Ec2> props that the shared `is` checks do not cover. Each returns
 // one issue, saying what was found and how to fix it.
@@ -66,7 +66,7 @@ export function userDataIssue(value: unknown, name: string): Issue | undefined {
 }
 
 /** An arm64 image on an x86 type (or the reverse) fails at launch; say so at render. */
-export function archIssue(props: Ec2Props): Issue | undefined {
+export function archIssue(props: RenderedEc2Props): Issue | undefined {
   if (!isImageLookup(props.image) || typeof props.type !== "string" || !INSTANCE_TYPE.test(props.type)) return undefined;
   const family = props.type.slice(0, props.type.indexOf("."));
   if (family.startsWith("mac")) return undefined;

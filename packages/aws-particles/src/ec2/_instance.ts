@@ -25,7 +25,7 @@ import { hasCode, ignoreCodes } from "../aws/errors.js";
 import { tagMap } from "../aws/tags.js";
 import { retryOn, waitFor } from "../aws/wait.js";
 import { isImageLookup, type ImageLookup } from "./image.js";
-import type { Ec2Data, Ec2Props, RootVolume } from "./Ec2.js";
+import type { Ec2Data, RenderedEc2Props, RootVolume } from "./Ec2.js";
 
 /**
  * The AWS side of an `<Ec2>` instance: reading it with its root volume,
@@ -159,8 +159,8 @@ export async function terminate(ctx: ParticleContext, id: string) {
   await waitState(ctx, id, "terminated");
 }
 
-export function groupIds(props: Ec2Props): string[] {
-  return (props.securityGroups ?? []).map((g) => idOf(g, "securityGroups"));
+export function groupIds(props: RenderedEc2Props): string[] {
+  return props.securityGroups.map((g) => idOf(g, "securityGroups"));
 }
 
 /**
@@ -168,13 +168,13 @@ export function groupIds(props: Ec2Props): string[] {
  * lookup the AMI came from, the user data's digest, whether the root size and
  * the security groups were left to AWS.
  */
-export function attrsOf(props: Ec2Props, imageId: string): Record<string, string> {
+export function attrsOf(props: RenderedEc2Props, imageId: string): Record<string, string> {
   return attrsTag({
     ami: imageId,
     ...(isImageLookup(props.image) ? { image: canonicalJson(props.image as unknown as Json) } : {}),
     ...(typeof props.userData === "string" ? { userData: digest(props.userData) } : {}),
     ...(props.rootVolumeSize !== undefined ? { rootVolumeSize: props.rootVolumeSize } : {}),
-    ...((props.securityGroups ?? []).length === 0 ? { defaultGroups: true } : {}),
+    ...(props.securityGroups.length === 0 ? { defaultGroups: true } : {}),
   });
 }
 
@@ -186,7 +186,7 @@ export function attrsOf(props: Ec2Props, imageId: string): Record<string, string
  * (after a destroy, or a replace and back) with that terminated instance.
  * https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-idempotency.html
  */
-export function clientToken(ctx: ParticleContext, path: string, props: Ec2Props, imageId: string): string {
+export function clientToken(ctx: ParticleContext, path: string, props: RenderedEc2Props, imageId: string): string {
   let run = ctx.cache.get("aws.ec2.runNonce") as string | undefined;
   if (!run) ctx.cache.set("aws.ec2.runNonce", (run = randomUUID()));
   const desired = canonicalJson({ ...(props as unknown as Record<string, Json>), image: imageId });
@@ -246,9 +246,9 @@ export async function setProfile(ctx: ParticleContext, id: string, name: string 
 }
 
 /** Grows the root volume and/or changes its type, then waits until the new size is usable. */
-export async function modifyRootVolume(ctx: ParticleContext, volume: RootVolume, props: Ec2Props) {
+export async function modifyRootVolume(ctx: ParticleContext, volume: RootVolume, props: RenderedEc2Props) {
   const size = props.rootVolumeSize !== undefined && props.rootVolumeSize !== volume.size ? props.rootVolumeSize : undefined;
-  const type = props.rootVolumeType !== undefined && props.rootVolumeType !== volume.type ? props.rootVolumeType : undefined;
+  const type = props.rootVolumeType !== volume.type ? props.rootVolumeType : undefined;
   if (size === undefined && type === undefined) return;
   await ec2(ctx).send(
     new ModifyVolumeCommand({ VolumeId: volume.id, ...(size ? { Size: size } : {}), ...(type ? { VolumeType: type } : {}) }),
@@ -284,11 +284,11 @@ export async function changeType(ctx: ParticleContext, id: string, type: string,
 }
 
 /** Requires IMDSv2 tokens or allows IMDSv1 too, and waits until the instance applies it. */
-export async function setMetadataOptions(ctx: ParticleContext, id: string, imdsV2: boolean | undefined) {
+export async function setMetadataOptions(ctx: ParticleContext, id: string, imdsV2: boolean) {
   await ec2(ctx).send(
     new ModifyInstanceMetadataOptionsCommand({
       InstanceId: id,
-      HttpTokens: imdsV2 === false ? "optional" : "required",
+      HttpTokens: imdsV2 ? "required" : "optional",
       HttpEndpoint: "enabled",
     }),
   );

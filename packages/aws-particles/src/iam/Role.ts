@@ -28,6 +28,7 @@ import {
   type JsonObject,
   type LiveResource,
   type ParticleContext,
+  type WithDefaults,
 } from "@jiti/reconciler";
 import { iam } from "../aws/clients.js";
 import { iamNameCase } from "../rules/iam-name-case.js";
@@ -127,9 +128,14 @@ const DESCRIPTION = /^[\t\n\r\x20-\x7E\xA1-\xFF]*$/;
 /** IAM allows 50 tags per role; jiti's own `jiti:stack` and `jiti:path` take two. */
 const MAX_USER_TAGS = 48;
 
+/** The props render fills in when not given. */
+type Defaulted = "inlinePolicies" | "managedPolicies" | "maxSessionDuration";
+/** A role's props as render hands them over. */
+type RenderedRoleProps = WithDefaults<RoleProps, Defaulted>;
+
 // ---------------------------------------------------------------- validation
 
-function validate(props: RoleProps): Issue[] {
+function validate(props: RenderedRoleProps): Issue[] {
   const issues = checkFields(props as never, {
     assumedBy: { check: isServices },
     trustPolicy: { check: isPolicy("trust") },
@@ -183,8 +189,8 @@ function validate(props: RoleProps): Issue[] {
  * document takes the canonical form of `_policy.ts`, managed policy ARNs are
  * sorted without duplicates. Malformed values are left for `validate`.
  */
-function normalize(props: RoleProps): RoleProps {
-  const out: RoleProps = { ...props };
+function normalize(props: RenderedRoleProps): RenderedRoleProps {
+  const out: RenderedRoleProps = { ...props };
   if (out.trustPolicy === undefined && isServices(out.assumedBy, "assumedBy") === undefined) {
     out.trustPolicy = asDocument(trustPolicyFor(out.assumedBy!));
     delete out.assumedBy;
@@ -330,8 +336,8 @@ function trustOf(props: RoleProps): JsonObject {
   return trustPolicyFor(props.assumedBy ?? []);
 }
 
-function documentsOf(props: RoleProps): Record<string, JsonObject> {
-  return Object.fromEntries(Object.entries(props.inlinePolicies ?? {}).map(([k, d]) => [k, canonicalPolicy(d as unknown as JsonObject)]));
+function documentsOf(props: RenderedRoleProps): Record<string, JsonObject> {
+  return Object.fromEntries(Object.entries(props.inlinePolicies).map(([k, d]) => [k, canonicalPolicy(d as unknown as JsonObject)]));
 }
 
 /**
@@ -339,7 +345,7 @@ function documentsOf(props: RoleProps): Record<string, JsonObject> {
  * before it removes (policies put before others are deleted, attached before
  * others are detached), so the role never has less than both sides grant.
  */
-async function syncRole(ctx: ParticleContext, live: RoleData, desired: Desired<RoleProps>, changed: readonly string[]) {
+async function syncRole(ctx: ParticleContext, live: RoleData, desired: Desired<RenderedRoleProps>, changed: readonly string[]) {
   const client = iam(ctx);
   const RoleName = live.name;
   const props = desired.props;
@@ -350,7 +356,7 @@ async function syncRole(ctx: ParticleContext, live: RoleData, desired: Desired<R
     // Both every time: an omitted MaxSessionDuration resets to 3600 in moto,
     // and "" is how a description is removed.
     await client.send(
-      new UpdateRoleCommand({ RoleName, Description: props.description ?? "", MaxSessionDuration: props.maxSessionDuration ?? 3600 }),
+      new UpdateRoleCommand({ RoleName, Description: props.description ?? "", MaxSessionDuration: props.maxSessionDuration }),
     );
   }
   if (changed.includes("inlinePolicies")) {
@@ -365,7 +371,7 @@ async function syncRole(ctx: ParticleContext, live: RoleData, desired: Desired<R
     }
   }
   if (changed.includes("managedPolicies")) {
-    const want = new Set(props.managedPolicies ?? []);
+    const want = new Set(props.managedPolicies);
     for (const PolicyArn of want) {
       if (!live.managedPolicies.includes(PolicyArn)) await client.send(new AttachRolePolicyCommand({ RoleName, PolicyArn }));
     }
@@ -409,7 +415,7 @@ async function roleExists(ctx: ParticleContext, name: string): Promise<true | un
 const ALL_PROPS = ["trustPolicy", "inlinePolicies", "managedPolicies", "description", "maxSessionDuration", "tags"];
 
 /** An IAM role: an identity that AWS services (or others) assume, with the permissions its policies grant. */
-export const Role = defineParticle<RoleProps, RoleData, "aws.iam.Role">({
+export const Role = defineParticle<RoleProps, RoleData, "aws.iam.Role", Defaulted>({
   type: TYPE,
   name: "Role",
   parents: ["Stack"],
@@ -467,7 +473,7 @@ export const Role = defineParticle<RoleProps, RoleData, "aws.iam.Role">({
           Path: iamPath(ctx.stack),
           AssumeRolePolicyDocument: policyText(trustOf(props)),
           Description: props.description,
-          MaxSessionDuration: props.maxSessionDuration ?? 3600,
+          MaxSessionDuration: props.maxSessionDuration,
           Tags: iamTags(desired.tags),
         }),
       );
