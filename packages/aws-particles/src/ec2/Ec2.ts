@@ -42,8 +42,8 @@ import {
   volumesById,
   waitState,
   withSize,
-} from "./_instance.js";
-import { archIssue, profileIssue, sortKey, typeIssue, userDataIssue } from "./_instance-checks.js";
+} from "./_ec2.js";
+import { archIssue, profileIssue, sortKey, typeIssue, userDataIssue } from "./_ec2-checks.js";
 
 export interface Ec2Props {
   /**

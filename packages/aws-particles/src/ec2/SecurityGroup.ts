@@ -41,9 +41,9 @@ import {
   textIssue,
   toPermission,
   type Direction,
-} from "./_rules.js";
+} from "./_security-group-rules.js";
 
-export { canonicalRules } from "./_rules.js";
+export { canonicalRules } from "./_security-group-rules.js";
 
 export type Protocol = "tcp" | "udp" | "icmp" | "all";
 
