@@ -9,7 +9,7 @@ import {
   type LiveResource,
   type ParticleContext,
 } from "./particle.js";
-import type { Action, Plan } from "./plan.js";
+import type { Action, Plan } from "./plan/index.js";
 import type { Catalogue, Snapshot } from "./read.js";
 import type { ParticleNode } from "./tree.js";
 
