@@ -1,5 +1,5 @@
 import type { JitiNode } from "@jiti/jsx-runtime";
-import { execute, steps, type ApplyEvent, type ApplyResult } from "./execute.js";
+import { execute, steps, type ApplyEvent, type ApplyResult } from "./execute/index.js";
 import { graph } from "./graph.js";
 import type { AnyParticle, AwsSettings, ParticleContext } from "./particle.js";
 import { planActions, type Plan } from "./plan/index.js";
