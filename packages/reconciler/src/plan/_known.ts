@@ -39,12 +39,12 @@ export function substitute(value: Json, known: Known): Json | typeof UNKNOWN {
  */
 export function withKnownIds(particle: AnyParticle, props: JsonObject, known: Known): Record<string, Json | typeof UNKNOWN> {
   const out: Record<string, Json | typeof UNKNOWN> = {};
-  let complete = true;
+  let allKnown = true;
   for (const [field, value] of Object.entries(props)) {
     out[field] = substitute(value, known);
-    if (out[field] === UNKNOWN) complete = false;
+    if (out[field] === UNKNOWN) allKnown = false;
   }
-  if (!complete || !particle.normalize) return out;
+  if (!allKnown || !particle.normalize) return out;
   return particle.normalize(out as JsonObject) as JsonObject;
 }
 
