@@ -16,19 +16,13 @@ export function markRenames(actions: Action[], particles: Catalogue, snapshot: S
   const depth = (path: string) => path.split("/").length;
   // Old path → new path of each rename found so far: a renamed element's children move with it.
   const moved = new Map<string, string>();
+  // A delete's old parent counts as where that parent moved to, so its children pair under the new one.
+  const parentKey = (a: Action) =>
+    `${a.type} ${a.action === "delete" ? (moved.get(parentOf(a.path)) ?? parentOf(a.path)) : parentOf(a.path)}`;
   const candidates = actions.filter((a) => a.action === "create" || (a.action === "delete" && a.reason === NOT_RENDERED));
   for (const level of [...new Set(candidates.map((a) => depth(a.path)))].sort((a, b) => a - b)) {
-    const groups = new Map<string, { creates: Action[]; deletes: Action[] }>();
-    for (const a of candidates.filter((c) => depth(c.path) === level)) {
-      const parent = a.action === "delete" ? (moved.get(parentOf(a.path)) ?? parentOf(a.path)) : parentOf(a.path);
-      const key = `${a.type} ${parent}`;
-      const group = groups.get(key) ?? { creates: [], deletes: [] };
-      (a.action === "create" ? group.creates : group.deletes).push(a);
-      groups.set(key, group);
-    }
-    for (const { creates, deletes } of groups.values()) {
-      if (creates.length !== 1 || deletes.length !== 1) continue;
-      const [create, old] = [creates[0]!, deletes[0]!];
+    const atLevel = candidates.filter((c) => depth(c.path) === level);
+    for (const [create, old] of loneCreateAndDelete(atLevel, parentKey)) {
       moved.set(old.path, create.path);
       const particle = particles.get(create.type)!;
       const live = snapshot.owned.find((l) => l.id === old.id && l.type === old.type);
@@ -53,20 +47,25 @@ export function markRenames(actions: Action[], particles: Catalogue, snapshot: S
   // An element moved to another parent keeps its name: also a replace, the new one first.
   const segment = (path: string) => path.slice(path.lastIndexOf("/") + 1);
   const unpaired = candidates.filter((a) => (a.action === "create" ? a.reason === undefined : a.reason === NOT_RENDERED));
-  const byName = new Map<string, { creates: Action[]; deletes: Action[] }>();
-  for (const a of unpaired) {
-    const key = `${a.type} ${segment(a.path)}`;
-    const group = byName.get(key) ?? { creates: [], deletes: [] };
-    (a.action === "create" ? group.creates : group.deletes).push(a);
-    byName.set(key, group);
-  }
-  for (const { creates, deletes } of byName.values()) {
-    if (creates.length !== 1 || deletes.length !== 1) continue;
-    const [create, old] = [creates[0]!, deletes[0]!];
+  for (const [create, old] of loneCreateAndDelete(unpaired, (a) => `${a.type} ${segment(a.path)}`)) {
     old.renamedTo = create.key;
     create.reason = `replaces ${old.path} (moved; the old one is deleted once this one exists)`;
     old.reason = `moved to ${create.path}: replaced`;
   }
+}
+
+/** Creates and deletes grouped by `keyOf`: each group of exactly one create and one delete, as `[create, old]`. */
+function loneCreateAndDelete(actions: readonly Action[], keyOf: (a: Action) => string): Array<[Action, Action]> {
+  const groups = new Map<string, { creates: Action[]; deletes: Action[] }>();
+  for (const a of actions) {
+    const key = keyOf(a);
+    const group = groups.get(key) ?? { creates: [], deletes: [] };
+    (a.action === "create" ? group.creates : group.deletes).push(a);
+    groups.set(key, group);
+  }
+  return [...groups.values()]
+    .filter(({ creates, deletes }) => creates.length === 1 && deletes.length === 1)
+    .map(({ creates, deletes }) => [creates[0]!, deletes[0]!]);
 }
 
 /**
