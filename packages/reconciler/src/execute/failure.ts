@@ -24,10 +24,15 @@ export function abortReason(signal: AbortSignal): string {
   return reason instanceof Error ? reason.message : typeof reason === "string" ? reason : "aborted";
 }
 
+/** A thrown error as a failure reports it: see `FailureInfo` for what is read. */
 export function failureInfo(error: unknown): FailureInfo {
   if (typeof error !== "object" || error === null) return { message: String(error) };
-  const e = error as { message?: string; name?: string; code?: string; Code?: string; $metadata?: { requestId?: string } };
-  const code = e.Code ?? e.code ?? (e.$metadata ? e.name : undefined);
-  const requestId = e.$metadata?.requestId;
-  return { message: e.message ?? String(error), ...(code ? { code } : {}), ...(requestId ? { requestId } : {}) };
+  const e = error as { message?: unknown; code?: unknown; requestId?: unknown };
+  const code = typeof e.code === "string" ? e.code : undefined;
+  const requestId = typeof e.requestId === "string" ? e.requestId : undefined;
+  return {
+    message: typeof e.message === "string" ? e.message : String(error),
+    ...(code ? { code } : {}),
+    ...(requestId ? { requestId } : {}),
+  };
 }

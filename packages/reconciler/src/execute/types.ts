@@ -35,10 +35,18 @@ export interface ApplyEvent {
   elapsedMs?: number;
 }
 
+/**
+ * What the reconciler reads of a thrown error: its `message`, and its own
+ * `code` and `requestId` properties when they are strings. Particles throw
+ * errors of that shape (aws-particles' clients set both on every AWS SDK
+ * error; jiti's own errors, such as `NotOwned`, carry a `code`), so the
+ * reconciler knows nothing of any SDK.
+ */
 export interface FailureInfo {
   message: string;
-  /** AWS's error code (`DependencyViolation`), when the error came from AWS. */
+  /** The error's code: AWS's (`DependencyViolation`) when the error came from AWS. */
   code?: string;
+  /** The provider's id of the failed request, for its support. */
   requestId?: string;
 }
 
