@@ -48,7 +48,7 @@ export function liveFor(
     live = group?.find((l) => l.id === existing?.id);
     if (live)
       matching.notes.push(
-        `${node.path} adopts ${existing!.id}, which still carries this stack's ownership tags: \`jiti destroy\` would delete it. Remove its jiti:stack tag to hand it over.`,
+        `${node.path} adopts ${live.id}, which still carries this stack's ownership tags: \`jiti destroy\` would delete it. Remove its jiti:stack tag to hand it over.`,
       );
   } else if (group && group.length > 0) {
     const ranked = group.length > 1 ? rankDuplicates(group, node, particle, snapshot, particles, known) : group;
