@@ -1,5 +1,4 @@
-// The errors module alone: the package index would load every particle and the AWS SDK before a usage error is shown.
-import { readAwsError } from "@jiti/aws-particles/errors";
+import { readAwsError } from "@jiti/aws-particles";
 import { ApplyError, formatProblem, type Failure, type Problem } from "@jiti/reconciler";
 import { CliError } from "../_errors.js";
 import { CompileError } from "../_compile.js";
