@@ -12,6 +12,8 @@ export { Stack, Tags } from "@jiti/reconciler";
 export { Vpc, Subnet, InternetGateway, RouteTable, SecurityGroup, Ec2, Role, InstanceProfile };
 export { amazonLinux, ubuntu } from "./ec2/image.js";
 export { rules } from "./rules/index.js";
+export { readAwsError } from "./aws/errors.js";
+export type { AwsErrorInfo } from "./aws/errors.js";
 export type { VpcProps } from "./ec2/Vpc.js";
 export type { SubnetProps } from "./ec2/Subnet.js";
 export type { InternetGatewayProps } from "./ec2/InternetGateway.js";

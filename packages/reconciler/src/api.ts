@@ -1,8 +1,8 @@
 import type { JitiNode } from "@jiti/jsx-runtime";
-import { execute, steps, type ApplyEvent, type ApplyResult } from "./execute.js";
+import { execute, steps, type ApplyEvent, type ApplyResult } from "./execute/index.js";
 import { graph } from "./graph.js";
 import type { AnyParticle, AwsSettings, ParticleContext } from "./particle.js";
-import { planActions, type Plan } from "./plan.js";
+import { planActions, type Plan } from "./plan/index.js";
 import { read, type Catalogue, type Snapshot } from "./read.js";
 import { renderStack } from "./render/render.js";
 import type { StackTree } from "./tree.js";

@@ -97,7 +97,7 @@ describe("execute", () => {
     const w = world();
     w.cloud.failOn = (op, path) =>
       op === "create" && path === "Net:main/Sub:a"
-        ? Object.assign(new Error("no capacity"), { name: "InsufficientCapacity", $metadata: { requestId: "req-123" } })
+        ? Object.assign(new Error("no capacity"), { code: "InsufficientCapacity", requestId: "req-123" })
         : undefined;
     const error = await w.apply(w.stack({ subs: ["a", "b"] })).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApplyError);

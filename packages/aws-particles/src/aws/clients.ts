@@ -1,6 +1,7 @@
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { IAMClient } from "@aws-sdk/client-iam";
 import type { ParticleContext } from "@jiti/reconciler";
+import { setCodeAndRequestId } from "./errors.js";
 
 /**
  * One client per service per run, kept in the run's cache. Configured only
@@ -20,10 +21,37 @@ export function config(ctx: ParticleContext) {
   };
 }
 
-export function cached<T>(ctx: ParticleContext, key: string, make: () => T): T {
+type Handler = (args: never) => Promise<unknown>;
+
+/** What the factory needs of an SDK client: the `add` overload of an initialize-step middleware. */
+interface SdkClient {
+  middlewareStack: {
+    add(middleware: (next: Handler) => Handler, options: { step: "initialize"; priority: "high"; name: string }): void;
+  };
+}
+
+/**
+ * A failed command's error, as the reconciler reads it: with AWS's `code`
+ * and `requestId` (see `setCodeAndRequestId`). First of the initialize
+ * step, so it sees the error after the SDK's retries have given up, and
+ * after any middleware added later (a test's injected error) has thrown.
+ */
+const reportCodes =
+  (next: Handler): Handler =>
+  async (args) => {
+    try {
+      return await next(args);
+    } catch (error) {
+      throw setCodeAndRequestId(error);
+    }
+  };
+
+/** Every client of a run is made through here (SSM's too), so every failed call reports its code and request id the same way. */
+export function cached<T extends SdkClient>(ctx: ParticleContext, key: string, make: () => T): T {
   let client = ctx.cache.get(key) as T | undefined;
   if (!client) {
     client = make();
+    client.middlewareStack.add(reportCodes, { step: "initialize", priority: "high", name: "jitiReportCodes" });
     ctx.cache.set(key, client);
   }
   return client;

@@ -279,7 +279,7 @@ async function removeTable(ctx: ParticleContext, id: string) {
   // A guard, not a path jiti takes: its own tables are never the main one.
   if (live.data.main) throw new Error(`route table ${id} is the main route table of ${live.data.vpc}; jiti never deletes it`);
   await applyAssociations(ctx, id, live.data.associations, []);
-  // DependencyViolation while a disassociation settles.
+  // DependencyViolation until AWS has finished the disassociation.
   await retryOn(ctx, ["DependencyViolation"], `route table ${id} to have no associations`, () =>
     ignoreCodes(NOT_FOUND, () => ec2(ctx).send(new DeleteRouteTableCommand({ RouteTableId: id }))),
   );

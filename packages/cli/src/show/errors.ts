@@ -1,3 +1,4 @@
+import { readAwsError } from "@jiti/aws-particles";
 import { ApplyError, formatProblem, type Failure, type Problem } from "@jiti/reconciler";
 import { CliError } from "../_errors.js";
 import { CompileError } from "../_compile.js";
@@ -140,16 +141,12 @@ function hintFor(f: Failure): string | undefined {
 
 /** Errors from outside the pipeline: AWS configuration, the network, or a bug. */
 function otherError(error: unknown, head: (text: string) => string, context: ErrorContext): ShownError {
-  const e = (typeof error === "object" && error !== null ? error : {}) as {
-    name?: string;
-    message?: string;
-    code?: string;
-    $metadata?: { requestId?: string };
-  };
+  const e = (typeof error === "object" && error !== null ? error : {}) as { name?: string; message?: string; code?: string };
+  const aws = readAwsError(error);
   const message = e.message ?? String(error);
   const lines: string[] = [];
   let kind = "internal";
-  // The SDK puts $metadata on network errors too: those first.
+  // readAwsError also reads an SDK call that reached no one: the network errors first.
   if (e.code === "ECONNREFUSED" || e.code === "ENOTFOUND" || e.code === "ECONNRESET") {
     kind = "network";
     const endpoint = context.endpoint;
@@ -159,11 +156,11 @@ function otherError(error: unknown, head: (text: string) => string, context: Err
         `  ${endpoint.from} is ${endpoint.url}: is the emulator running? Start one with \`jiti local\`, or drop ${endpoint.from} to use AWS.`,
       );
     else lines.push("  Check the network, and --region.");
-  } else if (e.$metadata) {
+  } else if (aws) {
     kind = "aws";
     lines.push(head(`AWS answered ${e.name ?? "an error"}: ${message}`));
-    if (e.$metadata.requestId) lines.push(`  AWS request id: ${e.$metadata.requestId}`);
-    if (context.endpoint && !e.$metadata.requestId) {
+    if (aws.requestId) lines.push(`  AWS request id: ${aws.requestId}`);
+    if (context.endpoint && !aws.requestId) {
       // AWS (and its emulators) tag every answer with a request id: none means something else answered.
       lines.push(
         `  ${context.endpoint.from} is ${context.endpoint.url}, and its answer carried no AWS request id: is it an AWS API endpoint? Start an emulator with \`jiti local\`, or drop ${context.endpoint.from} to use AWS.`,

@@ -3,7 +3,7 @@ import type { AnyParticle } from "../particle.js";
 import type { Problem } from "../problems.js";
 import type { ParticleNode, StackTree } from "../tree.js";
 
-/** A particle found while expanding, before its path and props are settled. */
+/** A particle found while expanding, before its path and props are computed. */
 export interface Draft {
   particle: AnyParticle;
   element: JitiElement;

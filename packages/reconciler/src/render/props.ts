@@ -8,7 +8,7 @@ export const META_PROPS = new Set(["name", "ref", "state", "existing", "children
 const STATES: readonly DesiredState[] = ["running", "stopped", "terminated"];
 
 /**
- * Settles a draft's props: meta props taken out, unknown props reported,
+ * Turns a draft's props into its node's: meta props taken out, unknown props reported,
  * references turned into `{ $ref: path }`, defaults applied, tags merged,
  * the parent reference added, and the particle's canonical form applied.
  */

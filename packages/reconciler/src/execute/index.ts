@@ -1,0 +1,74 @@
+import type { JsonObject, ParticleContext } from "../particle.js";
+import type { Plan } from "../plan/index.js";
+import type { Catalogue, Snapshot } from "../read.js";
+import type { ParticleNode } from "../tree.js";
+import { liveModel } from "./_model.js";
+import { perform } from "./_perform.js";
+import { runSteps } from "./_scheduler.js";
+import { abortReason, ApplyError, failureInfo } from "./failure.js";
+import { steps } from "./steps.js";
+import type { ApplyResult, ExecuteOptions, Failure, Step } from "./types.js";
+
+export { ApplyError } from "./failure.js";
+export { steps } from "./steps.js";
+export type { ApplyEvent, ApplyResult, ExecuteOptions, Failure, FailureInfo, JournalEntry, StepKind } from "./types.js";
+
+/**
+ * Runs a plan as a DAG with bounded concurrency. A failure skips only the
+ * steps that depend on it; all independent work finishes. Throws an
+ * ApplyError listing every failure when anything failed.
+ */
+export async function execute(
+  plan: Plan,
+  nodes: ReadonlyMap<string, ParticleNode>,
+  snapshot: Snapshot,
+  particles: Catalogue,
+  ctx: Omit<ParticleContext, "progress">,
+  options: ExecuteOptions = {},
+): Promise<ApplyResult> {
+  const emit = options.onEvent ?? (() => {});
+  const signal = options.signal ?? ctx.signal;
+  const run = { model: liveModel(plan, snapshot), nodes, snapshot };
+  const failures: Failure[] = [];
+  const skipped: string[] = [];
+
+  const start = (step: Step, finished: (completed: boolean) => void): Promise<void> => {
+    const { action } = step;
+    const particle = particles.get(action.type)!;
+    const base = { key: action.key, path: action.path, type: action.type, step: step.kind, action: action.action } as const;
+    const started = Date.now();
+    const stepCtx: ParticleContext = { ...ctx, signal, progress: (message) => emit({ ...base, event: "wait", message }) };
+    // A replace's create makes a new resource: the old id is not its own.
+    const idAtStart = step.kind === "create" ? undefined : action.id;
+    emit({ ...base, event: "start", ...(idAtStart ? { id: idAtStart } : {}) });
+    return perform(step, particle, stepCtx, run).then(
+      (id) => {
+        emit({ ...base, event: "done", ...(id ? { id } : {}), elapsedMs: Date.now() - started });
+        finished(true);
+      },
+      (error: unknown) => {
+        const info = failureInfo(error);
+        failures.push({ ...base, ...info, ...(action.source ? { source: action.source } : {}) });
+        emit({ ...base, event: "failed", error: info, elapsedMs: Date.now() - started });
+        finished(false);
+      },
+    );
+  };
+  const skip = (step: Step, message: string) => {
+    skipped.push(step.id);
+    const { action } = step;
+    emit({ event: "skipped", key: action.key, path: action.path, type: action.type, step: step.kind, action: action.action, message });
+  };
+  const notStarted = await runSteps(steps(plan), { concurrency: options.concurrency ?? 10, signal, start, skip });
+
+  const { resources: live, journal } = run.model;
+  const outputs: Record<string, JsonObject> = {};
+  for (const [path, node] of nodes) {
+    const resource = live[path];
+    if (resource && node.state !== "terminated") outputs[path] = particles.get(node.type)!.outputs(resource);
+  }
+  const interrupted = signal.aborted && notStarted > 0 ? { notStarted, reason: abortReason(signal) } : undefined;
+  const result: ApplyResult = { outputs, live, failures, skipped, journal, ...(interrupted ? { interrupted } : {}) };
+  if (failures.length > 0 || interrupted) throw new ApplyError(result);
+  return result;
+}

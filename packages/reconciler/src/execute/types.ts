@@ -1,0 +1,85 @@
+import type { Patch } from "immer";
+import type { JsonObject, LiveResource } from "../particle.js";
+import type { Action } from "../plan/index.js";
+
+export type StepKind = "create" | "update" | "delete";
+
+/** One unit of work of an apply: a plan action, or half of a replace, or the completion of a create. */
+export interface Step {
+  id: string;
+  kind: StepKind;
+  action: Action;
+  /** Ids of the steps that must have completed before this one starts. */
+  deps: Set<string>;
+  /** An update that completes a create once its weak references' targets exist. */
+  completes?: true;
+}
+
+/** Progress of an apply, as the CLI and `--json` show it. */
+export interface ApplyEvent {
+  event: "start" | "wait" | "done" | "failed" | "skipped";
+  /** The plan action's key (its element path, mostly). */
+  key: string;
+  path: string;
+  type: string;
+  /** What this step does; a replace is a create and a delete. */
+  step: StepKind;
+  /** The action the step belongs to. */
+  action: Action["action"];
+  /** The resource's id, once known. */
+  id?: string;
+  /** What a `wait` waits for; why a step was skipped. */
+  message?: string;
+  error?: FailureInfo;
+  /** Since the step started (done, failed). */
+  elapsedMs?: number;
+}
+
+/**
+ * What the reconciler reads of a thrown error: its `message`, and its own
+ * `code` and `requestId` properties when they are strings. Particles throw
+ * errors of that shape (aws-particles' clients set both on every AWS SDK
+ * error; jiti's own errors, such as `NotOwned`, carry a `code`), so the
+ * reconciler knows nothing of any SDK.
+ */
+export interface FailureInfo {
+  message: string;
+  /** The error's code: AWS's (`DependencyViolation`) when the error came from AWS. */
+  code?: string;
+  /** The provider's id of the failed request, for its support. */
+  requestId?: string;
+}
+
+export interface Failure extends FailureInfo {
+  key: string;
+  path: string;
+  type: string;
+  step: StepKind;
+  source?: string;
+}
+
+/** One applied change: the live model's patches, for audit (`jiti render --journal`). */
+export interface JournalEntry {
+  key: string;
+  step: StepKind;
+  patches: Patch[];
+}
+
+export interface ApplyResult {
+  /** Outputs of every element in the tree, by path. */
+  outputs: Record<string, JsonObject>;
+  /** Live resources after the apply, by action key. */
+  live: Record<string, LiveResource>;
+  failures: Failure[];
+  skipped: string[];
+  journal: JournalEntry[];
+  /** Set when the run was stopped (an abort signal) before every step started. */
+  interrupted?: { notStarted: number; reason: string };
+}
+
+export interface ExecuteOptions {
+  /** How many AWS operations run at once. @default 10 */
+  concurrency?: number;
+  signal?: AbortSignal;
+  onEvent?: (event: ApplyEvent) => void;
+}

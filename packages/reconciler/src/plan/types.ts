@@ -1,0 +1,53 @@
+import type { Json } from "../particle.js";
+
+export type Verb = "create" | "update" | "replace" | "delete" | "noop";
+
+/** Shown where a value depends on a resource that does not exist yet. */
+export const KNOWN_AFTER_APPLY = "(known after apply)";
+
+export interface Change {
+  /** The prop, or `state` for a running/stopped change. */
+  field: string;
+  from: Json | undefined;
+  to: Json | undefined;
+  /** Whether this change alone forces a replace. */
+  forcesReplace: boolean;
+}
+
+export interface Action {
+  /** Unique within the plan: the element path, or `path#id` for a duplicate, `type#id` for an untagged path. */
+  key: string;
+  action: Verb;
+  path: string;
+  type: string;
+  /** The live resource acted on (update, replace, delete, noop). */
+  id?: string;
+  changes: Change[];
+  /** For a replace: the fields that force it. */
+  forcedBy?: string[];
+  /** For a replace: create the new one first, or delete the old one first. */
+  strategy?: "create-before-delete" | "delete-first";
+  /** Why a delete (or a create, for a rename) happens. */
+  reason?: string;
+  /** Set when the element adopts a resource jiti never changes. */
+  existing?: true;
+  /** Keys of actions whose resources must be usable before this one is created or updated. */
+  dependsOn: string[];
+  /** Keys of actions that must have moved off or removed their resources before this one's resource is deleted. */
+  deleteAfter: string[];
+  /** Keys of deletes that must finish before this one is created: AWS refuses both at once (a renamed subnet keeping its CIDR). */
+  createAfter?: string[];
+  /** For the delete of a renamed element: the key of its replacement, created first. */
+  renamedTo?: string;
+  /** Keys of elements this one refers to weakly that are created in this run: once they exist, an update completes this one. */
+  completeAfter?: string[];
+  source?: string;
+}
+
+export interface Plan {
+  stack: string;
+  actions: Action[];
+  summary: { create: number; update: number; replace: number; delete: number; noop: number };
+  /** Things the user should know: duplicates found, resources without a path tag. */
+  notes: string[];
+}
