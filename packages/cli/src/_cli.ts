@@ -1,5 +1,5 @@
 import type { RunOptions } from "@jiti/reconciler";
-import { particleCatalogue } from "./_modules.js";
+import { particleCatalogue } from "./load/index.js";
 import type { Timings } from "./_timings.js";
 import type { Ui } from "./_ui.js";
 import { awsOptions, type AwsFlags } from "./options.js";

@@ -4,7 +4,7 @@ import { applyChanges } from "../_apply.js";
 import { runOptions, type Cli } from "../_cli.js";
 import { confirm } from "../_confirm.js";
 import { CliError } from "../_errors.js";
-import { stackName } from "../_stack.js";
+import { stackName } from "../load/index.js";
 import { applyArgs, awsArgs, outputArgs, rejectUnknownFlags, stackArgs } from "../options.js";
 import { hasChanges, planText } from "../show/plan.js";
 

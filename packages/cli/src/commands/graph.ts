@@ -4,7 +4,7 @@ import { defineCommand, type ArgsDef } from "citty";
 import { graph, renderStack } from "@jiti/reconciler";
 import type { Cli } from "../_cli.js";
 import { CliError } from "../_errors.js";
-import { stackElement } from "../_stack.js";
+import { stackElement } from "../load/index.js";
 import { outputArgs, rejectUnknownFlags, stackArgs } from "../options.js";
 import { dotText, graphJson, mermaidText } from "../show/graph.js";
 

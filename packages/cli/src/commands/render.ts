@@ -3,7 +3,7 @@ import { prepareApply, type RunOptions } from "@jiti/reconciler";
 import { runOptions, type Cli } from "../_cli.js";
 import { confirm } from "../_confirm.js";
 import { CliError } from "../_errors.js";
-import { shownFile, stackElement } from "../_stack.js";
+import { shownFile, stackElement } from "../load/index.js";
 import { startEmulator, type Emulator } from "../local.js";
 import { applyArgs, awsArgs, EMULATOR_CREDENTIALS, EMULATOR_REGION, outputArgs, rejectUnknownFlags, stackArgs } from "../options.js";
 import { applyChanges } from "../_apply.js";

@@ -1,7 +1,7 @@
 import { defineCommand } from "citty";
 import { renderTree } from "@jiti/reconciler";
 import type { Cli } from "../_cli.js";
-import { stackElement } from "../_stack.js";
+import { stackElement } from "../load/index.js";
 import { outputArgs, rejectUnknownFlags, stackArgs } from "../options.js";
 
 const args = { ...stackArgs, ...outputArgs } as const;
