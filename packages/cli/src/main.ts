@@ -1,3 +1,4 @@
+import { stripVTControlCharacters } from "node:util";
 import { defineCommand, renderUsage, runCommand, type CommandDef } from "citty";
 import pkg from "../package.json" with { type: "json" };
 import type { Cli } from "./_cli.js";
@@ -45,7 +46,7 @@ async function main(rawArgs: string[]): Promise<number> {
     if (flag("--help") || flag("-h") || rawArgs.length === 0) {
       const usage = await renderUsage((command ?? root) as CommandDef, command ? root : undefined);
       // citty colours its usage by its own rules; ours are --no-color, NO_COLOR and the terminal.
-      cli.ui.out.write(`${cli.ui.out.color ? usage : stripAnsi(usage)}\n`);
+      cli.ui.out.write(`${cli.ui.out.color ? usage : stripVTControlCharacters(usage)}\n`);
       return 0;
     }
     if (!command) {
@@ -121,12 +122,8 @@ function until(rawArgs: string[]): number {
 
 /** citty's own errors (a bad enum value, a missing argument) are usage errors. */
 function citty(error: unknown): unknown {
-  if (error instanceof Error && error.name === "CLIError") return new CliError(stripAnsi(error.message), "See jiti --help");
+  if (error instanceof Error && error.name === "CLIError") return new CliError(stripVTControlCharacters(error.message), "See jiti --help");
   return error;
-}
-
-function stripAnsi(text: string): string {
-  return text.replace(/\x1b\[[0-9;]*m/g, "");
 }
 
 const code = await main(process.argv.slice(2));
