@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { ApplyError, type JournalEntry, type PreparedRun } from "@jiti/reconciler";
-import type { Cli } from "./_cli.js";
-import { CliError } from "./_errors.js";
+import type { Cli } from "./cli.js";
+import { CliError } from "./cli-error.js";
 import { hasChanges } from "./show/plan.js";
 import { progress } from "./show/progress.js";
 import { outputsText } from "./show/outputs.js";

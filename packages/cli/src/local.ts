@@ -3,7 +3,7 @@ import { closeSync, mkdtempSync, openSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { CliError } from "./_errors.js";
+import { CliError } from "./cli-error.js";
 import { answers, freePort, logTail, LOOPBACK } from "./_loopback.js";
 import { EMULATOR_CREDENTIALS, EMULATOR_REGION } from "./options.js";
 

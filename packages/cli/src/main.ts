@@ -1,10 +1,10 @@
 import { stripVTControlCharacters } from "node:util";
 import { defineCommand, renderUsage, runCommand, type CommandDef } from "citty";
 import pkg from "../package.json" with { type: "json" };
-import type { Cli } from "./_cli.js";
-import { CliError } from "./_errors.js";
-import { formatTimings, Timings } from "./_timings.js";
-import { createUi } from "./_ui.js";
+import type { Cli } from "./cli.js";
+import { CliError } from "./cli-error.js";
+import { formatTimings, Timings } from "./timings.js";
+import { createUi } from "./ui.js";
 
 /**
  * The `jiti` command. Each command's module is imported only when it runs

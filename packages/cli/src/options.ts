@@ -1,6 +1,6 @@
 import type { ArgsDef } from "citty";
 import type { RunOptions } from "@jiti/reconciler";
-import { CliError } from "./_errors.js";
+import { CliError } from "./cli-error.js";
 
 /** Flags every command takes: how output looks. */
 export const outputArgs = {

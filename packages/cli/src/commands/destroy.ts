@@ -1,9 +1,9 @@
 import { defineCommand } from "citty";
 import { prepareDestroy } from "@jiti/reconciler";
 import { applyChanges } from "../_apply.js";
-import { runOptions, type Cli } from "../_cli.js";
+import { runOptions, type Cli } from "../cli.js";
 import { confirm } from "../_confirm.js";
-import { CliError } from "../_errors.js";
+import { CliError } from "../cli-error.js";
 import { stackName } from "../load/index.js";
 import { applyArgs, awsArgs, outputArgs, rejectUnknownFlags, stackArgs } from "../options.js";
 import { hasChanges, planText } from "../show/plan.js";

@@ -1,5 +1,5 @@
 import { defineCommand } from "citty";
-import type { Cli } from "../_cli.js";
+import type { Cli } from "../cli.js";
 import { startEmulator } from "../local.js";
 import { outputArgs, rejectUnknownFlags } from "../options.js";
 

@@ -1,6 +1,6 @@
 import { defineCommand } from "citty";
 import { planDestroy } from "@jiti/reconciler";
-import { runOptions, type Cli } from "../_cli.js";
+import { runOptions, type Cli } from "../cli.js";
 import { stackName } from "../load/index.js";
 import { awsArgs, outputArgs, rejectUnknownFlags, stackArgs } from "../options.js";
 import { resourcesText } from "../show/resources.js";

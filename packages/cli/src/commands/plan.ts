@@ -1,6 +1,6 @@
 import { defineCommand } from "citty";
 import { prepareApply } from "@jiti/reconciler";
-import { runOptions, type Cli } from "../_cli.js";
+import { runOptions, type Cli } from "../cli.js";
 import { shownFile, stackElement } from "../load/index.js";
 import { awsArgs, outputArgs, rejectUnknownFlags, stackArgs } from "../options.js";
 import { hasChanges, planText } from "../show/plan.js";

@@ -1,8 +1,8 @@
 import { defineCommand } from "citty";
 import { prepareApply, type RunOptions } from "@jiti/reconciler";
-import { runOptions, type Cli } from "../_cli.js";
+import { runOptions, type Cli } from "../cli.js";
 import { confirm } from "../_confirm.js";
-import { CliError } from "../_errors.js";
+import { CliError } from "../cli-error.js";
 import { shownFile, stackElement } from "../load/index.js";
 import { startEmulator, type Emulator } from "../local.js";
 import { applyArgs, awsArgs, EMULATOR_CREDENTIALS, EMULATOR_REGION, outputArgs, rejectUnknownFlags, stackArgs } from "../options.js";

@@ -1,6 +1,6 @@
 import { defineCommand } from "citty";
 import { renderTree } from "@jiti/reconciler";
-import type { Cli } from "../_cli.js";
+import type { Cli } from "../cli.js";
 import { stackElement } from "../load/index.js";
 import { outputArgs, rejectUnknownFlags, stackArgs } from "../options.js";
 

@@ -1,8 +1,8 @@
 import { relative } from "node:path";
 import { renderTree } from "@jiti/reconciler";
 import type { JitiNode } from "@jiti/jsx-runtime";
-import type { Cli } from "../_cli.js";
-import { CliError } from "../_errors.js";
+import type { Cli } from "../cli.js";
+import { CliError } from "../cli-error.js";
 import { loadStack } from "./_load-stack.js";
 import { DEFAULT_FILE } from "../options.js";
 

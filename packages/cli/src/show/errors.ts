@@ -1,7 +1,7 @@
 import { ApplyError, formatProblem, type Failure, type Problem } from "@jiti/reconciler";
-import { CliError } from "../_errors.js";
+import { CliError } from "../cli-error.js";
 import { CompileError, StackLoadError, type SourceSpot } from "../load/index.js";
-import type { Colors } from "../_ui.js";
+import type { Colors } from "../ui.js";
 
 /** An error as the user sees it, and as `--json` reports it. */
 export interface ShownError {
