@@ -88,37 +88,3 @@ function isLoopback(url: string): boolean {
   const host = new URL(url).hostname;
   return host === "localhost" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
-
-/**
- * citty accepts any flag; a typo (`--detailed-exitcodes`) should not be
- * silently ignored on a command that changes infrastructure.
- */
-export function rejectUnknownFlags(command: string, rawArgs: readonly string[], args: ArgsDef): void {
-  const known = new Map<string, string | undefined>();
-  for (const [name, def] of Object.entries(args)) {
-    if (def.type === "positional") continue;
-    const alias = "alias" in def ? def.alias : undefined;
-    const aliases = alias === undefined ? [] : Array.isArray(alias) ? alias : [alias];
-    for (const n of [name, kebab(name), ...aliases]) known.set(n, def.type);
-  }
-  const positionals = Object.values(args).filter((d) => d.type === "positional").length;
-  let seen = 0;
-  for (let i = 0; i < rawArgs.length; i++) {
-    const arg = rawArgs[i]!;
-    if (arg === "--") break;
-    if (!arg.startsWith("-") || arg === "-") {
-      if (++seen > positionals) throw new CliError(`unexpected argument "${arg}"`, `See jiti ${command} --help`);
-      continue;
-    }
-    const name = arg.replace(/^--?/, "").split("=")[0]!;
-    const type = known.get(name) ?? (name.startsWith("no-") && known.get(name.slice(3)) === "boolean" ? "boolean" : undefined);
-    if (!known.has(name) && type === undefined && !["help", "h", "version", "v"].includes(name)) {
-      throw new CliError(`unknown option ${arg.split("=")[0]}`, `See jiti ${command} --help`);
-    }
-    if ((type === "string" || type === "enum") && !arg.includes("=")) i++;
-  }
-}
-
-function kebab(name: string): string {
-  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-}
