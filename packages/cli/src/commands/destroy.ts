@@ -1,12 +1,9 @@
 import { prepareDestroy } from "@jiti/reconciler";
-import { applyChanges } from "../_apply.js";
 import { runOptions } from "../cli.js";
 import { defineJitiCommand } from "../command.js";
-import { confirm } from "../_confirm.js";
-import { CliError } from "../cli-error.js";
 import { stackName } from "../load/index.js";
 import { applyArgs, awsArgs, outputArgs, stackArgs } from "../options.js";
-import { hasChanges, planText } from "../show/plan.js";
+import { confirmAndApply } from "./_apply.js";
 
 export const destroyCommand = defineJitiCommand({
   meta: { name: "destroy", description: "Delete everything the stack owns, found by its tags" },
@@ -19,29 +16,21 @@ export const destroyCommand = defineJitiCommand({
     ...outputArgs,
   },
   async run(cli, flags) {
-    const { ui } = cli;
-    if (!flags.yes && !ui.interactive) {
-      throw new CliError(
-        "jiti destroy deletes resources and asks first, but stdin is not a terminal, so nobody can answer",
-        "Review what would go with `jiti ls`, then run `jiti destroy --yes`",
-      );
-    }
-    const stack = await stackName(cli, flags, "destroy");
-    const prepared = await prepareDestroy(stack, await runOptions(cli, flags));
-    ui.emit("plan", { plan: prepared.plan });
-    ui.print(planText(prepared.plan, ui.out.c, { destroy: true }));
-    if (!hasChanges(prepared.plan)) {
-      ui.emit("result", { ok: true, summary: prepared.plan.summary });
-      return 0;
-    }
-    if (!flags.yes) {
-      ui.print();
-      if (!(await confirm(ui, `Delete everything stack ${ui.out.c.bold(stack)} owns?`))) {
-        ui.print("Cancelled: nothing was deleted.");
-        ui.emit("result", { ok: false, cancelled: true });
-        return 1;
-      }
-    }
-    return applyChanges(cli, prepared, { command: "destroy", journal: flags.journal });
+    return confirmAndApply(cli, {
+      command: "destroy",
+      outputs: false,
+      yes: flags.yes,
+      journal: flags.journal,
+      refusal: {
+        message: "jiti destroy deletes resources and asks first, but stdin is not a terminal, so nobody can answer",
+        hint: "Review what would go with `jiti ls`, then run `jiti destroy --yes`",
+      },
+      async prepare() {
+        return prepareDestroy(await stackName(cli, flags, "destroy"), await runOptions(cli, flags));
+      },
+      planText: { destroy: true },
+      question: (stack) => `Delete everything stack ${stack} owns?`,
+      cancelled: "Cancelled: nothing was deleted.",
+    });
   },
 });
