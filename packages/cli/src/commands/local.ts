@@ -1,5 +1,5 @@
 import { defineJitiCommand } from "../command.js";
-import { startEmulator } from "../local.js";
+import { startEmulator } from "../emulator.js";
 import { outputArgs } from "../options.js";
 
 export const localCommand = defineJitiCommand({

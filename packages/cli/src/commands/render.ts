@@ -2,7 +2,7 @@ import { prepareApply, type RunOptions } from "@jiti/reconciler";
 import { runOptions } from "../cli.js";
 import { defineJitiCommand } from "../command.js";
 import { shownFile, stackElement } from "../load/index.js";
-import { startEmulator, type Emulator } from "../local.js";
+import { startEmulator, type Emulator } from "../emulator.js";
 import { applyArgs, awsArgs, EMULATOR_CREDENTIALS, EMULATOR_REGION, outputArgs, stackArgs } from "../options.js";
 import { confirmAndApply } from "./_apply.js";
 
