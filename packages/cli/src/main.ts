@@ -4,6 +4,7 @@ import pkg from "../package.json" with { type: "json" };
 import type { Cli } from "./cli.js";
 import { CliError } from "./cli-error.js";
 import { commandIndex, type JitiCommand } from "./command.js";
+import { awsContext } from "./options.js";
 import { formatTimings, Timings } from "./timings.js";
 import { createUi } from "./ui.js";
 
@@ -74,24 +75,6 @@ async function main(rawArgs: string[]): Promise<number> {
       else cli.ui.err.write(`${cli.ui.err.c.dim(formatTimings(report))}\n`);
     }
   }
-}
-
-/** What the error display needs to know of the AWS flags, which citty has not parsed when it fails. */
-function awsContext(rawArgs: string[]) {
-  const value = (flag: string) => {
-    const i = rawArgs.findIndex((a) => a === flag || a.startsWith(`${flag}=`));
-    return i === -1 ? undefined : rawArgs[i]!.includes("=") ? rawArgs[i]!.slice(flag.length + 1) : rawArgs[i + 1];
-  };
-  const endpointFlag = value("--endpoint");
-  const endpointEnv = process.env.AWS_ENDPOINT_URL;
-  return {
-    regionGiven: value("--region") !== undefined || rawArgs.includes("--local") || Boolean(process.env.AWS_REGION),
-    endpoint: endpointFlag
-      ? { url: endpointFlag, from: "--endpoint" }
-      : endpointEnv
-        ? { url: endpointEnv, from: "AWS_ENDPOINT_URL" }
-        : undefined,
-  };
 }
 
 /** Flags after `--` are not ours. */

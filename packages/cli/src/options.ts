@@ -1,5 +1,6 @@
 import type { ArgsDef } from "citty";
 import type { RunOptions } from "@jiti/reconciler";
+import type { ErrorContext } from "./show/errors.js";
 import { CliError } from "./cli-error.js";
 
 /** Flags every command takes: how output looks. */
@@ -73,6 +74,27 @@ export function awsOptions(flags: AwsFlags): RunOptions {
     if (!flags.region && !env.AWS_REGION) options.region = EMULATOR_REGION;
   }
   return options;
+}
+
+/**
+ * What the error display needs to know of the AWS flags (show/errors.ts),
+ * read from the command line itself: citty may have failed before parsing it.
+ */
+export function awsContext(rawArgs: readonly string[]): Pick<ErrorContext, "regionGiven" | "endpoint"> {
+  const value = (flag: string) => {
+    const i = rawArgs.findIndex((a) => a === flag || a.startsWith(`${flag}=`));
+    return i === -1 ? undefined : rawArgs[i]!.includes("=") ? rawArgs[i]!.slice(flag.length + 1) : rawArgs[i + 1];
+  };
+  const endpointFlag = value("--endpoint");
+  const endpointEnv = process.env.AWS_ENDPOINT_URL;
+  return {
+    regionGiven: value("--region") !== undefined || rawArgs.includes("--local") || Boolean(process.env.AWS_REGION),
+    endpoint: endpointFlag
+      ? { url: endpointFlag, from: "--endpoint" }
+      : endpointEnv
+        ? { url: endpointEnv, from: "AWS_ENDPOINT_URL" }
+        : undefined,
+  };
 }
 
 function concurrencyOf(value: string | undefined): number {
