@@ -45,6 +45,7 @@ export function defineJitiCommand<const A extends ArgsDef>(command: {
  * what any command's own flags say.
  */
 export function commandIndex(rawArgs: readonly string[], commands: Record<string, { args: ArgsDef }>): number {
+  // A flag's name means the same in every command (`--stack NAME`), so their flags merge.
   const flags: ArgsDef = Object.assign({}, ...Object.values(commands).map((command) => command.args));
   const words = readWords(rawArgs, flags).filter((word) => word.kind === "positional");
   return (words.find((word) => Object.hasOwn(commands, word.text)) ?? words[0])?.at ?? -1;
@@ -66,9 +67,9 @@ function rejectUnknownFlags(command: string, rawArgs: readonly string[], args: A
 /** What main.ts answers for every command. */
 const ALWAYS_KNOWN = ["help", "h", "version", "v"];
 
+/** A word of a command line, `at` its index there. */
 type Word =
-  | { kind: "positional" | "value"; text: string; /** Its index in rawArgs. */ at: number }
-  | { kind: "flag"; text: string; at: number; name: string; known: boolean };
+  { kind: "positional" | "value"; text: string; at: number } | { kind: "flag"; text: string; at: number; name: string; known: boolean };
 
 /**
  * The words of a command line as `args` reads them, up to `--` (what follows

@@ -38,7 +38,7 @@ export async function confirmAndApply(cli: Cli, flow: ApplyFlow): Promise<number
   ui.emit("plan", { plan });
   ui.print(planText(plan, ui.out.c, flow.planText));
   const changes = hasChanges(plan);
-  // Applying an empty plan changes nothing, but reads the outputs a render shows.
+  // Nothing to apply, unless the run shows outputs: applying the empty plan is what reads them.
   if (!changes && !flow.outputs) {
     ui.emit("result", { ok: true, summary: plan.summary });
     return 0;
