@@ -5,8 +5,10 @@
  * (hundreds of files) costs ~0.35 s and 140 MB; the same code bundled loads
  * in ~0.12 s and 74 MB (DESIGN.md, "Start-up cost").
  *
- * Why split: commands import what they need with `import()`, so `jiti --help`
- * and `--version` load no SDK at all. Each dynamic import becomes a chunk.
+ * Why split: main.ts imports the commands with `import()` once --version is
+ * answered, and the particles (with the AWS SDK) are imported only when a
+ * command loads a stack (src/load/_modules.ts), so `jiti --help` and
+ * `--version` load no SDK at all. Each dynamic import becomes a chunk.
  *
  *   node build.mjs           build once
  *   node build.mjs --watch   rebuild on change

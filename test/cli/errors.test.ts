@@ -1,6 +1,6 @@
 import { ApplyError } from "@jiti/reconciler";
 import { describe, expect, test } from "vitest";
-import type { Colors } from "../../packages/cli/src/_ui.js";
+import type { Colors } from "../../packages/cli/src/ui.js";
 import { showError } from "../../packages/cli/src/show/errors.js";
 
 /** No colour: every style returns its text. */

@@ -1,12 +1,12 @@
 /**
  * A stack may import any module the jiti packages export; the CLI serves
- * each from its own bundled copy (packages/cli/src/_modules.ts), so the two
+ * each from its own bundled copy (packages/cli/src/load/_modules.ts), so the two
  * lists must agree.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect, test } from "vitest";
-import { MODULE_NAMES } from "../../packages/cli/src/_modules.js";
+import { MODULE_NAMES } from "../../packages/cli/src/load/_modules.js";
 
 const PACKAGES = ["jsx-runtime", "reconciler", "aws-particles"];
 

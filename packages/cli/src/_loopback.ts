@@ -2,9 +2,8 @@ import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 
 /**
- * What starting a local server on this machine needs, shared by `jiti local`
- * and the test harness: a free loopback port, whether the server answers yet,
- * and the end of its log for error messages.
+ * What starting the local emulator needs (emulator.ts): a free loopback
+ * port, whether the server answers yet, and the end of its log for errors.
  */
 export const LOOPBACK = "127.0.0.1";
 

@@ -1,14 +1,18 @@
-import { defineCommand, renderUsage, runCommand, type CommandDef } from "citty";
+import { stripVTControlCharacters } from "node:util";
+import { defineCommand, renderUsage, runCommand } from "citty";
 import pkg from "../package.json" with { type: "json" };
-import type { Cli } from "./_cli.js";
-import { CliError } from "./_errors.js";
-import { formatTimings, Timings } from "./_timings.js";
-import { createUi } from "./_ui.js";
+import type { Cli } from "./cli.js";
+import { CliError } from "./cli-error.js";
+import { commandIndex, type JitiCommand } from "./command.js";
+import { awsContext } from "./options.js";
+import { formatTimings, Timings } from "./timings.js";
+import { createUi } from "./ui.js";
 
 /**
- * The `jiti` command. Each command's module is imported only when it runs
- * (or when --help lists it), and the AWS SDK only by the commands that load a
- * stack, so `jiti --help` and `jiti --version` start in a few milliseconds.
+ * The `jiti` command. The commands' modules are imported only after
+ * `--version` is answered, and the AWS SDK only when a command loads a stack
+ * (see load/_modules.ts), so `jiti --help` and `jiti --version` start in a
+ * few milliseconds.
  */
 async function main(rawArgs: string[]): Promise<number> {
   // On Node 20 the SDK warns that its releases from 2027 will need Node 22:
@@ -20,32 +24,35 @@ async function main(rawArgs: string[]): Promise<number> {
     timings: flag("--timings") || process.env.JITI_TIMINGS ? new Timings() : undefined,
   };
   cli.timings?.lap("start");
-  const commands = {
-    render: async () => (await import("./commands/render.js")).renderCommand(cli),
-    plan: async () => (await import("./commands/plan.js")).planCommand(cli),
-    destroy: async () => (await import("./commands/destroy.js")).destroyCommand(cli),
-    ls: async () => (await import("./commands/ls.js")).lsCommand(cli),
-    tree: async () => (await import("./commands/tree.js")).treeCommand(cli),
-    graph: async () => (await import("./commands/graph.js")).graphCommand(cli),
-    local: async () => (await import("./commands/local.js")).localCommand(cli),
-  };
-  const root = defineCommand({
-    meta: { name: "jiti", version: pkg.version, description: "Make live AWS match the JSX stack in stack.tsx" },
-    subCommands: commands,
-  });
-
-  // The command is the first word that names one, so flags may come before it (`jiti --env prod plan`).
-  const name = commandName(rawArgs, (a) => Object.hasOwn(commands, a));
-  const command = name !== undefined && Object.hasOwn(commands, name) ? await commands[name as keyof typeof commands]() : undefined;
+  let name: string | undefined;
   try {
     if (flag("--version") || (rawArgs.length === 1 && rawArgs[0] === "-v")) {
       cli.ui.out.write(`${pkg.version}\n`);
       return 0;
     }
+    // All of them, to find the one named: their flags say which words are flags' values.
+    const { renderCommand, planCommand, destroyCommand, lsCommand, treeCommand, graphCommand, localCommand } =
+      await import("./commands/index.js");
+    const commands: Record<string, JitiCommand> = {
+      render: renderCommand,
+      plan: planCommand,
+      destroy: destroyCommand,
+      ls: lsCommand,
+      tree: treeCommand,
+      graph: graphCommand,
+      local: localCommand,
+    };
+    const at = commandIndex(rawArgs, commands);
+    name = rawArgs[at];
+    const command = name !== undefined && Object.hasOwn(commands, name) ? commands[name] : undefined;
     if (flag("--help") || flag("-h") || rawArgs.length === 0) {
-      const usage = await renderUsage((command ?? root) as CommandDef, command ? root : undefined);
+      const root = defineCommand({
+        meta: { name: "jiti", version: pkg.version, description: "Make live AWS match the JSX stack in stack.tsx" },
+        subCommands: commands,
+      });
+      const usage = await renderUsage(command ?? root, command ? root : undefined);
       // citty colours its usage by its own rules; ours are --no-color, NO_COLOR and the terminal.
-      cli.ui.out.write(`${cli.ui.out.color ? usage : stripAnsi(usage)}\n`);
+      cli.ui.out.write(`${cli.ui.out.color ? usage : stripVTControlCharacters(usage)}\n`);
       return 0;
     }
     if (!command) {
@@ -53,7 +60,7 @@ async function main(rawArgs: string[]): Promise<number> {
     }
     // The command itself, not the root: citty drops a sub-command's result, which is our exit code.
     // Flags may come before the command's name (`jiti --json plan`).
-    const { result } = await runCommand(command as CommandDef, { rawArgs: rawArgs.filter((_, i) => i !== rawArgs.indexOf(name!)) });
+    const { result } = await runCommand(command, { rawArgs: rawArgs.filter((_, i) => i !== at), data: cli });
     return typeof result === "number" ? result : 0;
   } catch (error) {
     const { showError } = await import("./show/errors.js");
@@ -70,50 +77,7 @@ async function main(rawArgs: string[]): Promise<number> {
   }
 }
 
-/** What the error display needs to know of the AWS flags, which citty has not parsed when it fails. */
-function awsContext(rawArgs: string[]) {
-  const value = (flag: string) => {
-    const i = rawArgs.findIndex((a) => a === flag || a.startsWith(`${flag}=`));
-    return i === -1 ? undefined : rawArgs[i]!.includes("=") ? rawArgs[i]!.slice(flag.length + 1) : rawArgs[i + 1];
-  };
-  const endpointFlag = value("--endpoint");
-  const endpointEnv = process.env.AWS_ENDPOINT_URL;
-  return {
-    regionGiven: value("--region") !== undefined || rawArgs.includes("--local") || Boolean(process.env.AWS_REGION),
-    endpoint: endpointFlag
-      ? { url: endpointFlag, from: "--endpoint" }
-      : endpointEnv
-        ? { url: endpointEnv, from: "AWS_ENDPOINT_URL" }
-        : undefined,
-  };
-}
-
 /** Flags after `--` are not ours. */
-/** Flags that take a value: `jiti --stack render destroy` destroys the stack named "render". */
-const VALUE_FLAGS = new Set([
-  "--env",
-  "--stack",
-  "--region",
-  "--profile",
-  "--endpoint",
-  "--concurrency",
-  "--journal",
-  "--format",
-  "--output",
-  "-o",
-]);
-
-/** The command: the first word that is not a flag or a flag's value. */
-function commandName(rawArgs: string[], isCommand: (word: string) => boolean): string | undefined {
-  const words: string[] = [];
-  const args = rawArgs.slice(0, until(rawArgs));
-  for (let i = 0; i < args.length; i++) {
-    if (VALUE_FLAGS.has(args[i]!)) i++;
-    else if (!args[i]!.startsWith("-")) words.push(args[i]!);
-  }
-  return words.find(isCommand) ?? words[0];
-}
-
 function until(rawArgs: string[]): number {
   const end = rawArgs.indexOf("--");
   return end === -1 ? rawArgs.length : end;
@@ -121,12 +85,8 @@ function until(rawArgs: string[]): number {
 
 /** citty's own errors (a bad enum value, a missing argument) are usage errors. */
 function citty(error: unknown): unknown {
-  if (error instanceof Error && error.name === "CLIError") return new CliError(stripAnsi(error.message), "See jiti --help");
+  if (error instanceof Error && error.name === "CLIError") return new CliError(stripVTControlCharacters(error.message), "See jiti --help");
   return error;
-}
-
-function stripAnsi(text: string): string {
-  return text.replace(/\x1b\[[0-9;]*m/g, "");
 }
 
 const code = await main(process.argv.slice(2));

@@ -1,6 +1,7 @@
 import type { ArgsDef } from "citty";
 import type { RunOptions } from "@jiti/reconciler";
-import { CliError } from "./_errors.js";
+import type { ErrorContext } from "./show/errors.js";
+import { CliError } from "./cli-error.js";
 
 /** Flags every command takes: how output looks. */
 export const outputArgs = {
@@ -75,6 +76,27 @@ export function awsOptions(flags: AwsFlags): RunOptions {
   return options;
 }
 
+/**
+ * What the error display needs to know of the AWS flags (show/errors.ts),
+ * read from the command line itself: citty may have failed before parsing it.
+ */
+export function awsContext(rawArgs: readonly string[]): Pick<ErrorContext, "regionGiven" | "endpoint"> {
+  const value = (flag: string) => {
+    const i = rawArgs.findIndex((a) => a === flag || a.startsWith(`${flag}=`));
+    return i === -1 ? undefined : rawArgs[i]!.includes("=") ? rawArgs[i]!.slice(flag.length + 1) : rawArgs[i + 1];
+  };
+  const endpointFlag = value("--endpoint");
+  const endpointEnv = process.env.AWS_ENDPOINT_URL;
+  return {
+    regionGiven: value("--region") !== undefined || rawArgs.includes("--local") || Boolean(process.env.AWS_REGION),
+    endpoint: endpointFlag
+      ? { url: endpointFlag, from: "--endpoint" }
+      : endpointEnv
+        ? { url: endpointEnv, from: "AWS_ENDPOINT_URL" }
+        : undefined,
+  };
+}
+
 function concurrencyOf(value: string | undefined): number {
   if (value === undefined) return 10;
   const n = Number(value);
@@ -87,38 +109,4 @@ function isLoopback(url: string): boolean {
   if (!URL.canParse(url)) return false;
   const host = new URL(url).hostname;
   return host === "localhost" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
-
-/**
- * citty accepts any flag; a typo (`--detailed-exitcodes`) should not be
- * silently ignored on a command that changes infrastructure.
- */
-export function rejectUnknownFlags(command: string, rawArgs: readonly string[], args: ArgsDef): void {
-  const known = new Map<string, string | undefined>();
-  for (const [name, def] of Object.entries(args)) {
-    if (def.type === "positional") continue;
-    const alias = "alias" in def ? def.alias : undefined;
-    const aliases = alias === undefined ? [] : Array.isArray(alias) ? alias : [alias];
-    for (const n of [name, kebab(name), ...aliases]) known.set(n, def.type);
-  }
-  const positionals = Object.values(args).filter((d) => d.type === "positional").length;
-  let seen = 0;
-  for (let i = 0; i < rawArgs.length; i++) {
-    const arg = rawArgs[i]!;
-    if (arg === "--") break;
-    if (!arg.startsWith("-") || arg === "-") {
-      if (++seen > positionals) throw new CliError(`unexpected argument "${arg}"`, `See jiti ${command} --help`);
-      continue;
-    }
-    const name = arg.replace(/^--?/, "").split("=")[0]!;
-    const type = known.get(name) ?? (name.startsWith("no-") && known.get(name.slice(3)) === "boolean" ? "boolean" : undefined);
-    if (!known.has(name) && type === undefined && !["help", "h", "version", "v"].includes(name)) {
-      throw new CliError(`unknown option ${arg.split("=")[0]}`, `See jiti ${command} --help`);
-    }
-    if ((type === "string" || type === "enum") && !arg.includes("=")) i++;
-  }
-}
-
-function kebab(name: string): string {
-  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }

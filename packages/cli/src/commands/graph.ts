@@ -1,53 +1,52 @@
 import { spawn } from "node:child_process";
 import { writeFile } from "node:fs/promises";
-import { defineCommand, type ArgsDef } from "citty";
 import { graph, renderStack } from "@jiti/reconciler";
-import type { Cli } from "../_cli.js";
-import { CliError } from "../_errors.js";
-import { stackElement } from "../_stack.js";
-import { outputArgs, rejectUnknownFlags, stackArgs } from "../options.js";
+import { CliError } from "../cli-error.js";
+import { defineJitiCommand } from "../command.js";
+import { stackElement } from "../load/index.js";
+import { outputArgs, stackArgs } from "../options.js";
 import { dotText, graphJson, mermaidText } from "../show/graph.js";
 
-const args = {
-  ...stackArgs,
-  format: {
-    type: "enum",
-    options: ["mermaid", "dot", "svg"],
-    default: "mermaid",
-    description: "Mermaid or Graphviz DOT text, or an SVG picture (needs Graphviz)",
-  },
-  output: { type: "string", alias: "o", valueHint: "file", description: "Write to this file (default for svg: <stack>.svg; else stdout)" },
-  ...outputArgs,
-} satisfies ArgsDef;
-
-export function graphCommand(cli: Cli) {
-  return defineCommand({
-    meta: { name: "graph", description: "Print the dependency graph as Mermaid or DOT, or draw it as SVG (no AWS calls)" },
-    args,
-    async run({ args: flags, rawArgs }) {
-      rejectUnknownFlags("graph", rawArgs, args);
-      const { ui } = cli;
-      const { tree, particles } = renderStack(await stackElement(cli, flags));
-      // Weak references (a security group's rules) order no creation and make no cycle.
-      const g = graph(tree, { weakRefs: (type) => particles.get(type)?.weakRefs });
-      if (ui.json) {
-        ui.emit("graph", graphJson(tree, g));
-        return 0;
-      }
-      const format = flags.format ?? "mermaid";
-      const text = format === "mermaid" ? mermaidText(tree, g) : dotText(tree, g);
-      if (format !== "svg") {
-        if (flags.output) await writeFile(flags.output, text);
-        else ui.print(text.trimEnd());
-        return 0;
-      }
-      const file = flags.output ?? `${tree.stack || "stack"}.svg`;
-      await writeFile(file, await drawSvg(text));
-      ui.print(`Wrote ${file}`);
-      return 0;
+export const graphCommand = defineJitiCommand({
+  meta: { name: "graph", description: "Print the dependency graph as Mermaid or DOT, or draw it as SVG (no AWS calls)" },
+  args: {
+    ...stackArgs,
+    format: {
+      type: "enum",
+      options: ["mermaid", "dot", "svg"],
+      default: "mermaid",
+      description: "Mermaid or Graphviz DOT text, or an SVG picture (needs Graphviz)",
     },
-  });
-}
+    output: {
+      type: "string",
+      alias: "o",
+      valueHint: "file",
+      description: "Write to this file (default for svg: <stack>.svg; else stdout)",
+    },
+    ...outputArgs,
+  },
+  async run(cli, flags) {
+    const { ui } = cli;
+    const { tree, particles } = renderStack(await stackElement(cli, flags));
+    // Weak references (a security group's rules) order no creation and make no cycle.
+    const g = graph(tree, { weakRefs: (type) => particles.get(type)?.weakRefs });
+    if (ui.json) {
+      ui.emit("graph", graphJson(tree, g));
+      return 0;
+    }
+    const format = flags.format ?? "mermaid";
+    const text = format === "mermaid" ? mermaidText(tree, g) : dotText(tree, g);
+    if (format !== "svg") {
+      if (flags.output) await writeFile(flags.output, text);
+      else ui.print(text.trimEnd());
+      return 0;
+    }
+    const file = flags.output ?? `${tree.stack || "stack"}.svg`;
+    await writeFile(file, await drawSvg(text));
+    ui.print(`Wrote ${file}`);
+    return 0;
+  },
+});
 
 /** Runs Graphviz's `dot`, which draws DOT text as SVG. */
 function drawSvg(dot: string): Promise<string> {

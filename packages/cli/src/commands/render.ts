@@ -1,67 +1,54 @@
-import { defineCommand } from "citty";
 import { prepareApply, type RunOptions } from "@jiti/reconciler";
-import { runOptions, type Cli } from "../_cli.js";
-import { confirm } from "../_confirm.js";
-import { CliError } from "../_errors.js";
-import { shownFile, stackElement } from "../_stack.js";
-import { startEmulator, type Emulator } from "../local.js";
-import { applyArgs, awsArgs, EMULATOR_CREDENTIALS, EMULATOR_REGION, outputArgs, rejectUnknownFlags, stackArgs } from "../options.js";
-import { applyChanges } from "../_apply.js";
-import { hasChanges, planText } from "../show/plan.js";
+import { runOptions } from "../cli.js";
+import { defineJitiCommand } from "../command.js";
+import { shownFile, stackElement } from "../load/index.js";
+import { startEmulator, type Emulator } from "../emulator.js";
+import { applyArgs, awsArgs, EMULATOR_CREDENTIALS, EMULATOR_REGION, outputArgs, stackArgs } from "../options.js";
+import { confirmAndApply } from "./_apply.js";
 
-const args = {
-  ...stackArgs,
-  yes: { type: "boolean", alias: "y", description: "Apply without asking (needed when stdin is not a terminal)" },
-  local: { type: "boolean", description: "Run against a temporary local AWS emulator (moto_server); nothing persists" },
-  ...awsArgs,
-  ...applyArgs,
-  ...outputArgs,
-} as const;
-
-export function renderCommand(cli: Cli) {
-  return defineCommand({
-    meta: { name: "render", description: "Make live AWS match stack.tsx: plan, confirm, apply" },
-    args,
-    async run({ args: flags, rawArgs }) {
-      rejectUnknownFlags("render", rawArgs, args);
-      const { ui } = cli;
-      // Refuse before reading anything: a run that cannot be confirmed must
-      // not hang on a question nobody sees, nor change AWS unasked.
-      if (!flags.yes && !ui.interactive) {
-        throw new CliError(
-          "jiti render changes AWS and asks first, but stdin is not a terminal, so nobody can answer",
-          "Review the changes with `jiti plan`, then run `jiti render --yes`",
-        );
-      }
-      const element = await stackElement(cli, flags);
-      let emulator: Emulator | undefined;
-      try {
-        let local: RunOptions = {};
-        if (flags.local) {
-          emulator = await startEmulator();
-          local = { endpoint: emulator.endpoint, credentials: { ...EMULATOR_CREDENTIALS }, region: EMULATOR_REGION };
-          ui.print(ui.out.c.cyan(`Using a temporary local AWS emulator at ${emulator.endpoint}: nothing will persist after this run.\n`));
-          ui.emit("local", { endpoint: emulator.endpoint, persistent: false });
-        }
-        const prepared = await prepareApply(element, await runOptions(cli, flags, local));
-        const { plan } = prepared;
-        ui.emit("plan", { plan });
-        ui.print(planText(plan, ui.out.c, { source: shownFile(flags) }));
-        if (hasChanges(plan) && !flags.yes) {
-          ui.print();
-          if (!(await confirm(ui, `Apply these changes to stack ${ui.out.c.bold(plan.stack)}?`))) {
-            ui.print("Cancelled: nothing was changed.");
-            ui.emit("result", { ok: false, cancelled: true });
-            return 1;
+export const renderCommand = defineJitiCommand({
+  meta: { name: "render", description: "Make live AWS match stack.tsx: plan, confirm, apply" },
+  args: {
+    ...stackArgs,
+    yes: { type: "boolean", alias: "y", description: "Apply without asking (needed when stdin is not a terminal)" },
+    local: { type: "boolean", description: "Run against a temporary local AWS emulator (moto_server); nothing persists" },
+    ...awsArgs,
+    ...applyArgs,
+    ...outputArgs,
+  },
+  async run(cli, flags) {
+    const { ui } = cli;
+    let emulator: Emulator | undefined;
+    try {
+      return await confirmAndApply(cli, {
+        command: "render",
+        outputs: true,
+        yes: flags.yes,
+        journal: flags.journal,
+        refusal: {
+          message: "jiti render changes AWS and asks first, but stdin is not a terminal, so nobody can answer",
+          hint: "Review the changes with `jiti plan`, then run `jiti render --yes`",
+        },
+        async prepare() {
+          const element = await stackElement(cli, flags);
+          let local: RunOptions = {};
+          if (flags.local) {
+            emulator = await startEmulator();
+            local = { endpoint: emulator.endpoint, credentials: { ...EMULATOR_CREDENTIALS }, region: EMULATOR_REGION };
+            ui.print(ui.out.c.cyan(`Using a temporary local AWS emulator at ${emulator.endpoint}: nothing will persist after this run.\n`));
+            ui.emit("local", { endpoint: emulator.endpoint, persistent: false });
           }
-        }
-        return await applyChanges(cli, prepared, { command: "render", journal: flags.journal });
-      } finally {
-        if (emulator) {
-          await emulator.stop();
-          ui.print(ui.out.c.dim("\nThe local emulator has stopped; everything it held is gone."));
-        }
+          return prepareApply(element, await runOptions(cli, flags, local));
+        },
+        planText: { source: shownFile(flags) },
+        question: (stack) => `Apply these changes to stack ${stack}?`,
+        cancelled: "Cancelled: nothing was changed.",
+      });
+    } finally {
+      if (emulator) {
+        await emulator.stop();
+        ui.print(ui.out.c.dim("\nThe local emulator has stopped; everything it held is gone."));
       }
-    },
-  });
-}
+    }
+  },
+});

@@ -1,10 +1,8 @@
 import { readAwsError } from "@jiti/aws-particles";
 import { ApplyError, formatProblem, type Failure, type Problem } from "@jiti/reconciler";
-import { CliError } from "../_errors.js";
-import { CompileError } from "../_compile.js";
-import type { SourceSpot } from "../_frames.js";
-import { StackLoadError } from "../load.js";
-import type { Colors } from "../_ui.js";
+import { CliError } from "../cli-error.js";
+import { CompileError, StackLoadError, type SourceSpot } from "../load/index.js";
+import type { Colors } from "../ui.js";
 
 /** An error as the user sees it, and as `--json` reports it. */
 export interface ShownError {

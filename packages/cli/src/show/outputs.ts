@@ -1,5 +1,5 @@
 import type { JsonObject } from "@jiti/reconciler";
-import type { Colors } from "../_ui.js";
+import type { Colors } from "../ui.js";
 
 /**
  * What each element exposes after an apply (ids, addresses), one element

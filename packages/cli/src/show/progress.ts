@@ -1,5 +1,5 @@
 import type { ApplyEvent } from "@jiti/reconciler";
-import type { Stream, Ui } from "../_ui.js";
+import type { Stream, Ui } from "../ui.js";
 
 export interface Progress {
   event(e: ApplyEvent): void;

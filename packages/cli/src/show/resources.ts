@@ -1,4 +1,4 @@
-import type { Colors } from "../_ui.js";
+import type { Colors } from "../ui.js";
 
 export interface ResourceRow {
   type: string;

@@ -1,7 +1,7 @@
 import type { RunOptions } from "@jiti/reconciler";
-import { particleCatalogue } from "./_modules.js";
-import type { Timings } from "./_timings.js";
-import type { Ui } from "./_ui.js";
+import { particleCatalogue } from "./load/index.js";
+import type { Timings } from "./timings.js";
+import type { Ui } from "./ui.js";
 import { awsOptions, type AwsFlags } from "./options.js";
 
 /** What every command is given: how to talk to the user, and the clock. */

@@ -1,10 +1,66 @@
 import { writeFileSync } from "node:fs";
 import { ApplyError, type JournalEntry, type PreparedRun } from "@jiti/reconciler";
-import type { Cli } from "./_cli.js";
-import { CliError } from "./_errors.js";
-import { hasChanges } from "./show/plan.js";
-import { progress } from "./show/progress.js";
-import { outputsText } from "./show/outputs.js";
+import type { Cli } from "../cli.js";
+import { CliError } from "../cli-error.js";
+import { hasChanges, planText, type PlanTextOptions } from "../show/plan.js";
+import { progress } from "../show/progress.js";
+import { outputsText } from "../show/outputs.js";
+import { confirm } from "./_confirm.js";
+
+/** What `render` and `destroy` do differently as they confirm and apply. */
+export interface ApplyFlow extends ApplyOptions {
+  /** --yes: apply without asking. */
+  yes: boolean | undefined;
+  /** Why a run nobody can confirm (stdin is not a terminal, no --yes) is refused, and what to run instead. */
+  refusal: { message: string; hint: string };
+  /** Reads the stack and AWS and plans: called only once the run is not refused, so a refused run reads nothing. */
+  prepare(): Promise<PreparedRun>;
+  /** How the plan is shown. */
+  planText: PlanTextOptions;
+  /** The question to confirm, given the stack's name as shown. */
+  question(stack: string): string;
+  /** What is printed when the answer is no. */
+  cancelled: string;
+}
+
+/**
+ * The one way a command changes AWS: refuse a run that nobody can confirm,
+ * show the plan, ask for a typed "yes" (unless --yes) when it changes
+ * anything, and apply it. Resolves with the exit code: 1 when cancelled.
+ */
+export async function confirmAndApply(cli: Cli, flow: ApplyFlow): Promise<number> {
+  const { ui } = cli;
+  // Refuse before reading anything: a run that cannot be confirmed must
+  // not hang on a question nobody sees, nor change AWS unasked.
+  if (!flow.yes && !ui.interactive) throw new CliError(flow.refusal.message, flow.refusal.hint);
+  const prepared = await flow.prepare();
+  const { plan } = prepared;
+  ui.emit("plan", { plan });
+  ui.print(planText(plan, ui.out.c, flow.planText));
+  const changes = hasChanges(plan);
+  // Nothing to apply, unless the run shows outputs: applying the empty plan is what reads them.
+  if (!changes && !flow.outputs) {
+    ui.emit("result", { ok: true, summary: plan.summary });
+    return 0;
+  }
+  if (changes && !flow.yes) {
+    ui.print();
+    if (!(await confirm(ui, flow.question(ui.out.c.bold(plan.stack))))) {
+      ui.print(flow.cancelled);
+      ui.emit("result", { ok: false, cancelled: true });
+      return 1;
+    }
+  }
+  return applyChanges(cli, prepared, flow);
+}
+
+interface ApplyOptions {
+  command: "render" | "destroy";
+  /** Whether the run ends by showing the stack's outputs (render's), else by the summary alone. */
+  outputs: boolean;
+  /** --journal: the file to write every applied change to. */
+  journal: string | undefined;
+}
 
 /**
  * Runs a plan the user has seen and confirmed, showing progress, then the
@@ -12,11 +68,7 @@ import { outputsText } from "./show/outputs.js";
  * (a half-made resource is worse than a finished one); a second Ctrl-C quits.
  * Resolves with the exit code; an ApplyError propagates to the error display.
  */
-export async function applyChanges(
-  cli: Cli,
-  prepared: PreparedRun,
-  options: { command: "render" | "destroy"; journal?: string | undefined },
-): Promise<number> {
+async function applyChanges(cli: Cli, prepared: PreparedRun, options: ApplyOptions): Promise<number> {
   const { ui } = cli;
   const controller = new AbortController();
   let interrupted = false;
@@ -66,7 +118,7 @@ export async function applyChanges(
           : `\n${c.green(c.bold("Apply complete:"))} ${summary.create} created, ${summary.update} updated, ${summary.replace} replaced, ${summary.delete} deleted (${seconds}s).`,
       );
     }
-    if (options.command === "render") ui.print(outputsText(outcome.outputs, c));
+    if (options.outputs) ui.print(outputsText(outcome.outputs, c));
     ui.emit("result", { ok: true, summary, outputs: outcome.outputs });
     return 0;
   } catch (error) {

@@ -1,10 +1,10 @@
 import { relative } from "node:path";
 import { renderTree } from "@jiti/reconciler";
 import type { JitiNode } from "@jiti/jsx-runtime";
-import type { Cli } from "./_cli.js";
-import { CliError } from "./_errors.js";
-import { loadStack } from "./load.js";
-import { DEFAULT_FILE } from "./options.js";
+import type { Cli } from "../cli.js";
+import { CliError } from "../cli-error.js";
+import { loadStack } from "./_load-stack.js";
+import { DEFAULT_FILE } from "../options.js";
 
 export interface StackFlags {
   file?: string | undefined;

@@ -62,7 +62,7 @@ export async function compileStack(file: string, outdir: string): Promise<Compil
       packages: "external",
       // Not inline: Node maps stack traces only for modules loaded from files
       // (not data: URLs), and only at a cost for every module loaded after.
-      // load.ts maps the few frames it shows itself.
+      // _load-stack.ts maps the few frames it shows itself.
       sourcemap: "external",
       sourcesContent: false,
       logLevel: "silent",

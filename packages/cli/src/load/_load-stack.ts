@@ -4,12 +4,12 @@ import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { createElement, isElement, type JitiNode } from "@jiti/jsx-runtime";
-import { CliError } from "./_errors.js";
+import { CliError } from "../cli-error.js";
 import { compileStack, type Compiled } from "./_compile.js";
 import { mapFrames, spotAt, type SourceSpot } from "./_frames.js";
 import { loadModule } from "./_modules.js";
 import { withStackName } from "./_stack-name.js";
-import type { Timings } from "./_timings.js";
+import type { Timings } from "../timings.js";
 
 export interface LoadOptions {
   /** Passed to a stack component as its `env` prop. */
@@ -18,8 +18,6 @@ export interface LoadOptions {
   stack?: string | undefined;
   timings?: Timings;
 }
-
-export type { SourceSpot };
 
 /** The user's code threw while it was being imported, or exports no stack. */
 export class StackLoadError extends Error {

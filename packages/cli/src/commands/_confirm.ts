@@ -1,5 +1,5 @@
 import { createInterface } from "node:readline";
-import type { Ui } from "./_ui.js";
+import type { Ui } from "../ui.js";
 
 /**
  * Asks for a typed "yes" (as Terraform does) before changing AWS. Ctrl-C or
