@@ -4,10 +4,12 @@ import { graph } from "./graph.js";
 import type { AnyParticle, AwsSettings, ParticleContext } from "./particle.js";
 import { planActions, type Plan } from "./plan/index.js";
 import { read, type Catalogue, type Snapshot } from "./read.js";
-import { renderStack } from "./render/render.js";
+import type { Problem } from "./problems.js";
+import { renderStack, type RenderOptions } from "./render/render.js";
+import type { RuleSettings } from "./rules/index.js";
 import type { StackTree } from "./tree.js";
 
-export interface RunOptions extends AwsSettings {
+export interface RunOptions extends AwsSettings, RuleSettings {
   /**
    * Every particle kind the stack may own (e.g. `particles` from
    * `@jiti/aws-particles`), so that resources of kinds no longer rendered are
@@ -22,6 +24,8 @@ export interface RunOptions extends AwsSettings {
   signal?: AbortSignal;
   /** Source locations in errors are relative to this folder. @default process.cwd() */
   sourceRoot?: string;
+  /** Renders the stack under this name instead of the one its `<Stack name>` gives (`jiti --stack`). */
+  stackName?: string;
   /** Called as each phase of planning ends, with its duration: what `jiti --timings` shows. */
   onPhase?: (phase: Phase, elapsedMs: number) => void;
 }
@@ -32,6 +36,8 @@ export interface PlanResult {
   tree: StackTree;
   snapshot: Snapshot;
   plan: Plan;
+  /** What rules of severity `warning` found: shown with the plan, they do not stop it. */
+  warnings: Problem[];
 }
 
 export interface ApplyOutcome extends ApplyResult {
@@ -76,7 +82,7 @@ function phaseClock(options: RunOptions): (phase: Phase) => void {
 /** Renders the stack, reads what it owns and plans; `apply()` then runs that plan. Changes nothing by itself. */
 export async function prepareApply(element: JitiNode, options: RunOptions = {}): Promise<PreparedRun> {
   const ended = phaseClock(options);
-  const { tree, particles: used } = renderStack(element, options.sourceRoot ? { sourceRoot: options.sourceRoot } : {});
+  const { tree, particles: used, warnings } = renderStack(element, renderOptionsOf(options));
   const particles = catalogueOf(options, used);
   const g = graph(tree, { weakRefs: (type) => particles.get(type)?.weakRefs });
   ended("render");
@@ -96,7 +102,19 @@ export async function prepareApply(element: JitiNode, options: RunOptions = {}):
     tree,
     snapshot,
     plan,
+    warnings,
     apply: async (more = {}) => ({ ...(await execute(plan, g.nodes, snapshot, particles, ctx, { ...options, ...more })), plan }),
+  };
+}
+
+/** The run's options that render reads. */
+function renderOptionsOf(options: RunOptions): RenderOptions {
+  const { sourceRoot, stackName, rules, severity } = options;
+  return {
+    ...(sourceRoot !== undefined ? { sourceRoot } : {}),
+    ...(stackName !== undefined ? { stackName } : {}),
+    ...(rules !== undefined ? { rules } : {}),
+    ...(severity !== undefined ? { severity } : {}),
   };
 }
 
@@ -121,14 +139,15 @@ export async function prepareDestroy(stack: string, options: RunOptions = {}): P
     tree,
     snapshot,
     plan,
+    warnings: [],
     apply: async (more = {}) => ({ ...(await execute(plan, new Map(), snapshot, particles, ctx, { ...options, ...more })), plan }),
   };
 }
 
 /** Renders the stack, reads what it owns and returns what an apply would do. Changes nothing. */
 export async function plan(element: JitiNode, options: RunOptions = {}): Promise<PlanResult> {
-  const { tree, snapshot, plan } = await prepareApply(element, options);
-  return { tree, snapshot, plan };
+  const { tree, snapshot, plan, warnings } = await prepareApply(element, options);
+  return { tree, snapshot, plan, warnings };
 }
 
 /** Makes live AWS match the stack. Resolves with every element's outputs; throws ApplyError listing failures. */
@@ -138,8 +157,8 @@ export async function apply(element: JitiNode, options: RunOptions = {}): Promis
 
 /** What `destroy` would delete: everything the stack owns, found from its tags alone. */
 export async function planDestroy(stack: string, options: RunOptions = {}): Promise<PlanResult> {
-  const { tree, snapshot, plan } = await prepareDestroy(stack, options);
-  return { tree, snapshot, plan };
+  const { tree, snapshot, plan, warnings } = await prepareDestroy(stack, options);
+  return { tree, snapshot, plan, warnings };
 }
 
 /** Deletes everything the stack owns, children first. Works without the stack's source. */

@@ -3,7 +3,7 @@ import { writeFile } from "node:fs/promises";
 import { graph, renderStack } from "@jiti/reconciler";
 import { CliError } from "../cli-error.js";
 import { defineJitiCommand } from "../command.js";
-import { stackElement } from "../load/index.js";
+import { renderOptions, stackElement } from "../load/index.js";
 import { outputArgs, stackArgs } from "../options.js";
 import { dotText, graphJson, mermaidText } from "../show/graph.js";
 
@@ -27,7 +27,7 @@ export const graphCommand = defineJitiCommand({
   },
   async run(cli, flags) {
     const { ui } = cli;
-    const { tree, particles } = renderStack(await stackElement(cli, flags));
+    const { tree, particles } = renderStack(await stackElement(cli, flags), renderOptions(flags));
     // Weak references (a security group's rules) order no creation and make no cycle.
     const g = graph(tree, { weakRefs: (type) => particles.get(type)?.weakRefs });
     if (ui.json) {

@@ -1,5 +1,5 @@
 import { renderTree } from "@jiti/reconciler";
-import { stackElement } from "../load/index.js";
+import { renderOptions, stackElement } from "../load/index.js";
 import { defineJitiCommand } from "../command.js";
 import { outputArgs, stackArgs } from "../options.js";
 
@@ -7,7 +7,7 @@ export const treeCommand = defineJitiCommand({
   meta: { name: "tree", description: "Print the rendered tree as JSON (no AWS calls)" },
   args: { ...stackArgs, ...outputArgs },
   async run(cli, flags) {
-    const tree = renderTree(await stackElement(cli, flags));
+    const tree = renderTree(await stackElement(cli, flags), renderOptions(flags));
     cli.timings?.lap("render");
     cli.ui.emit("tree", { tree });
     cli.ui.print(JSON.stringify(tree, null, 2));

@@ -1,5 +1,5 @@
 import { relative } from "node:path";
-import { renderTree } from "@jiti/reconciler";
+import { renderTree, type RenderOptions } from "@jiti/reconciler";
 import type { JitiNode } from "@jiti/jsx-runtime";
 import type { Cli } from "../cli.js";
 import { CliError } from "../cli-error.js";
@@ -17,9 +17,14 @@ export function stackFile(flags: StackFlags): string {
   return flags.file ?? DEFAULT_FILE;
 }
 
-/** The element to render, from the stack file, with --env and --stack applied. */
+/** The element to render, from the stack file, with --env applied. */
 export async function stackElement(cli: Cli, flags: StackFlags): Promise<JitiNode> {
-  return loadStack(stackFile(flags), { env: flags.env, stack: flags.stack, ...(cli.timings ? { timings: cli.timings } : {}) });
+  return loadStack(stackFile(flags), { env: flags.env, ...(cli.timings ? { timings: cli.timings } : {}) });
+}
+
+/** How to render it: under the name --stack gives, if any. */
+export function renderOptions(flags: Pick<StackFlags, "stack">): RenderOptions {
+  return flags.stack ? { stackName: flags.stack } : {};
 }
 
 /**

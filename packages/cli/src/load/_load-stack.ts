@@ -8,14 +8,11 @@ import { CliError } from "../cli-error.js";
 import { compileStack, type Compiled } from "./_compile.js";
 import { mapFrames, spotAt, type SourceSpot } from "./_frames.js";
 import { loadModule } from "./_modules.js";
-import { withStackName } from "./_stack-name.js";
 import type { Timings } from "../timings.js";
 
 export interface LoadOptions {
   /** Passed to a stack component as its `env` prop. */
   env: string;
-  /** Replaces the name the stack gives its `<Stack>`. */
-  stack?: string | undefined;
   timings?: Timings;
 }
 
@@ -71,7 +68,7 @@ export async function loadStack(file: string, options: LoadOptions): Promise<Jit
       "Export the stack as default: `export default function App({ env }) { return <Stack name={`app-${env}`}>…</Stack>; }`, or `export default <Stack …>…</Stack>`",
     );
   }
-  return options.stack === undefined ? element : withStackName(element, options.stack);
+  return element;
 }
 
 /**

@@ -18,6 +18,7 @@ const loaders = {
   "@jiti/reconciler": () => import("@jiti/reconciler"),
   "@jiti/aws-particles": () => import("@jiti/aws-particles"),
   "@jiti/aws-particles/userdata": () => import("@jiti/aws-particles/userdata"),
+  "@jiti/aws-particles/errors": () => import("@jiti/aws-particles/errors"),
 } satisfies Record<string, () => Promise<object>>;
 
 export type ModuleName = keyof typeof loaders;

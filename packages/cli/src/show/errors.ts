@@ -1,4 +1,5 @@
-import { readAwsError } from "@jiti/aws-particles";
+// The errors entry alone: showing a usage error loads no particle and no AWS SDK.
+import { readAwsError } from "@jiti/aws-particles/errors";
 import { ApplyError, formatProblem, type Failure, type Problem } from "@jiti/reconciler";
 import { CliError } from "../cli-error.js";
 import { CompileError, StackLoadError, type SourceSpot } from "../load/index.js";
