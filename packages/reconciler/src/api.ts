@@ -5,7 +5,7 @@ import type { AnyParticle, AwsSettings, ParticleContext } from "./particle.js";
 import { planActions, type Plan } from "./plan/index.js";
 import { read, type Catalogue, type Snapshot } from "./read.js";
 import type { Problem } from "./problems.js";
-import { renderStack, type RenderOptions } from "./render/render.js";
+import { renderStack, type RenderOptions } from "./render/index.js";
 import type { RuleSettings } from "./rules/index.js";
 import type { StackTree } from "./tree.js";
 

@@ -1,12 +1,9 @@
-export { renderTree, renderStack } from "./render/render.js";
-export type { RenderOptions, Rendered } from "./render/render.js";
+export { renderTree, renderStack, formatSource, Stack, Tags, tagsContext, isStack } from "./render/index.js";
+export type { RenderOptions, Rendered, StackProps } from "./render/index.js";
 export { ruleTree, runRules } from "./rules/index.js";
 export type { Finding, Rule, RuleNode, RuleResult, RuleSettings, RuleTree, Severity } from "./rules/index.js";
 export { childPath, parentPath, pathDepth, lastSegment, pathSegments, pathNames, isInside } from "./path.js";
 export type { PathSegment } from "./path.js";
-export { formatSource } from "./render/source.js";
-export { Stack, Tags, tagsContext, isStack } from "./render/stack.js";
-export type { StackProps } from "./render/stack.js";
 export { walk } from "./tree.js";
 export type { ParticleNode, StackTree } from "./tree.js";
 export { graph, refsIn } from "./graph.js";

@@ -119,7 +119,7 @@ const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  * by destination. Lists that are not well formed are returned as they are,
  * for validate to report with the user's own indexes.
  */
-export function canonicalRoutes(routes: unknown): unknown {
+function canonicalRoutes(routes: unknown): unknown {
   if (!Array.isArray(routes) || !routes.every((r) => isObject(r) && typeof r.destination === "string")) return routes;
   return (routes as RouteEntry[])
     .map(
@@ -132,7 +132,7 @@ export function canonicalRoutes(routes: unknown): unknown {
 const subnetKey = (s: unknown) => (isRefValue(s) ? `$ref:${s.$ref}` : String(s));
 
 /** Subnets sorted (ids, or refs before the reconciler resolves them), so order in `stack.tsx` does not matter. */
-export function canonicalSubnets(subnets: unknown): unknown {
+function canonicalSubnets(subnets: unknown): unknown {
   if (!Array.isArray(subnets) || !subnets.every((s) => typeof s === "string" || isRefValue(s))) return subnets;
   return [...subnets].sort((a, b) => compare(subnetKey(a), subnetKey(b)));
 }

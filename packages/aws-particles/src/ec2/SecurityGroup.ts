@@ -43,8 +43,6 @@ import {
   type Direction,
 } from "./_security-group-rules.js";
 
-export { canonicalRules } from "./_security-group-rules.js";
-
 export type Protocol = "tcp" | "udp" | "icmp" | "all";
 
 /** One end of a rule: an IPv4 block (`"0.0.0.0/0"`, `"10.0.0.0/16"`), a ref to a `<SecurityGroup>`, or an existing group's `"sg-…"` id. */

@@ -12,16 +12,16 @@ import {
   type Ref,
   type Source,
 } from "@jiti/jsx-runtime";
-import { particleOf, type AnyParticle, type DesiredState, type Existing, type JsonObject } from "../particle.js";
+import { particleOf, type AnyParticle } from "../particle.js";
 import { childPath } from "../path.js";
 import { RenderError, type Problem } from "../problems.js";
 import { ruleTree, runRules, type RuleSettings } from "../rules/index.js";
 import type { ParticleNode, StackTree } from "../tree.js";
 import { isStack, tagsContext, type StackProps } from "./stack.js";
-import { convertProps, META_PROPS } from "./props.js";
-import { blame, type Draft, type StackDraft } from "./draft.js";
+import { convertProps } from "./_props.js";
+import { blame, type Draft, type StackDraft } from "./_draft.js";
 import { formatSource } from "./source.js";
-import { validateNode, validateStack } from "./validate.js";
+import { validateNode, validateStack } from "./_validate.js";
 
 export interface RenderOptions extends RuleSettings {
   /** Source locations are shown relative to this folder. @default process.cwd() */
@@ -311,6 +311,3 @@ function finish(draft: Draft): ParticleNode {
     ...(draft.source ? { source: draft.source } : {}),
   };
 }
-
-export type { DesiredState, Existing, JsonObject };
-export { META_PROPS };

@@ -1,7 +1,7 @@
 import { isElement, isRef, type Ref } from "@jiti/jsx-runtime";
 import type { DesiredState, Existing, Json, JsonObject } from "../particle.js";
 import { describeValue, type Problem } from "../problems.js";
-import { blame, type Draft, type StackDraft } from "./draft.js";
+import { blame, type Draft, type StackDraft } from "./_draft.js";
 
 /** Props every particle accepts that are not resource props. */
 export const META_PROPS = new Set(["name", "ref", "state", "existing", "children", "replaceOnChanges"]);

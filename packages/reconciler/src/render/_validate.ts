@@ -1,5 +1,5 @@
 import type { Problem } from "../problems.js";
-import { blame, type Draft } from "./draft.js";
+import { blame, type Draft } from "./_draft.js";
 import type { StackProps } from "./stack.js";
 
 const STACK_NAME = /^[A-Za-z][A-Za-z0-9-]{0,31}$/;
