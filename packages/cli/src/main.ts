@@ -31,17 +31,8 @@ async function main(rawArgs: string[]): Promise<number> {
       return 0;
     }
     // All of them, to find the one named: their flags say which words are flags' values.
-    const { renderCommand, planCommand, destroyCommand, lsCommand, treeCommand, graphCommand, localCommand } =
-      await import("./commands/index.js");
-    const commands: Record<string, JitiCommand> = {
-      render: renderCommand,
-      plan: planCommand,
-      destroy: destroyCommand,
-      ls: lsCommand,
-      tree: treeCommand,
-      graph: graphCommand,
-      local: localCommand,
-    };
+    const { commands: list } = await import("./commands/index.js");
+    const commands: Record<string, JitiCommand> = Object.fromEntries(list.map((command) => [command.meta.name, command]));
     const at = commandIndex(rawArgs, commands);
     name = rawArgs[at];
     const command = name !== undefined && Object.hasOwn(commands, name) ? commands[name] : undefined;

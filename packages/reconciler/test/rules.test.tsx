@@ -5,6 +5,7 @@ import {
   defineParticle,
   formatProblem,
   particleOf,
+  plan,
   renderStack,
   type Finding,
   type RenderOptions,
@@ -14,7 +15,8 @@ import {
 import { describe, expect, it } from "vitest";
 import { FakeCloud, fakeParticles } from "./fake.js";
 
-const { Net, Sub, Box, Group } = fakeParticles(new FakeCloud());
+const cloud = new FakeCloud();
+const { Net, Sub, Box, Group, particles } = fakeParticles(cloud);
 
 /** A rule from a function over the tree; errors unless said otherwise. */
 const rule = (id: string, check: (tree: RuleTree) => Finding[], severity: Rule["severity"] = "error"): Rule => ({
@@ -182,5 +184,14 @@ describe("the rule stage", () => {
     };
     expect(validity("10.0.1.0/24")).toEqual(["Net:n true", "Net:n/CheckedSub:a true"]);
     expect(validity("bad")).toEqual(["Net:n true", "Net:n/CheckedSub:a false"]);
+  });
+
+  it("runs the API's rules before any call to the cloud, and hands warnings to the plan", async () => {
+    cloud.log.length = 0;
+    await expect(plan(stack, { particles, rules: [noWideNets] })).rejects.toThrow(/Net:wide \(fake\.Net\): cidr is wider than \/16/);
+    expect(cloud.log).toEqual([]);
+    const planned = await plan(stack, { particles, rules: [noWideNets], severity: { "no-wide-nets": "warning" } });
+    expect(planned.warnings.map((w) => [w.path, w.rule])).toEqual([["Net:wide", "no-wide-nets"]]);
+    expect(planned.plan.summary.create).toBe(3);
   });
 });

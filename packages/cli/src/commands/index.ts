@@ -1,8 +1,19 @@
-/** The `jiti` commands, one file each; main.ts lists them in the order --help shows them. */
-export { destroyCommand } from "./destroy.js";
-export { graphCommand } from "./graph.js";
-export { localCommand } from "./local.js";
-export { lsCommand } from "./ls.js";
-export { planCommand } from "./plan.js";
-export { renderCommand } from "./render.js";
-export { treeCommand } from "./tree.js";
+import type { JitiCommand } from "../command.js";
+import { destroyCommand } from "./destroy.js";
+import { graphCommand } from "./graph.js";
+import { localCommand } from "./local.js";
+import { lsCommand } from "./ls.js";
+import { planCommand } from "./plan.js";
+import { renderCommand } from "./render.js";
+import { treeCommand } from "./tree.js";
+
+/** The `jiti` commands, one file each, in the order --help lists them: a new command is its file and a line here. */
+export const commands: readonly JitiCommand[] = [
+  renderCommand,
+  planCommand,
+  destroyCommand,
+  lsCommand,
+  treeCommand,
+  graphCommand,
+  localCommand,
+];
