@@ -36,8 +36,10 @@ export interface PlanResult {
   tree: StackTree;
   snapshot: Snapshot;
   plan: Plan;
-  /** What rules of severity `warning` found: shown with the plan, they do not stop it. */
+  /** What rules of severity `warning` found, and stale waivers: shown with the plan, they do not stop it. */
   warnings: Problem[];
+  /** Findings the elements waive, each with its reason: shown with the plan. */
+  waived: Problem[];
 }
 
 export interface ApplyOutcome extends ApplyResult {
@@ -82,7 +84,7 @@ function phaseClock(options: RunOptions): (phase: Phase) => void {
 /** Renders the stack, reads what it owns and plans; `apply()` then runs that plan. Changes nothing by itself. */
 export async function prepareApply(element: JitiNode, options: RunOptions = {}): Promise<PreparedRun> {
   const ended = phaseClock(options);
-  const { tree, particles: used, warnings } = renderStack(element, renderOptionsOf(options));
+  const { tree, particles: used, warnings, waived } = renderStack(element, renderOptionsOf(options));
   const particles = catalogueOf(options, used);
   const g = graph(tree, { weakRefs: (type) => particles.get(type)?.weakRefs });
   ended("render");
@@ -103,6 +105,7 @@ export async function prepareApply(element: JitiNode, options: RunOptions = {}):
     snapshot,
     plan,
     warnings,
+    waived,
     apply: async (more = {}) => ({ ...(await execute(plan, g.nodes, snapshot, particles, ctx, { ...options, ...more })), plan }),
   };
 }
@@ -140,14 +143,15 @@ export async function prepareDestroy(stack: string, options: RunOptions = {}): P
     snapshot,
     plan,
     warnings: [],
+    waived: [],
     apply: async (more = {}) => ({ ...(await execute(plan, new Map(), snapshot, particles, ctx, { ...options, ...more })), plan }),
   };
 }
 
 /** Renders the stack, reads what it owns and returns what an apply would do. Changes nothing. */
 export async function plan(element: JitiNode, options: RunOptions = {}): Promise<PlanResult> {
-  const { tree, snapshot, plan, warnings } = await prepareApply(element, options);
-  return { tree, snapshot, plan, warnings };
+  const { tree, snapshot, plan, warnings, waived } = await prepareApply(element, options);
+  return { tree, snapshot, plan, warnings, waived };
 }
 
 /** Makes live AWS match the stack. Resolves with every element's outputs; throws ApplyError listing failures. */
@@ -157,8 +161,8 @@ export async function apply(element: JitiNode, options: RunOptions = {}): Promis
 
 /** What `destroy` would delete: everything the stack owns, found from its tags alone. */
 export async function planDestroy(stack: string, options: RunOptions = {}): Promise<PlanResult> {
-  const { tree, snapshot, plan, warnings } = await prepareDestroy(stack, options);
-  return { tree, snapshot, plan, warnings };
+  const { tree, snapshot, plan, warnings, waived } = await prepareDestroy(stack, options);
+  return { tree, snapshot, plan, warnings, waived };
 }
 
 /** Deletes everything the stack owns, children first. Works without the stack's source. */

@@ -54,6 +54,12 @@ export interface CommonProps<Kind extends string> {
    * updated in place (as Pulumi's `replaceOnChanges`), e.g. `["type"]`.
    */
   replaceOnChanges?: string[];
+  /**
+   * Rules this element is excused from, each with the reason, which is shown
+   * wherever the finding would be: `waive={{ "public-ssh": "bastion host, ticket OPS-12" }}`.
+   * A waiver for a rule that finds nothing here is reported as stale.
+   */
+  waive?: Record<string, string>;
   /** Child particles, which take what they need from this one (a Subnet its VPC id). */
   children?: JitiNode;
 }

@@ -17,6 +17,8 @@ export interface Problem {
   source?: string;
   /** The id of the rule that found it, for problems found by rules (see `Rule`). */
   rule?: string;
+  /** For a finding the element waives: the waiver's reason. */
+  waived?: string;
 }
 
 /** What a particle's `validate` returns: a problem without its location. */
@@ -46,10 +48,16 @@ export function formatProblem(p: Problem): string {
   return `${where}${subject}: ${p.message}${found}. ${p.fix}.`;
 }
 
-/** Render failed: every problem found in the tree, reported together. */
+/** Render failed: every problem found in the tree, reported together, with what rules found besides. */
 export class RenderError extends Error {
   override readonly name: string = "RenderError";
-  constructor(readonly problems: readonly Problem[]) {
+  constructor(
+    readonly problems: readonly Problem[],
+    /** Findings of rules of severity `warning`, and stale waivers: they alone would not have failed the render. */
+    readonly warnings: readonly Problem[] = [],
+    /** Findings the elements waive, each with its reason. */
+    readonly waived: readonly Problem[] = [],
+  ) {
     super(
       `The stack has ${problems.length} problem${problems.length === 1 ? "" : "s"}:\n` +
         problems.map((p) => `  - ${formatProblem(p)}`).join("\n"),

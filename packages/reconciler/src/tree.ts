@@ -15,6 +15,8 @@ export interface ParticleNode {
   replaceOnChanges?: string[];
   /** Set when the element adopts a resource jiti does not own. */
   existing?: Existing;
+  /** Rules the element is excused from, by id, with the reason. */
+  waive?: Record<string, string>;
   children: ParticleNode[];
   /** `stack.tsx:12` */
   source?: string;

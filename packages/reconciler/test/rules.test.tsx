@@ -23,6 +23,7 @@ const rule = (id: string, check: (tree: RuleTree) => Finding[], severity: Rule["
   id,
   severity,
   description: `test rule ${id}`,
+  fix: "Follow the test rule",
   check,
 });
 
@@ -193,5 +194,65 @@ describe("the rule stage", () => {
     const planned = await plan(stack, { particles, rules: [noWideNets], severity: { "no-wide-nets": "warning" } });
     expect(planned.warnings.map((w) => [w.path, w.rule])).toEqual([["Net:wide", "no-wide-nets"]]);
     expect(planned.plan.summary.create).toBe(3);
+  });
+
+  it("reports a finding the element waives as waived, with the reason, and stale or unknown waivers as warnings", () => {
+    const waived = (
+      <Stack name="s">
+        <Net name="wide" cidr="10.0.0.0/8" waive={{ "no-wide-nets": "the lab network, ticket NET-7" }} />
+        <Net name="ok" cidr="10.1.0.0/16" waive={{ "no-wide-nets": "left over", "no-such-rule": "typo" }} />
+      </Stack>
+    );
+    const rendered = renderStack(waived, { rules: [noWideNets] });
+    expect(rendered.waived.map((p) => [p.path, p.rule, p.waived])).toEqual([["Net:wide", "no-wide-nets", "the lab network, ticket NET-7"]]);
+    expect(rendered.warnings.map((p) => `${p.path}: ${p.message}. ${p.fix}.`)).toEqual([
+      'Net:ok: waives "no-such-rule", but no rule has that id. Check the rule\'s id, or remove the waiver.',
+      'Net:ok: waives rule "no-wide-nets", which finds nothing here. Remove "no-wide-nets" from waive.',
+    ]);
+    // A rule turned off finds nothing, but its waivers are not stale: the configuration may turn it back on.
+    expect(renderStack(waived, { rules: [noWideNets], severity: { "no-wide-nets": "off" } }).warnings.map((p) => p.rule)).toEqual([
+      "no-such-rule",
+    ]);
+    // The waiver is in the tree, so snapshots show it.
+    expect(rendered.tree.children[0]!.waive).toEqual({ "no-wide-nets": "the lab network, ticket NET-7" });
+  });
+
+  it("carries warnings and waived findings on the RenderError when errors fail the render", () => {
+    const both = (
+      <Stack name="s">
+        <Net name="wide" cidr="10.0.0.0/8" />
+        <Net name="lab" cidr="10.0.0.0/8" waive={{ "no-wide-nets": "lab" }} />
+      </Stack>
+    );
+    const error = (() => {
+      try {
+        renderStack(both, { rules: [noWideNets] });
+      } catch (e) {
+        return e as RenderError;
+      }
+      throw new Error("expected a RenderError");
+    })();
+    expect(error.problems.map((p) => p.path)).toEqual(["Net:wide"]);
+    expect(error.waived.map((p) => p.path)).toEqual(["Net:lab"]);
+  });
+
+  it.each([
+    ["a reason that is empty", { "no-wide-nets": " " }, 'the waiver of "no-wide-nets" needs a reason'],
+    ["no rule at all", {}, "waive must name at least one rule"],
+    [
+      "something that is not a rule id",
+      { "No Wide": "x" },
+      `waive names "No Wide", which is not a rule id (lowercase words joined by '-')`,
+    ],
+    ["a list", ["no-wide-nets"], "waive must map rule ids to reasons"],
+  ])("rejects a waiver with %s", (_, waive, message) => {
+    expect(
+      problemsOf(
+        <Stack name="s">
+          <Net name="n" cidr="10.0.0.0/16" waive={waive as never} />
+        </Stack>,
+        {},
+      ).map((p) => p.replace(/^.*?\): /, "")),
+    ).toEqual([expect.stringContaining(message)]);
   });
 });

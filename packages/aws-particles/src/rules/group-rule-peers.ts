@@ -9,6 +9,7 @@ export const groupRulePeers: Rule = {
   id: "group-rule-peers",
   severity: "error",
   description: "Security group rules that name a peer by reference name a <SecurityGroup>",
+  fix: "Pass ref(SecurityGroup) bound to a <SecurityGroup> as a rule's peer",
   check(tree) {
     const findings: Finding[] = [];
     for (const node of tree.ofType("aws.ec2.SecurityGroup")) {

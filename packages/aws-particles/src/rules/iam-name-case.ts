@@ -10,6 +10,7 @@ export const iamNameCase: Rule = {
   id: "iam-name-case",
   severity: "error",
   description: "Sibling IAM roles or instance profiles have names that differ in more than case",
+  fix: "Give sibling roles and profiles names that differ in more than case",
   check(tree) {
     const findings: Finding[] = [];
     for (const type of ["aws.iam.Role", "aws.iam.InstanceProfile"]) {

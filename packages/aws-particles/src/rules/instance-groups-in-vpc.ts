@@ -8,6 +8,7 @@ export const instanceGroupsInVpc: Rule = {
   id: "instance-groups-in-vpc",
   severity: "error",
   description: "An instance's security groups are in the VPC of its subnet",
+  fix: "Use security groups of the instance's own <Vpc>",
   check(tree) {
     const findings: Finding[] = [];
     for (const node of tree.ofType("aws.ec2.Instance")) {

@@ -10,6 +10,7 @@ export const publicSubnetRoute: Rule = {
   id: "public-subnet-route",
   severity: "error",
   description: "A public subnet has a route table of its VPC that sends 0.0.0.0/0 to an internet gateway",
+  fix: "Add a <RouteTable> that lists the subnet and routes 0.0.0.0/0 to an <InternetGateway>, or set public={false}",
   check(tree) {
     return tree
       .ofType("aws.ec2.Subnet")

@@ -14,6 +14,7 @@ export const subnetPlacement: Rule = {
   id: "subnet-placement",
   severity: "error",
   description: "A subnet's block lies inside its VPC's block and overlaps no other subnet of the VPC",
+  fix: "Give each subnet its own block inside the VPC's",
   check(tree) {
     const findings: Finding[] = [];
     for (const node of tree.ofType("aws.ec2.Subnet")) {

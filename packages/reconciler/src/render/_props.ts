@@ -4,7 +4,7 @@ import { describeValue, type Problem } from "../problems.js";
 import { blame, type Draft, type StackDraft } from "./_draft.js";
 
 /** Props every particle accepts that are not resource props. */
-export const META_PROPS = new Set(["name", "ref", "state", "existing", "children", "replaceOnChanges"]);
+export const META_PROPS = new Set(["name", "ref", "state", "existing", "children", "replaceOnChanges", "waive"]);
 const STATES: readonly DesiredState[] = ["running", "stopped", "terminated"];
 
 /**
@@ -28,6 +28,12 @@ export function convertProps(draft: Draft, refs: ReadonlyMap<Ref, Draft>, proble
   }
   // Terminating an element terminates everything inside it.
   node.state = parentState === "terminated" ? "terminated" : STATES.includes(state as DesiredState) ? (state as DesiredState) : "running";
+
+  if (raw.waive !== undefined) {
+    const waive = checkWaive(raw.waive);
+    if (typeof waive === "string") report(waive, raw.waive, 'Use waive={{ "rule-id": "why this element is excused, e.g. a ticket" }}');
+    else node.waive = waive;
+  }
 
   const known = Object.keys(particle.props);
   if (raw.existing !== undefined) {
@@ -170,6 +176,20 @@ function toJson(
     "Pass plain values; compute them before rendering",
   );
   return INVALID;
+}
+
+const RULE_ID = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+
+/** Waivers by rule id, each with its reason; or what is wrong with them. */
+function checkWaive(value: unknown): Record<string, string> | string {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return "waive must map rule ids to reasons";
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (entries.length === 0) return "waive must name at least one rule";
+  for (const [id, reason] of entries) {
+    if (!RULE_ID.test(id)) return `waive names "${id}", which is not a rule id (lowercase words joined by '-')`;
+    if (typeof reason !== "string" || reason.trim() === "") return `the waiver of "${id}" needs a reason`;
+  }
+  return Object.fromEntries(entries.sort(([a], [b]) => (a < b ? -1 : 1))) as Record<string, string>;
 }
 
 function checkExisting(value: unknown): Existing | string {

@@ -30,11 +30,14 @@ export interface RenderOptions extends RuleSettings {
   stackName?: string;
 }
 
-/** A rendered stack: the tree, the particles it uses by type, and what rules of severity `warning` found. */
+/** A rendered stack: the tree, the particles it uses by type, and what rules found that does not fail it. */
 export interface Rendered {
   tree: StackTree;
   particles: Map<string, AnyParticle>;
+  /** Findings of rules of severity `warning`, and stale waivers. */
   warnings: Problem[];
+  /** Findings the elements waive, each with its reason (`waived`). */
+  waived: Problem[];
 }
 
 /**
@@ -67,9 +70,11 @@ export function renderStack(element: JitiNode, options: RenderOptions = {}): Ren
   const particleRules = [...particles.values()].flatMap((p) => p.rules ?? []);
   const found = runRules(tree, [...particleRules, ...(options.rules ?? [])], options);
   problems.push(...found.errors);
+  const warnings = inSourceOrder(found.warnings);
+  const waived = inSourceOrder(found.waived);
 
-  if (problems.length > 0) throw new RenderError(inSourceOrder(problems));
-  return { tree: stack.tree, particles, warnings: inSourceOrder(found.warnings) };
+  if (problems.length > 0) throw new RenderError(inSourceOrder(problems), warnings, waived);
+  return { tree: stack.tree, particles, warnings, waived };
 }
 
 /** Where the walk is in the tree being built: before the `<Stack>`, in it, or in a particle. */
@@ -307,6 +312,7 @@ function finish(draft: Draft): ParticleNode {
     props: node.props,
     ...(node.replaceOnChanges ? { replaceOnChanges: node.replaceOnChanges } : {}),
     ...(node.existing ? { existing: node.existing } : {}),
+    ...(node.waive ? { waive: node.waive } : {}),
     children: draft.children.map(finish),
     ...(draft.source ? { source: draft.source } : {}),
   };

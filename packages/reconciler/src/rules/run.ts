@@ -1,7 +1,7 @@
 import { isRefValue } from "../particle.js";
 import type { Problem } from "../problems.js";
 import type { ParticleNode, StackTree } from "../tree.js";
-import type { Rule, RuleNode, RuleTree, Severity } from "./types.js";
+import type { Finding, Rule, RuleNode, RuleTree, Severity } from "./types.js";
 
 /** Which rules run, and how severe each one's findings are. */
 export interface RuleSettings {
@@ -11,10 +11,11 @@ export interface RuleSettings {
   severity?: Readonly<Record<string, Severity | "off">>;
 }
 
-/** What the rules found: errors fail the render, warnings go with the plan. */
+/** What the rules found: errors fail the render, warnings go with the plan, waived findings are shown with their reason. */
 export interface RuleResult {
   errors: Problem[];
   warnings: Problem[];
+  waived: Problem[];
 }
 
 const RULE_ID = /^[a-z0-9]+(-[a-z0-9]+)*$/;
@@ -38,6 +39,7 @@ export function ruleTree(tree: StackTree, componentOf: (type: string) => string,
       props: node.props,
       existing: node.existing,
       source: node.source,
+      waive: node.waive,
       parent,
       children,
       valid: !invalid.has(node.path),
@@ -63,12 +65,18 @@ export function ruleTree(tree: StackTree, componentOf: (type: string) => string,
 
 /**
  * Runs each rule once (rules given twice run once), turning findings into
- * problems with the element's path, type and source. A rule that throws is
- * an error naming the rule: a broken check must never pass for a clean one.
+ * problems with the element's path, type and source. A finding the element
+ * waives is reported as waived, with the reason; a waiver of a rule that ran
+ * and found nothing there, or of no rule at all, is reported as stale. A rule
+ * that throws is an error naming the rule: a broken check must never pass for
+ * a clean one.
  */
 export function runRules(tree: RuleTree, rules: readonly Rule[], settings: RuleSettings = {}): RuleResult {
-  const result: RuleResult = { errors: [], warnings: [] };
+  const result: RuleResult = { errors: [], warnings: [], waived: [] };
   const seen = new Map<string, Rule>();
+  // Which waivers a finding used, and which rules were turned off (their waivers are not stale).
+  const used = new Set<string>();
+  const off = new Set<string>();
   for (const rule of rules) {
     const other = seen.get(rule.id);
     if (other === rule) continue;
@@ -85,21 +93,13 @@ export function runRules(tree: RuleTree, rules: readonly Rule[], settings: RuleS
     }
     seen.set(rule.id, rule);
     const severity = settings.severity?.[rule.id] ?? rule.severity;
-    if (severity === "off") continue;
-    const into = severity === "warning" ? result.warnings : result.errors;
+    if (severity === "off") {
+      off.add(rule.id);
+      continue;
+    }
+    let findings: Finding[];
     try {
-      for (const finding of rule.check(tree)) {
-        const { node, message, fix } = finding;
-        into.push({
-          path: node.path,
-          type: node.type,
-          message,
-          ...("found" in finding ? { found: finding.found } : {}),
-          fix,
-          ...(node.source ? { source: node.source } : {}),
-          rule: rule.id,
-        });
-      }
+      findings = rule.check(tree);
     } catch (error) {
       result.errors.push({
         path: "",
@@ -108,7 +108,46 @@ export function runRules(tree: RuleTree, rules: readonly Rule[], settings: RuleS
         fix: `Fix the rule, or turn it off with severity { "${rule.id}": "off" }`,
         rule: rule.id,
       });
+      continue;
+    }
+    for (const finding of findings) {
+      const problem = asProblem(finding, rule.id);
+      const reason = finding.node.waive?.[rule.id];
+      if (reason !== undefined) {
+        used.add(`${finding.node.path} ${rule.id}`);
+        result.waived.push({ ...problem, waived: reason });
+      } else {
+        (severity === "warning" ? result.warnings : result.errors).push(problem);
+      }
+    }
+  }
+  for (const node of tree.nodes) {
+    for (const [id, reason] of Object.entries(node.waive ?? {})) {
+      if (used.has(`${node.path} ${id}`) || off.has(id)) continue;
+      const known = seen.has(id);
+      result.warnings.push({
+        path: node.path,
+        type: node.type,
+        message: known ? `waives rule "${id}", which finds nothing here` : `waives "${id}", but no rule has that id`,
+        found: { [id]: reason },
+        fix: known ? `Remove "${id}" from waive` : "Check the rule's id, or remove the waiver",
+        ...(node.source ? { source: node.source } : {}),
+        rule: id,
+      });
     }
   }
   return result;
+}
+
+function asProblem(finding: Finding, rule: string): Problem {
+  const { node, message, fix } = finding;
+  return {
+    path: node.path,
+    type: node.type,
+    message,
+    ...("found" in finding ? { found: finding.found } : {}),
+    fix,
+    ...(node.source ? { source: node.source } : {}),
+    rule,
+  };
 }

@@ -16,6 +16,8 @@ export interface Rule {
   severity: Severity;
   /** One line: what the rule holds and why. */
   description: string;
+  /** One line: how to comply, in general (each finding says how to fix itself). */
+  fix: string;
   /** Every finding in the tree. Pure: no AWS calls, no side effects. */
   check(tree: RuleTree): Finding[];
 }
@@ -59,6 +61,8 @@ export interface RuleNode {
   existing: Existing | undefined;
   /** `stack.tsx:12` */
   source: string | undefined;
+  /** Rules the element is excused from, by id, with the reason: its findings of those rules are reported as waived. */
+  waive: Readonly<Record<string, string>> | undefined;
   /** The particle it is nested in; undefined right inside the `<Stack>`. */
   parent: RuleNode | undefined;
   children: readonly RuleNode[];
