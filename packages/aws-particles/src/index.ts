@@ -5,7 +5,7 @@ export * from "./kinds.js";
 export { Stack, Tags } from "@jiti/reconciler";
 export { amazonLinux, ubuntu } from "./ec2/image.js";
 export type { ImageLookup, AmazonLinuxLookup, UbuntuLookup, ImageArch } from "./ec2/image.js";
-export { rules } from "./rules/index.js";
+export { rules, structuralRules, policyRules, requiredTags } from "./rules/index.js";
 export { readAwsError } from "./aws/errors.js";
 export type { AwsErrorInfo } from "./aws/errors.js";
 

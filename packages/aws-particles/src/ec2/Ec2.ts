@@ -17,6 +17,7 @@ import { hasCode } from "../aws/errors.js";
 import { stackFilter, syncEc2Tags, tagList, userTags } from "../aws/tags.js";
 import { retryOn } from "../aws/wait.js";
 import { instanceGroupsInVpc } from "../rules/instance-groups-in-vpc.js";
+import { imdsv1Allowed, privateInstancePublicSubnet, unencryptedRootVolume } from "../rules/instance-hardening.js";
 import { renderUserData } from "../userdata/index.js";
 import { describeImage, imageIssue, isImageLookup, resolveImage, type ImageLookup } from "./image.js";
 import {
@@ -174,7 +175,7 @@ export const Ec2 = defineParticle<Ec2Props, Ec2Data, "aws.ec2.Instance", Default
     tags: "update",
   },
   hashed: ["userData"],
-  rules: [instanceGroupsInVpc],
+  rules: [instanceGroupsInVpc, imdsv1Allowed, unencryptedRootVolume, privateInstancePublicSubnet],
   defaults: { type: "t3.micro", securityGroups: [], rootVolumeEncrypted: true, rootVolumeType: "gp3", imdsV2: true },
 
   normalize(props) {

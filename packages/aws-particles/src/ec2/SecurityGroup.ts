@@ -30,6 +30,7 @@ import { hasCode, ignoreCodes } from "../aws/errors.js";
 import { retryOn, waitFor } from "../aws/wait.js";
 import { stackFilter, syncEc2Tags, tagMap, tagSpecs, userTags } from "../aws/tags.js";
 import { groupRulePeers } from "../rules/group-rule-peers.js";
+import { openIngress, publicRdp, publicSsh } from "../rules/world-ingress.js";
 import {
   canonicalRules,
   diffRules,
@@ -216,7 +217,7 @@ export const SecurityGroup = defineParticle<SecurityGroupProps, SecurityGroupDat
   references: ["SecurityGroup"],
   // Rules may name other groups, or the group itself: those are added once the named groups exist.
   weakRefs: ["ingress", "egress"],
-  rules: [groupRulePeers],
+  rules: [groupRulePeers, publicSsh, publicRdp, openIngress],
   nameTag: true,
   // A name the user fixed cannot be held by two groups of a VPC at once: the
   // old group goes first. A derived name has a suffix, so the new one can come first.

@@ -32,6 +32,7 @@ import {
 } from "@jiti/reconciler";
 import { iam } from "../aws/clients.js";
 import { iamNameCase } from "../rules/iam-name-case.js";
+import { iamActionFormat, iamServiceWildcard, iamWildcardAction, iamWildcardResource, trustAnyPrincipal } from "../rules/iam-policies.js";
 import { hasCode, ignoreCodes } from "../aws/errors.js";
 import { PATH_TAG, STACK_TAG, tagMap, userTags } from "../aws/tags.js";
 import { retryOn, waitFor } from "../aws/wait.js";
@@ -432,7 +433,7 @@ export const Role = defineParticle<RoleProps, RoleData, "aws.iam.Role", Defaulte
   // Names come from the path, so a replacement would take the old one's name.
   replaceStrategy: "delete-first",
   validate,
-  rules: [iamNameCase],
+  rules: [iamNameCase, iamWildcardAction, iamServiceWildcard, iamWildcardResource, iamActionFormat, trustAnyPrincipal],
   normalize,
 
   async list(ctx) {

@@ -1,5 +1,5 @@
-import type { Rule, RuleNode } from "@jiti/reconciler";
-import { objectsIn, siblingsOf } from "./_tree.js";
+import type { Rule } from "@jiti/reconciler";
+import { subnetRouting } from "./_tree.js";
 
 /**
  * A public subnet is only public with a route to the internet: a
@@ -16,26 +16,13 @@ export const publicSubnetRoute: Rule = {
       .ofType("aws.ec2.Subnet")
       .filter((node) => !node.existing && node.props.public === true)
       .flatMap((node) => {
-        const siblings = siblingsOf(tree, node);
-        const gateways = siblings.filter((s) => s.type === "aws.ec2.InternetGateway");
-        const isInternetGateway = (value: unknown) => {
-          if (typeof value === "string") return value.startsWith("igw-");
-          const target = tree.target(value);
-          return target !== undefined && gateways.includes(target);
-        };
-        const routesOut = (table: RuleNode) =>
-          objectsIn(table.props.routes).some((r) => r.destination === "0.0.0.0/0" && isInternetGateway(r.gateway));
-        const lists = (table: RuleNode) => Array.isArray(table.props.subnets) && table.props.subnets.some((s) => tree.target(s) === node);
-
-        const tables = siblings.filter((s) => s.type === "aws.ec2.RouteTable" && !s.existing);
-        if (tables.some((t) => lists(t) && routesOut(t))) return [];
+        const { gateways, mine, routing, toInternet } = subnetRouting(tree, node);
+        if (toInternet) return [];
 
         const vpc = node.parent?.path ?? "";
         const gw = gateways[0] ? `gw = ref(InternetGateway) bound to ${gateways[0].path} with ref={gw}` : "gw = ref(InternetGateway)";
         const addGateway = gateways[0] ? "" : '<InternetGateway name="gw" ref={gw} /> and ';
         const subnet = "subnet = ref(Subnet) bound to this subnet with ref={subnet}";
-        const mine = tables.find(lists);
-        const routing = tables.find(routesOut);
         const fix = mine
           ? `Add { destination: "0.0.0.0/0", gateway: gw } to the routes of ${mine.path}${gateways[0] ? "" : `, and <InternetGateway name="gw" ref={gw} /> to ${vpc}`}, with ${gw}; or set public={false}`
           : routing

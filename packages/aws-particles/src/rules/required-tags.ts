@@ -1,0 +1,31 @@
+import type { Finding, Rule } from "@jiti/reconciler";
+
+/**
+ * Every resource carries these tags (the stack's own count): what cost
+ * reports and owners' lookups rely on. Configured with the keys, e.g. in
+ * `jiti.config.ts`: `rules: [requiredTags(["team", "cost-center"])]`.
+ */
+export function requiredTags(keys: readonly string[], severity: Rule["severity"] = "error"): Rule {
+  return {
+    id: "required-tags",
+    severity,
+    description: `Every resource is tagged ${keys.join(", ")}, so that its cost and its owner can be found`,
+    fix: `Tag the stack: <Stack tags={{ ${keys.map((k) => `${JSON.stringify(k)}: "…"`).join(", ")} }}>`,
+    check(tree) {
+      return tree.nodes.flatMap((node): Finding[] => {
+        const tags = node.props.tags;
+        if (node.existing || typeof tags !== "object" || tags === null || Array.isArray(tags)) return [];
+        const missing = keys.filter((key) => !(key in tags));
+        if (missing.length === 0) return [];
+        return [
+          {
+            node,
+            message: `is missing the required tag${missing.length === 1 ? "" : "s"} ${missing.join(", ")}`,
+            found: Object.keys(tags).sort(),
+            fix: `Add ${missing.map((k) => JSON.stringify(k)).join(", ")} to the <Stack>'s tags (or a <Tags> around it, or its own tags)`,
+          },
+        ];
+      });
+    },
+  };
+}
