@@ -1,5 +1,5 @@
 import type { RunOptions } from "@jiti/reconciler";
-import { particleCatalogue, renderOptions, type StackFlags } from "./load/index.js";
+import { particleCatalogue } from "./load/index.js";
 import type { Timings } from "./timings.js";
 import type { Ui } from "./ui.js";
 import { awsOptions, type AwsFlags } from "./options.js";
@@ -11,9 +11,9 @@ export interface Cli {
   timings: Timings | undefined;
 }
 
-/** Options for the programmatic API: AWS settings and the stack name from the flags, every particle kind, the clock. */
-export async function runOptions(cli: Cli, flags: AwsFlags & Pick<StackFlags, "stack">, extra: RunOptions = {}): Promise<RunOptions> {
-  const options: RunOptions = { ...awsOptions(flags), ...renderOptions(flags), particles: await particleCatalogue(), ...extra };
+/** Options for the programmatic API: AWS settings from the flags, every particle kind, the clock. */
+export async function runOptions(cli: Cli, flags: AwsFlags, extra: RunOptions = {}): Promise<RunOptions> {
+  const options: RunOptions = { ...awsOptions(flags), particles: await particleCatalogue(), ...extra };
   if (cli.timings) {
     const timings = cli.timings;
     options.onPhase = (phase) => timings.lap(phase);

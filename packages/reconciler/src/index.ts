@@ -1,7 +1,7 @@
 export { renderTree, renderStack, formatSource, Stack, Tags, tagsContext, isStack } from "./render/index.js";
 export type { RenderOptions, Rendered, StackProps } from "./render/index.js";
-export { ruleTree, runRules } from "./rules/index.js";
-export type { Finding, Rule, RuleNode, RuleResult, RuleSettings, RuleTree, Severity } from "./rules/index.js";
+export { defineConfig, ruleTree, runRules, STALE_WAIVER } from "./rules/index.js";
+export type { Finding, JitiConfig, Rule, RuleNode, RuleResult, RuleSettings, RuleTree, Severity } from "./rules/index.js";
 export { childPath, parentPath, pathDepth, lastSegment, pathSegments, pathNames, isInside } from "./path.js";
 export type { PathSegment } from "./path.js";
 export { walk } from "./tree.js";

@@ -210,9 +210,9 @@ describe("the rule stage", () => {
       'Net:ok: waives rule "no-wide-nets", which finds nothing here. Remove "no-wide-nets" from waive.',
     ]);
     // A rule turned off finds nothing, but its waivers are not stale: the configuration may turn it back on.
-    expect(renderStack(waived, { rules: [noWideNets], severity: { "no-wide-nets": "off" } }).warnings.map((p) => p.rule)).toEqual([
-      "no-such-rule",
-    ]);
+    expect(
+      renderStack(waived, { rules: [noWideNets], severity: { "no-wide-nets": "off" } }).warnings.map((p) => [p.rule, p.found]),
+    ).toEqual([["stale-waiver", { "no-such-rule": "typo" }]]);
     // The waiver is in the tree, so snapshots show it.
     expect(rendered.tree.children[0]!.waive).toEqual({ "no-wide-nets": "the lab network, ticket NET-7" });
   });

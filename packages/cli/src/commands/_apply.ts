@@ -2,6 +2,7 @@ import { writeFileSync } from "node:fs";
 import { ApplyError, type JournalEntry, type PreparedRun } from "@jiti/reconciler";
 import type { Cli } from "../cli.js";
 import { CliError } from "../cli-error.js";
+import { findingsText } from "../show/findings.js";
 import { hasChanges, planText, type PlanTextOptions } from "../show/plan.js";
 import { progress } from "../show/progress.js";
 import { outputsText } from "../show/outputs.js";
@@ -34,9 +35,9 @@ export async function confirmAndApply(cli: Cli, flow: ApplyFlow): Promise<number
   // not hang on a question nobody sees, nor change AWS unasked.
   if (!flow.yes && !ui.interactive) throw new CliError(flow.refusal.message, flow.refusal.hint);
   const prepared = await flow.prepare();
-  const { plan } = prepared;
-  ui.emit("plan", { plan });
-  ui.print(planText(plan, ui.out.c, flow.planText));
+  const { plan, warnings, waived } = prepared;
+  ui.emit("plan", { plan, warnings, waived });
+  ui.print(`${findingsText({ warnings, waived }, ui.out.c)}${planText(plan, ui.out.c, flow.planText)}`);
   const changes = hasChanges(plan);
   // Nothing to apply, unless the run shows outputs: applying the empty plan is what reads them.
   if (!changes && !flow.outputs) {

@@ -3,7 +3,7 @@ import { writeFile } from "node:fs/promises";
 import { graph, renderStack } from "@jiti/reconciler";
 import { CliError } from "../cli-error.js";
 import { defineJitiCommand } from "../command.js";
-import { renderOptions, stackElement } from "../load/index.js";
+import { loadedStack } from "../load/index.js";
 import { outputArgs, stackArgs } from "../options.js";
 import { dotText, graphJson, mermaidText } from "../show/graph.js";
 
@@ -27,7 +27,8 @@ export const graphCommand = defineJitiCommand({
   },
   async run(cli, flags) {
     const { ui } = cli;
-    const { tree, particles } = renderStack(await stackElement(cli, flags), renderOptions(flags));
+    const { element, options } = await loadedStack(cli, flags);
+    const { tree, particles } = renderStack(element, options);
     // Weak references (a security group's rules) order no creation and make no cycle.
     const g = graph(tree, { weakRefs: (type) => particles.get(type)?.weakRefs });
     if (ui.json) {

@@ -1,4 +1,5 @@
 import type { JitiCommand } from "../command.js";
+import { checkCommand } from "./check.js";
 import { destroyCommand } from "./destroy.js";
 import { graphCommand } from "./graph.js";
 import { localCommand } from "./local.js";
@@ -11,6 +12,7 @@ import { treeCommand } from "./tree.js";
 export const commands: readonly JitiCommand[] = [
   renderCommand,
   planCommand,
+  checkCommand,
   destroyCommand,
   lsCommand,
   treeCommand,

@@ -1,8 +1,9 @@
 import { prepareApply } from "@jiti/reconciler";
 import { runOptions } from "../cli.js";
-import { shownFile, stackElement } from "../load/index.js";
+import { loadedStack, shownFile } from "../load/index.js";
 import { defineJitiCommand } from "../command.js";
 import { awsArgs, outputArgs, stackArgs } from "../options.js";
+import { findingsText } from "../show/findings.js";
 import { hasChanges, planText } from "../show/plan.js";
 
 export const planCommand = defineJitiCommand({
@@ -14,10 +15,10 @@ export const planCommand = defineJitiCommand({
     ...outputArgs,
   },
   async run(cli, flags) {
-    const element = await stackElement(cli, flags);
-    const { plan } = await prepareApply(element, await runOptions(cli, flags));
-    cli.ui.emit("plan", { plan });
-    cli.ui.print(planText(plan, cli.ui.out.c, { source: shownFile(flags) }));
+    const { element, options } = await loadedStack(cli, flags);
+    const { plan, warnings, waived } = await prepareApply(element, { ...(await runOptions(cli, flags)), ...options });
+    cli.ui.emit("plan", { plan, warnings, waived });
+    cli.ui.print(`${findingsText({ warnings, waived }, cli.ui.out.c)}${planText(plan, cli.ui.out.c, { source: shownFile(flags) })}`);
     return flags["detailed-exitcode"] && hasChanges(plan) ? 2 : 0;
   },
 });

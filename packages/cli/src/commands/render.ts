@@ -1,7 +1,7 @@
 import { prepareApply, type RunOptions } from "@jiti/reconciler";
 import { runOptions } from "../cli.js";
 import { defineJitiCommand } from "../command.js";
-import { shownFile, stackElement } from "../load/index.js";
+import { shownFile, loadedStack } from "../load/index.js";
 import { startEmulator, type Emulator } from "../emulator.js";
 import { applyArgs, awsArgs, EMULATOR_CREDENTIALS, EMULATOR_REGION, outputArgs, stackArgs } from "../options.js";
 import { confirmAndApply } from "./_apply.js";
@@ -30,7 +30,7 @@ export const renderCommand = defineJitiCommand({
           hint: "Review the changes with `jiti plan`, then run `jiti render --yes`",
         },
         async prepare() {
-          const element = await stackElement(cli, flags);
+          const { element, options } = await loadedStack(cli, flags);
           let local: RunOptions = {};
           if (flags.local) {
             emulator = await startEmulator();
@@ -38,7 +38,7 @@ export const renderCommand = defineJitiCommand({
             ui.print(ui.out.c.cyan(`Using a temporary local AWS emulator at ${emulator.endpoint}: nothing will persist after this run.\n`));
             ui.emit("local", { endpoint: emulator.endpoint, persistent: false });
           }
-          return prepareApply(element, await runOptions(cli, flags, local));
+          return prepareApply(element, { ...(await runOptions(cli, flags, local)), ...options });
         },
         planText: { source: shownFile(flags) },
         question: (stack) => `Apply these changes to stack ${stack}?`,

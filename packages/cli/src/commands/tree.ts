@@ -1,5 +1,5 @@
 import { renderTree } from "@jiti/reconciler";
-import { renderOptions, stackElement } from "../load/index.js";
+import { loadedStack } from "../load/index.js";
 import { defineJitiCommand } from "../command.js";
 import { outputArgs, stackArgs } from "../options.js";
 
@@ -7,7 +7,8 @@ export const treeCommand = defineJitiCommand({
   meta: { name: "tree", description: "Print the rendered tree as JSON (no AWS calls)" },
   args: { ...stackArgs, ...outputArgs },
   async run(cli, flags) {
-    const tree = renderTree(await stackElement(cli, flags), renderOptions(flags));
+    const { element, options } = await loadedStack(cli, flags);
+    const tree = renderTree(element, options);
     cli.timings?.lap("render");
     cli.ui.emit("tree", { tree });
     cli.ui.print(JSON.stringify(tree, null, 2));

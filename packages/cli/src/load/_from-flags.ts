@@ -1,8 +1,10 @@
-import { relative } from "node:path";
+import { existsSync } from "node:fs";
+import { relative, resolve } from "node:path";
 import { renderTree, type RenderOptions } from "@jiti/reconciler";
 import type { JitiNode } from "@jiti/jsx-runtime";
 import type { Cli } from "../cli.js";
 import { CliError } from "../cli-error.js";
+import { findConfig, loadConfig } from "./_config.js";
 import { loadStack } from "./_load-stack.js";
 import { DEFAULT_FILE } from "../options.js";
 
@@ -17,14 +19,26 @@ export function stackFile(flags: StackFlags): string {
   return flags.file ?? DEFAULT_FILE;
 }
 
-/** The element to render, from the stack file, with --env applied. */
-export async function stackElement(cli: Cli, flags: StackFlags): Promise<JitiNode> {
-  return loadStack(stackFile(flags), { env: flags.env, ...(cli.timings ? { timings: cli.timings } : {}) });
+/** A stack as a command renders it. */
+export interface LoadedStack {
+  /** The element to render, from the stack file, with --env applied. */
+  element: JitiNode;
+  /** How to render it: under the name --stack gives, with the rules and severities of the nearest jiti.config.ts. */
+  options: RenderOptions;
+  /** The jiti.config.ts used, if any. */
+  config: string | undefined;
 }
 
-/** How to render it: under the name --stack gives, if any. */
-export function renderOptions(flags: Pick<StackFlags, "stack">): RenderOptions {
-  return flags.stack ? { stackName: flags.stack } : {};
+/** Loads the stack file and the jiti.config.ts nearest it. Calls no AWS API. */
+export async function loadedStack(cli: Cli, flags: StackFlags): Promise<LoadedStack> {
+  const file = stackFile(flags);
+  const timings = cli.timings ? { timings: cli.timings } : {};
+  const config = existsSync(resolve(file)) ? findConfig(file) : undefined;
+  const [element, settings] = await Promise.all([
+    loadStack(file, { env: flags.env, ...timings }),
+    config ? loadConfig(config, cli.timings) : {},
+  ]);
+  return { element, options: { ...settings, ...(flags.stack ? { stackName: flags.stack } : {}) }, config };
 }
 
 /**
@@ -35,7 +49,8 @@ export function renderOptions(flags: Pick<StackFlags, "stack">): RenderOptions {
 export async function stackName(cli: Cli, flags: StackFlags, command: string): Promise<string> {
   if (flags.stack) return flags.stack;
   try {
-    return renderTree(await stackElement(cli, flags)).stack;
+    const { element, options } = await loadedStack(cli, flags);
+    return renderTree(element, options).stack;
   } catch (error) {
     if (error instanceof CliError)
       throw new CliError(error.message, `${error.hint ?? "Check the path"}; or name the stack: jiti ${command} --stack NAME`);

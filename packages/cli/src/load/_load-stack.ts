@@ -1,12 +1,8 @@
-import { createHash } from "node:crypto";
 import { existsSync, statSync } from "node:fs";
-import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
-import { basename, dirname, join, relative, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
+import { relative, resolve } from "node:path";
 import { createElement, isElement, type JitiNode } from "@jiti/jsx-runtime";
 import { CliError } from "../cli-error.js";
-import { compileStack, type Compiled } from "./_compile.js";
-import { mapFrames, spotAt, type SourceSpot } from "./_frames.js";
+import { importUserFile, StackLoadError } from "./_import.js";
 import { loadModule } from "./_modules.js";
 import type { Timings } from "../timings.js";
 
@@ -14,19 +10,6 @@ export interface LoadOptions {
   /** Passed to a stack component as its `env` prop. */
   env: string;
   timings?: Timings;
-}
-
-/** The user's code threw while it was being imported, or exports no stack. */
-export class StackLoadError extends Error {
-  override readonly name = "StackLoadError";
-  constructor(
-    message: string,
-    readonly spot: SourceSpot | undefined,
-    readonly fix: string,
-    override readonly cause?: unknown,
-  ) {
-    super(message);
-  }
 }
 
 /**
@@ -43,17 +26,10 @@ export async function loadStack(file: string, options: LoadOptions): Promise<Jit
       file === "stack.tsx" ? "Run jiti in the folder that holds stack.tsx, or pass the file's path" : "Check the path",
     );
   }
-  const timings = options.timings;
-  const outdir = cacheDir(path);
   // Every stack imports the particles: load them (the AWS SDK, the largest
   // part of start-up) while esbuild compiles in its own process.
   const particles = loadModule("@jiti/aws-particles");
-  const compiled = await compileStack(path, outdir ?? dirname(path));
-  await particles;
-  timings?.lap("compile");
-  const url = await place(path, compiled, outdir);
-  const exported = await importStack(url, compiled);
-  timings?.lap("import");
+  const [exported] = await Promise.all([importUserFile(path, "the stack", options.timings), particles]);
 
   let element: JitiNode;
   if (typeof exported === "function") element = createElement(exported as never, { env: options.env }, undefined, undefined);
@@ -69,55 +45,4 @@ export async function loadStack(file: string, options: LoadOptions): Promise<Jit
     );
   }
   return element;
-}
-
-/**
- * A module that imports npm packages must sit where Node resolves them: in
- * the nearest node_modules above the stack, under .cache/jiti (as Vite keeps
- * node_modules/.vite). Without such imports it needs no file at all.
- */
-function cacheDir(stackFile: string): string | undefined {
-  for (let dir = dirname(stackFile); ; dir = dirname(dir)) {
-    if (existsSync(join(dir, "node_modules"))) return join(dir, "node_modules", ".cache", "jiti");
-    if (dirname(dir) === dir) return undefined;
-  }
-}
-
-/** The URL to import the compiled stack from: a data: URL, or a file where its npm imports resolve. */
-async function place(stackFile: string, compiled: Compiled, outdir: string | undefined): Promise<string> {
-  if (compiled.packages.length === 0 || !outdir) {
-    return `data:text/javascript;base64,${Buffer.from(compiled.code).toString("base64")}`;
-  }
-  // `stack-<which stack>-<which version>.mjs`: stacks of one name in
-  // different folders of a monorepo share this folder.
-  const hash = (text: string) => createHash("sha256").update(text).digest("hex").slice(0, 10);
-  const prefix = `${basename(stackFile).replace(/\.[^.]+$/, "")}-${hash(stackFile)}-`;
-  const file = join(outdir, `${prefix}${hash(compiled.code)}.mjs`);
-  if (!existsSync(file)) {
-    await mkdir(outdir, { recursive: true });
-    await writeFile(file, compiled.code);
-    // Older versions of the same stack are stale.
-    for (const other of await readdir(outdir)) {
-      if (other.startsWith(prefix) && join(outdir, other) !== file) await rm(join(outdir, other), { force: true });
-    }
-  }
-  return pathToFileURL(file).href;
-}
-
-async function importStack(url: string, compiled: Compiled): Promise<unknown> {
-  try {
-    const module = (await import(url)) as { default?: unknown };
-    return module.default;
-  } catch (error) {
-    const frames = mapFrames(error, url, compiled);
-    const user = frames.find((f) => compiled.inputs.includes(f.path));
-    const message = error instanceof Error ? `${error.name === "Error" ? "" : `${error.name}: `}${error.message}` : String(error);
-    const missing = (error as { code?: string }).code === "ERR_MODULE_NOT_FOUND";
-    throw new StackLoadError(
-      `the stack threw while loading: ${message}`,
-      user ? spotAt(user.path, user.line, user.column) : undefined,
-      missing ? "Install the package in the stack's project (npm install …), or fix the import" : "Fix the code at that line",
-      error,
-    );
-  }
 }

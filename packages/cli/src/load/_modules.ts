@@ -1,4 +1,4 @@
-import { particleOf, type AnyParticle } from "@jiti/reconciler";
+import { particleOf, type AnyParticle, type Rule } from "@jiti/reconciler";
 
 /**
  * The jiti packages a `stack.tsx` may import, as bundled into this CLI.
@@ -60,4 +60,10 @@ export async function particleCatalogue(): Promise<AnyParticle[]> {
   const module = await loadModule("@jiti/aws-particles");
   if (Array.isArray(module.particles)) return module.particles as AnyParticle[];
   return Object.values(module).flatMap((value) => particleOf(value) ?? []);
+}
+
+/** Every rule jiti ships (the particles' own), for describing findings: what `jiti check --format sarif` lists. */
+export async function builtInRules(): Promise<Rule[]> {
+  const module = await loadModule("@jiti/aws-particles");
+  return Array.isArray(module.rules) ? (module.rules as Rule[]) : [];
 }

@@ -1,9 +1,10 @@
 // The errors entry alone: showing a usage error loads no particle and no AWS SDK.
 import { readAwsError } from "@jiti/aws-particles/errors";
-import { ApplyError, formatProblem, type Failure, type Problem } from "@jiti/reconciler";
+import { ApplyError, RenderError, type Failure, type Problem } from "@jiti/reconciler";
 import { CliError } from "../cli-error.js";
 import { CompileError, StackLoadError, type SourceSpot } from "../load/index.js";
 import type { Colors } from "../ui.js";
+import { findingsText, problemLine } from "./findings.js";
 
 /** An error as the user sees it, and as `--json` reports it. */
 export interface ShownError {
@@ -74,9 +75,12 @@ function describe(error: unknown, c: Colors, context: ErrorContext): ShownError 
     const title = lookup
       ? `looking up existing resources found ${count(problems.length, "problem")}; nothing was changed:`
       : `the stack has ${count(problems.length, "problem")}; nothing was changed:`;
+    // What rules found besides, which alone would not have failed the render.
+    const more = error instanceof RenderError ? { warnings: error.warnings, waived: error.waived } : { warnings: [], waived: [] };
+    const besides = findingsText(more, c);
     return {
-      text: [head(title), ...problems.map((p) => `  - ${problemLine(p, c)}`)].join("\n"),
-      json: { error: lookup ? "lookup" : "render", message: (error as Error).message, problems },
+      text: [head(title), ...problems.map((p) => `  - ${problemLine(p, c)}`), ...(besides ? ["", besides.trimEnd()] : [])].join("\n"),
+      json: { error: lookup ? "lookup" : "render", message: (error as Error).message, problems, ...(besides ? more : {}) },
     };
   }
   return otherError(error, head, context);
@@ -185,11 +189,6 @@ function otherError(error: unknown, head: (text: string) => string, context: Err
 function problemsOf(error: unknown): readonly Problem[] | undefined {
   const problems = (error as { problems?: unknown } | undefined)?.problems;
   return Array.isArray(problems) ? (problems as Problem[]) : undefined;
-}
-
-function problemLine(p: Problem, c: Colors): string {
-  const text = formatProblem(p);
-  return p.source && text.startsWith(`${p.source}: `) ? `${c.cyan(p.source)}: ${text.slice(p.source.length + 2)}` : text;
 }
 
 function where(spot: SourceSpot): string {

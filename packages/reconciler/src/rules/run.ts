@@ -11,6 +11,18 @@ export interface RuleSettings {
   severity?: Readonly<Record<string, Severity | "off">>;
 }
 
+/**
+ * An organisation's rule settings, as a `jiti.config.ts` exports them
+ * (`export default defineConfig({ … })`): its own rules, and severities by
+ * rule id for the built-in ones and its own.
+ */
+export type JitiConfig = RuleSettings;
+
+/** Types a `jiti.config.ts`'s default export. */
+export function defineConfig(config: JitiConfig): JitiConfig {
+  return config;
+}
+
 /** What the rules found: errors fail the render, warnings go with the plan, waived findings are shown with their reason. */
 export interface RuleResult {
   errors: Problem[];
@@ -19,6 +31,8 @@ export interface RuleResult {
 }
 
 const RULE_ID = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+/** The rule id of a waiver that excuses nothing, so that it can be configured like a rule's finding. */
+export const STALE_WAIVER = "stale-waiver";
 
 /**
  * The tree as rules see it. `componentOf` names each type's component;
@@ -121,18 +135,20 @@ export function runRules(tree: RuleTree, rules: readonly Rule[], settings: RuleS
       }
     }
   }
-  for (const node of tree.nodes) {
+  // Stale waivers are warnings unless the configuration says otherwise, like a rule's findings.
+  const stale = settings.severity?.[STALE_WAIVER] ?? "warning";
+  for (const node of stale === "off" ? [] : tree.nodes) {
     for (const [id, reason] of Object.entries(node.waive ?? {})) {
       if (used.has(`${node.path} ${id}`) || off.has(id)) continue;
       const known = seen.has(id);
-      result.warnings.push({
+      (stale === "error" ? result.errors : result.warnings).push({
         path: node.path,
         type: node.type,
         message: known ? `waives rule "${id}", which finds nothing here` : `waives "${id}", but no rule has that id`,
         found: { [id]: reason },
         fix: known ? `Remove "${id}" from waive` : "Check the rule's id, or remove the waiver",
         ...(node.source ? { source: node.source } : {}),
-        rule: id,
+        rule: STALE_WAIVER,
       });
     }
   }
