@@ -2,12 +2,12 @@ import type { JitiNode } from "@jiti/jsx-runtime";
 import { execute, steps, type ApplyEvent, type ApplyResult } from "./execute/index.js";
 import { graph } from "./graph.js";
 import type { AnyParticle, AwsSettings, ParticleContext } from "./particle.js";
-import { planActions, type Plan } from "./plan/index.js";
+import { planActions, ProtectionError, protectionProblems, type Plan } from "./plan/index.js";
 import { read, type Catalogue, type Snapshot } from "./read.js";
 import type { Problem } from "./problems.js";
 import { renderStack, type RenderOptions } from "./render/index.js";
 import type { RuleSettings } from "./rules/index.js";
-import type { StackTree } from "./tree.js";
+import type { ParticleNode, StackTree } from "./tree.js";
 
 export interface RunOptions extends AwsSettings, RuleSettings {
   /**
@@ -92,8 +92,9 @@ export async function prepareApply(element: JitiNode, options: RunOptions = {}):
   const snapshot = await read(tree, particles, { ...ctx, progress: () => {} });
   ended("read");
   const plan = planActions(tree, g, snapshot, particles);
-  // Any ordering the plan cannot satisfy fails here, before anyone approves it.
+  // Any ordering the plan cannot satisfy fails here, before anyone approves it; so does touching what is protected.
   steps(plan);
+  refuseProtected(plan, snapshot, g.nodes);
   if (!options.particles) {
     plan.notes.push(
       "Only the kinds of resource rendered in the tree were read: pass `particles` (e.g. from @jiti/aws-particles) to also find, and delete, resources of kinds no longer rendered.",
@@ -108,6 +109,12 @@ export async function prepareApply(element: JitiNode, options: RunOptions = {}):
     waived,
     apply: async (more = {}) => ({ ...(await execute(plan, g.nodes, snapshot, particles, ctx, { ...options, ...more })), plan }),
   };
+}
+
+/** Fails before any change when the plan would delete or replace a protected resource. */
+function refuseProtected(plan: Plan, snapshot: Snapshot, nodes: ReadonlyMap<string, ParticleNode>) {
+  const problems = protectionProblems(plan, snapshot, nodes);
+  if (problems.length > 0) throw new ProtectionError(problems);
 }
 
 /** The run's options that render reads. */
@@ -138,6 +145,7 @@ export async function prepareDestroy(stack: string, options: RunOptions = {}): P
   const plan = planActions(tree, graph(tree), snapshot, particles);
   ended("plan");
   for (const a of plan.actions) a.reason = "destroying the stack";
+  refuseProtected(plan, snapshot, new Map());
   return {
     tree,
     snapshot,

@@ -10,7 +10,7 @@ export { graph, refsIn } from "./graph.js";
 export type { Graph, Edge, GraphOptions } from "./graph.js";
 export { read, catalogue, LookupError } from "./read.js";
 export type { Catalogue, Snapshot } from "./read.js";
-export { planActions, KNOWN_AFTER_APPLY } from "./plan/index.js";
+export { planActions, KNOWN_AFTER_APPLY, ProtectionError, protectionProblems } from "./plan/index.js";
 export type { Plan, Action, Change, Verb } from "./plan/index.js";
 export { execute, steps, ApplyError } from "./execute/index.js";
 export type { ApplyEvent, ApplyResult, ExecuteOptions, Failure, FailureInfo, JournalEntry, StepKind } from "./execute/index.js";

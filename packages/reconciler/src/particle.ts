@@ -60,6 +60,13 @@ export interface CommonProps<Kind extends string> {
    * A waiver for a rule that finds nothing here is reported as stale.
    */
   waive?: Record<string, string>;
+  /**
+   * Protects the resource: a plan that would delete or replace it fails
+   * before any change, and `destroy` refuses while it exists. Recorded on the
+   * resource as the tag `jiti:protect`, so `jiti destroy --stack NAME` from
+   * tags alone honours it too. To lift it, remove `protect` and apply.
+   */
+  protect?: boolean;
   /** Child particles, which take what they need from this one (a Subnet its VPC id). */
   children?: JitiNode;
 }
@@ -96,6 +103,8 @@ export interface LiveResource<Data = JsonObject> {
   data: Data;
   /** Running, stopped, pending…: what `jiti ls` shows. */
   status?: string;
+  /** Whether it carries the `jiti:protect` tag: jiti neither deletes nor replaces it. */
+  protected?: boolean;
 }
 
 /** What the reconciler hands a particle's lifecycle functions. */

@@ -17,6 +17,8 @@ export interface ParticleNode {
   existing?: Existing;
   /** Rules the element is excused from, by id, with the reason. */
   waive?: Record<string, string>;
+  /** Set when the element protects its resource from deletion and replacement. */
+  protect?: true;
   children: ParticleNode[];
   /** `stack.tsx:12` */
   source?: string;

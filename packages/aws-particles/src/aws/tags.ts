@@ -3,6 +3,13 @@ import type { Desired, ParticleContext } from "@jiti/reconciler";
 
 export const STACK_TAG = "jiti:stack";
 export const PATH_TAG = "jiti:path";
+/** Set on a resource whose element has `protect`: `destroy` from tags alone honours it too. */
+export const PROTECT_TAG = "jiti:protect";
+
+/** What a resource's tags say of its ownership: its stack, its element path, whether it is protected. */
+export function ownership(tags: Record<string, string>): { stack: string | undefined; path: string | undefined; protected: boolean } {
+  return { stack: tags[STACK_TAG], path: tags[PATH_TAG], protected: tags[PROTECT_TAG] === "true" };
+}
 
 /** Tags as a plain map. */
 export function tagMap(tags: readonly { Key?: string | undefined; Value?: string | undefined }[] | undefined): Record<string, string> {
@@ -41,8 +48,11 @@ export function tagSpecs(resourceType: string, desired: Desired<unknown>, extra:
  */
 export async function syncEc2Tags(client: EC2Client, id: string, live: Record<string, string>, desired: Record<string, string>) {
   const set = Object.entries(desired).filter(([k, v]) => live[k] !== v);
-  // jiti's own bookkeeping (ownership, recorded attributes) is set by the particle, never removed here.
-  const removed = Object.keys(live).filter((k) => !(k in desired) && !k.startsWith("aws:") && !k.startsWith("jiti:"));
+  // jiti's own bookkeeping (ownership, recorded attributes) is set by the particle, never removed here;
+  // protection is lifted by leaving it out of the desired tags.
+  const removed = Object.keys(live).filter(
+    (k) => !(k in desired) && !k.startsWith("aws:") && (!k.startsWith("jiti:") || k === PROTECT_TAG),
+  );
   if (set.length > 0) await client.send(new CreateTagsCommand({ Resources: [id], Tags: set.map(([Key, Value]) => ({ Key, Value })) }));
   if (removed.length > 0) await client.send(new DeleteTagsCommand({ Resources: [id], Tags: removed.map((Key) => ({ Key })) }));
 }

@@ -13,7 +13,7 @@ import { ec2 } from "../aws/clients.js";
 import { byIdOrTags, found, idOf } from "../aws/lookup.js";
 import { hasCode, ignoreCodes } from "../aws/errors.js";
 import { retryOn, waitFor } from "../aws/wait.js";
-import { stackFilter, syncEc2Tags, tagMap, tagSpecs, userTags } from "../aws/tags.js";
+import { stackFilter, syncEc2Tags, tagMap, tagSpecs, userTags, ownership } from "../aws/tags.js";
 
 export interface InternetGatewayProps {
   /**
@@ -47,8 +47,7 @@ function toLive(igw: AwsInternetGateway): LiveResource<InternetGatewayData> {
   return {
     type: TYPE,
     id: igw.InternetGatewayId!,
-    path: tags["jiti:path"],
-    stack: tags["jiti:stack"],
+    ...ownership(tags),
     status: attachment ? "attached" : "detached",
     data: { vpc: attachment?.VpcId ?? null, tags },
   };

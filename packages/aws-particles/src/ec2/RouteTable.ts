@@ -29,7 +29,7 @@ import { ec2 } from "../aws/clients.js";
 import { byIdOrTags, found, idOf } from "../aws/lookup.js";
 import { hasCode, ignoreCodes } from "../aws/errors.js";
 import { retryOn, waitFor } from "../aws/wait.js";
-import { STACK_TAG, stackFilter, syncEc2Tags, tagMap, tagSpecs, userTags } from "../aws/tags.js";
+import { STACK_TAG, stackFilter, syncEc2Tags, tagMap, tagSpecs, userTags, ownership } from "../aws/tags.js";
 import { routeTableSubnets, routeTargetInVpc } from "../rules/route-table-links.js";
 import { ROUTE_TARGETS } from "./route-targets.js";
 
@@ -161,8 +161,7 @@ function toLive(table: AwsRouteTable): LiveResource<RouteTableData> {
   return {
     type: TYPE,
     id: table.RouteTableId!,
-    path: tags["jiti:path"],
-    stack: tags["jiti:stack"],
+    ...ownership(tags),
     data: {
       vpc: table.VpcId ?? "",
       routes: canonicalRoutes((table.Routes ?? []).flatMap(observedRoute)) as RouteEntry[],

@@ -28,7 +28,7 @@ import { byIdOrTags, found, idOf } from "../aws/lookup.js";
 import { attrsTag, readAttrs } from "../aws/attrs.js";
 import { hasCode, ignoreCodes } from "../aws/errors.js";
 import { retryOn, waitFor } from "../aws/wait.js";
-import { stackFilter, syncEc2Tags, tagMap, tagSpecs, userTags } from "../aws/tags.js";
+import { stackFilter, syncEc2Tags, tagMap, tagSpecs, userTags, ownership } from "../aws/tags.js";
 import { groupRulePeers } from "../rules/group-rule-peers.js";
 import { openIngress, publicRdp, publicSsh } from "../rules/world-ingress.js";
 import {
@@ -131,8 +131,7 @@ function toLive(sg: AwsSecurityGroup): LiveResource<SecurityGroupData> {
   return {
     type: TYPE,
     id: sg.GroupId!,
-    path: tags["jiti:path"],
-    stack: tags["jiti:stack"],
+    ...ownership(tags),
     data: {
       vpc: sg.VpcId ?? "",
       name: sg.GroupName ?? "",

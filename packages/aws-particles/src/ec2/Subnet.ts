@@ -14,7 +14,7 @@ import { ec2 } from "../aws/clients.js";
 import { byIdOrTags, found, idOf } from "../aws/lookup.js";
 import { hasCode, ignoreCodes } from "../aws/errors.js";
 import { retryOn, waitFor } from "../aws/wait.js";
-import { stackFilter, syncEc2Tags, tagMap, tagSpecs, userTags } from "../aws/tags.js";
+import { stackFilter, syncEc2Tags, tagMap, tagSpecs, userTags, ownership } from "../aws/tags.js";
 import { publicSubnetRoute } from "../rules/public-subnet-route.js";
 import { subnetPlacement } from "../rules/subnet-placement.js";
 
@@ -69,8 +69,7 @@ function toLive(subnet: AwsSubnet): LiveResource<SubnetData> {
   return {
     type: TYPE,
     id: subnet.SubnetId!,
-    path: tags["jiti:path"],
-    stack: tags["jiti:stack"],
+    ...ownership(tags),
     status: subnet.State,
     data: {
       vpc: subnet.VpcId ?? "",

@@ -13,7 +13,7 @@ import { ec2 } from "../aws/clients.js";
 import { byIdOrTags, found } from "../aws/lookup.js";
 import { hasCode, ignoreCodes } from "../aws/errors.js";
 import { retryOn, waitFor } from "../aws/wait.js";
-import { stackFilter, syncEc2Tags, tagList, tagMap, tagSpecs, userTags } from "../aws/tags.js";
+import { stackFilter, syncEc2Tags, tagList, tagMap, tagSpecs, userTags, ownership } from "../aws/tags.js";
 import { readAttrs, attrsTag } from "../aws/attrs.js";
 
 export interface VpcProps {
@@ -54,8 +54,7 @@ function toLive(vpc: AwsVpc): LiveResource<VpcData> {
   return {
     type: "aws.ec2.Vpc",
     id: vpc.VpcId!,
-    path: tags["jiti:path"],
-    stack: tags["jiti:stack"],
+    ...ownership(tags),
     status: vpc.State,
     data: { cidr: vpc.CidrBlock ?? "", state: vpc.State ?? "", isDefault: vpc.IsDefault ?? false, tags },
   };

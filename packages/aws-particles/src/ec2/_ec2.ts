@@ -22,7 +22,7 @@ import { attrsTag } from "../aws/attrs.js";
 import { ec2 } from "../aws/clients.js";
 import { idOf } from "../aws/lookup.js";
 import { hasCode, ignoreCodes } from "../aws/errors.js";
-import { tagMap } from "../aws/tags.js";
+import { tagMap, ownership } from "../aws/tags.js";
 import { retryOn, waitFor } from "../aws/wait.js";
 import { isImageLookup, type ImageLookup } from "./image.js";
 import type { Ec2Data, RenderedEc2Props, RootVolume } from "./Ec2.js";
@@ -51,8 +51,7 @@ export function toLive(instance: AwsInstance, volume: AwsVolume | undefined): Li
   return {
     type: TYPE,
     id: instance.InstanceId!,
-    path: tags["jiti:path"],
-    stack: tags["jiti:stack"],
+    ...ownership(tags),
     status: instance.State?.Name,
     data: {
       type: instance.InstanceType ?? "",

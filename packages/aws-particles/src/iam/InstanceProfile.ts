@@ -12,7 +12,7 @@ import {
 import { checkFields, defineParticle, is, type Desired, type LiveResource, type ParticleContext, type RefValue } from "@jiti/reconciler";
 import { iam } from "../aws/clients.js";
 import { hasCode, ignoreCodes } from "../aws/errors.js";
-import { PATH_TAG, STACK_TAG, tagMap, userTags } from "../aws/tags.js";
+import { PATH_TAG, STACK_TAG, tagMap, userTags, ownership } from "../aws/tags.js";
 import { retryOn, waitFor } from "../aws/wait.js";
 import {
   NAME_LIMIT,
@@ -63,8 +63,7 @@ function toLive(profile: AwsInstanceProfile): LiveResource<InstanceProfileData> 
   return {
     type: TYPE,
     id: profile.InstanceProfileName!,
-    path: tags[PATH_TAG],
-    stack: tags[STACK_TAG],
+    ...ownership(tags),
     data: {
       name: profile.InstanceProfileName!,
       arn: profile.Arn ?? "",

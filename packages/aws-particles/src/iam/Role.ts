@@ -34,7 +34,7 @@ import { iam } from "../aws/clients.js";
 import { iamNameCase } from "../rules/iam-name-case.js";
 import { iamActionFormat, iamServiceWildcard, iamWildcardAction, iamWildcardResource, trustAnyPrincipal } from "../rules/iam-policies.js";
 import { hasCode, ignoreCodes } from "../aws/errors.js";
-import { PATH_TAG, STACK_TAG, tagMap, userTags } from "../aws/tags.js";
+import { PATH_TAG, STACK_TAG, tagMap, userTags, ownership } from "../aws/tags.js";
 import { retryOn, waitFor } from "../aws/wait.js";
 import {
   NAME_LIMIT,
@@ -230,8 +230,7 @@ function toLive(
   return {
     type: TYPE,
     id: role.RoleName!,
-    path: tags[PATH_TAG],
-    stack: tags[STACK_TAG],
+    ...ownership(tags),
     data: {
       name: role.RoleName!,
       arn: role.Arn ?? "",

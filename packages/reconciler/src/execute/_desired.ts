@@ -34,7 +34,7 @@ export function desiredOf(
     path: node.path,
     name: node.name,
     props: canonical,
-    tags: { ...userTags, "jiti:stack": stack, "jiti:path": node.path },
+    tags: { ...userTags, "jiti:stack": stack, "jiti:path": node.path, ...(node.protect ? { "jiti:protect": "true" } : {}) },
     state: node.state,
   };
 }

@@ -44,9 +44,10 @@ export async function perform(step: Step, particle: AnyParticle, ctx: ParticleCo
   let live = model.resources[action.key]!;
   assertOwned(live, ctx.stack);
   // Completing a create: the weakly referenced props, now that their targets exist.
+  // Putting on or lifting protection changes the resource's tags.
   const fields = step.completes
     ? [...(particle.weakRefs ?? [])].filter((f) => f in desired.props)
-    : action.changes.filter((c) => c.field !== "state").map((c) => c.field);
+    : [...new Set(action.changes.filter((c) => c.field !== "state").map((c) => (c.field === "protect" ? "tags" : c.field)))];
   if (fields.length > 0) live = await particle.update(ctx, live, desired, fields);
   if (particle.setState && action.changes.some((c) => c.field === "state")) {
     live = await particle.setState(ctx, live, desired.state);

@@ -25,6 +25,10 @@ export function diff(node: ParticleNode, particle: AnyParticle, live: LiveResour
     changes.push({ field, from, to, forcesReplace });
     if (forcesReplace) forcedBy.push(field);
   }
+  // Protection lives in a tag: putting it on or lifting it is an update of the resource's tags.
+  if ((live.protected ?? false) !== (node.protect ?? false)) {
+    changes.push({ field: "protect", from: live.protected ?? false, to: node.protect ?? false, forcesReplace: false });
+  }
   if (particle.stoppable && forcedBy.length === 0) {
     const state = live.status === "stopped" || live.status === "stopping" ? "stopped" : "running";
     if (state !== node.state) changes.push({ field: "state", from: state, to: node.state, forcesReplace: false });

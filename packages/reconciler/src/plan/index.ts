@@ -10,6 +10,7 @@ import { markRenames, renamesAfterDeletes } from "./_renames.js";
 import type { Action, Plan } from "./types.js";
 
 export { KNOWN_AFTER_APPLY } from "./types.js";
+export { ProtectionError, protectionProblems } from "./protection.js";
 export type { Action, Change, Plan, Verb } from "./types.js";
 
 /**

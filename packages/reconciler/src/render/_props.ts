@@ -4,7 +4,7 @@ import { describeValue, type Problem } from "../problems.js";
 import { blame, type Draft, type StackDraft } from "./_draft.js";
 
 /** Props every particle accepts that are not resource props. */
-export const META_PROPS = new Set(["name", "ref", "state", "existing", "children", "replaceOnChanges", "waive"]);
+export const META_PROPS = new Set(["name", "ref", "state", "existing", "children", "replaceOnChanges", "waive", "protect"]);
 const STATES: readonly DesiredState[] = ["running", "stopped", "terminated"];
 
 /**
@@ -34,6 +34,12 @@ export function convertProps(draft: Draft, refs: ReadonlyMap<Ref, Draft>, proble
     if (typeof waive === "string") report(waive, raw.waive, 'Use waive={{ "rule-id": "why this element is excused, e.g. a ticket" }}');
     else node.waive = waive;
   }
+
+  if (raw.protect !== undefined && typeof raw.protect !== "boolean")
+    report("protect must be true or false", raw.protect, "Write protect, or protect={false}");
+  else if (raw.protect === true && raw.existing !== undefined) {
+    report("protect has no effect on an existing resource, which jiti never changes or deletes", true, "Remove protect");
+  } else if (raw.protect === true) node.protect = true;
 
   const known = Object.keys(particle.props);
   if (raw.existing !== undefined) {

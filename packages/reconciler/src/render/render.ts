@@ -313,6 +313,7 @@ function finish(draft: Draft): ParticleNode {
     ...(node.replaceOnChanges ? { replaceOnChanges: node.replaceOnChanges } : {}),
     ...(node.existing ? { existing: node.existing } : {}),
     ...(node.waive ? { waive: node.waive } : {}),
+    ...(node.protect ? { protect: node.protect } : {}),
     children: draft.children.map(finish),
     ...(draft.source ? { source: draft.source } : {}),
   };
