@@ -21,7 +21,7 @@ import { GetParameterCommand, PutParameterCommand, SSMClient } from "@aws-sdk/cl
 import { jsx } from "@jiti/jsx-runtime";
 import { digest, particleOf, type DesiredState, type LiveResource, type ParticleContext } from "@jiti/reconciler";
 import { describe, expect, test } from "vitest";
-import { useMoto } from "../../../test/moto.js";
+import { useMoto } from "@jiti/testkit";
 import { ec2 as particleEc2 } from "../src/aws/clients.js";
 import { Ec2, type Ec2Data, type Ec2Props } from "../src/ec2/Ec2.js";
 import { amazonLinux, ImageLookupError, imageParameter, ubuntu } from "../src/ec2/image.js";

@@ -13,11 +13,10 @@ import {
 } from "@aws-sdk/client-iam";
 import { particleOf, type Desired, type JsonObject, type LiveResource, type ParticleContext } from "@jiti/reconciler";
 import { describe, expect, test } from "vitest";
-import { useMoto } from "../../../test/moto.js";
+import { useMoto } from "@jiti/testkit";
 import { iamName } from "../src/iam/_iam.js";
 import { canonicalPolicy, parsePolicy, trustPolicyFor } from "../src/iam/_policy.js";
 import { Role, type RoleData, type RoleProps } from "../src/iam/Role.js";
-import { operations } from "./_ec2.js";
 import { desired, particleContext } from "./context.js";
 
 /*
@@ -120,7 +119,7 @@ describe("Role lifecycle against moto", () => {
       "jiti:path": "Role:app",
     });
     // Ownership from the create call itself: never a moment without the tags.
-    const ops = await operations(moto);
+    const ops = await moto.operations();
     expect(ops[0]).toBe("CreateRole");
     expect(ops).not.toContain("TagRole");
 
@@ -153,7 +152,7 @@ describe("Role lifecycle against moto", () => {
       live = await role.update(ctx, await listed(ctx, "Role:app"), want, changed);
       expect(live.id).toBe(id);
       await expectConverged(ctx, want);
-      return (await operations(moto, from)).filter((op) => !["ListRoles", "GetAccountAuthorizationDetails"].includes(op));
+      return (await moto.operations(from)).filter((op) => !["ListRoles", "GetAccountAuthorizationDetails"].includes(op));
     };
     const base: RoleProps = {
       assumedBy: "ec2.amazonaws.com",
@@ -300,14 +299,14 @@ describe("Role list", () => {
     const found = await role.list(ctx);
 
     expect(found.map((l: LiveResource<RoleData>) => l.path).sort()).toEqual(["Role:a", "Role:b", "Role:c"]);
-    expect(await operations(moto, from)).toEqual(["ListRoles", "GetAccountAuthorizationDetails"]);
+    expect(await moto.operations(from)).toEqual(["ListRoles", "GetAccountAuthorizationDetails"]);
   });
 
   test("a stack without roles costs one ListRoles call", async () => {
     await raw.send(new CreateRoleCommand({ RoleName: "unrelated", AssumeRolePolicyDocument: JSON.stringify(TRUST) }));
 
     expect(await role.list(particleContext("empty"))).toEqual([]);
-    expect(await operations(moto)).toEqual(["CreateRole", "ListRoles"]);
+    expect(await moto.operations()).toEqual(["CreateRole", "ListRoles"]);
   });
 
   test("finds only roles under the stack's IAM path that carry its jiti:stack tag", async () => {

@@ -12,7 +12,7 @@ import {
   type RuleTree,
 } from "@jiti/reconciler";
 import { describe, expect, it } from "vitest";
-import { FakeCloud, fakeParticles } from "./fake.js";
+import { FakeCloud, fakeParticles } from "@jiti/testkit";
 
 const { Net, Sub, Box, Group } = fakeParticles(new FakeCloud());
 
