@@ -127,7 +127,9 @@ export function startJiti(stack: Fixture | string, args: readonly string[], opti
   const done = new Promise<Run>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
-      reject(new Error(`jiti ${args.join(" ")} did not finish within ${timeoutMs} ms\nstdout:\n${written.stdout}\nstderr:\n${written.stderr}`));
+      reject(
+        new Error(`jiti ${args.join(" ")} did not finish within ${timeoutMs} ms\nstdout:\n${written.stdout}\nstderr:\n${written.stderr}`),
+      );
     }, timeoutMs);
     child.once("error", reject);
     child.once("close", (code) => {
@@ -149,7 +151,9 @@ export function startJiti(stack: Fixture | string, args: readonly string[], opti
         if (check()) return;
         child[stream].on("data", check);
         done.then(
-          (run) => check() || reject(new Error(`jiti ${args.join(" ")} exited (${run.code}) before its ${stream} matched ${pattern}:\n${run[stream]}`)),
+          (run) =>
+            check() ||
+            reject(new Error(`jiti ${args.join(" ")} exited (${run.code}) before its ${stream} matched ${pattern}:\n${run[stream]}`)),
           reject,
         );
       }),

@@ -15,15 +15,7 @@
  * its own, started in beforeAll and stopped in afterAll.
  */
 import { afterAll, beforeAll, beforeEach, inject } from "vitest";
-import {
-  assertAnswering,
-  attachMoto,
-  pointAwsAt,
-  startMoto,
-  type MotoDescriptor,
-  type MotoOptions,
-  type MotoServer,
-} from "./server.js";
+import { assertAnswering, attachMoto, pointAwsAt, startMoto, type MotoDescriptor, type MotoOptions, type MotoServer } from "./server.js";
 
 /** One entry per vitest worker, indexed by VITEST_POOL_ID - 1. */
 export type SharedMoto = MotoDescriptor | { error: string };
