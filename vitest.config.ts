@@ -5,7 +5,7 @@ export default defineConfig({
 
   // Vite 8 compiles TypeScript with oxc. DEV mode makes every element go
   // through `jsxDEV` with its file:line, which render errors point at
-  // (test/jsx-transform.test.tsx checks this).
+  // (packages/jsx-runtime/test/jsx-transform.test.tsx checks this).
   oxc: {
     jsx: { runtime: "automatic", importSource: "@jiti/jsx-runtime", development: true },
   },
@@ -19,14 +19,14 @@ export default defineConfig({
     ],
 
     // One moto_server per vitest worker, started once by the global setup and
-    // handed to the worker by VITEST_POOL_ID (test/moto.ts). A worker runs one
+    // handed to the worker by VITEST_POOL_ID (useMoto, in @jiti/testkit). A worker runs one
     // test file at a time and `useMoto()` resets the server before each test,
     // so files never see each other's resources. One server per worker rather
     // than per file because moto pays ~1 s of CPU loading its EC2 backend on
     // the first call after start-up, but only ~50 ms per reset: on these
     // 2-core machines that is the difference between seconds and a minute.
     // Tests inside a file that uses moto must not run concurrently.
-    globalSetup: ["test/moto-global-setup.ts"],
+    globalSetup: ["packages/testkit/src/moto/global-setup.ts"],
     // Forks, not threads: each worker gets its own process.env (useMoto sets
     // AWS_ENDPOINT_URL and credentials) and the server pid is per process.
     pool: "forks",

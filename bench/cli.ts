@@ -13,15 +13,14 @@
 import { spawn } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ensureBuilt } from "../test/cli/_build.js";
-import { startMoto } from "../test/_moto-server.js";
+import { BIN, ensureBuilt } from "@jiti/testkit/build";
+import { awsEnvironment, startMoto } from "@jiti/testkit/moto-server";
 
 const TARGET_SECONDS = 0.6;
 const TARGET_MB = 150;
 const RUNS = Number(process.argv[2] ?? 7);
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const BIN = join(root, "packages/cli/bin/jiti.js");
 const STACK = "examples/web-app/stack.tsx";
 
 interface Sample {
@@ -63,16 +62,8 @@ function median(values: number[]): number {
 await ensureBuilt();
 const moto = await startMoto();
 try {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    AWS_ENDPOINT_URL: moto.endpoint,
-    AWS_REGION: "us-east-1",
-    AWS_ACCESS_KEY_ID: "testing",
-    AWS_SECRET_ACCESS_KEY: "testing",
-    AWS_EC2_METADATA_DISABLED: "true",
-  };
-  delete env.AWS_PROFILE;
-  delete env.AWS_SESSION_TOKEN;
+  // spawn leaves out the variables awsEnvironment unsets (undefined).
+  const env: NodeJS.ProcessEnv = { ...process.env, ...awsEnvironment(moto.endpoint) };
   // Warm: moto loads its EC2 backend on the first call (~1 s), and the OS caches the files.
   await plan(env);
   await plan(env);

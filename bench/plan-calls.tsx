@@ -20,7 +20,7 @@ import {
 } from "@jiti/aws-particles";
 import { ref } from "@jiti/jsx-runtime";
 import { apply, plan } from "@jiti/reconciler";
-import { startMoto } from "../test/_moto-server.js";
+import { pointAwsAt, startMoto } from "@jiti/testkit/moto-server";
 
 /** 1 role + profile, then per VPC: gateway, route table, group, 6 subnets with an instance each. */
 function stack(size: number) {
@@ -55,10 +55,7 @@ function stack(size: number) {
 
 async function main() {
   const moto = await startMoto();
-  process.env.AWS_ENDPOINT_URL = moto.endpoint;
-  process.env.AWS_REGION = "us-east-1";
-  process.env.AWS_ACCESS_KEY_ID = "testing";
-  process.env.AWS_SECRET_ACCESS_KEY = "testing";
+  pointAwsAt(moto.endpoint);
   const kinds = particles.length;
   console.log(`resource kinds: ${kinds}`);
   console.log("particles   created   calls in a no-change plan   ratio to kinds   apply time");

@@ -8,7 +8,7 @@
  */
 import { ref } from "@jiti/jsx-runtime";
 import { apply, catalogue, graph, planActions, read, renderStack, Stack } from "@jiti/reconciler";
-import { FakeCloud, fakeParticles } from "../packages/reconciler/test/fake.js";
+import { FakeCloud, fakeParticles } from "@jiti/testkit/fake";
 
 const TARGET_SECONDS = 1;
 const TARGET_MB = 300;

@@ -22,7 +22,7 @@ import {
 import { ref } from "@jiti/jsx-runtime";
 import { apply, destroy, plan, type Action } from "@jiti/reconciler";
 import { afterEach, describe, expect, it } from "vitest";
-import { useMoto } from "./moto.js";
+import { useMoto } from "@jiti/testkit";
 
 const moto = useMoto();
 const changed = (actions: Action[]) =>

@@ -1,7 +1,6 @@
 import { CreateVpcCommand, DescribeVpcsCommand, EC2Client, type Filter } from "@aws-sdk/client-ec2";
 import { describe, expect, test } from "vitest";
-import { startMoto, useMoto } from "./moto.js";
-import { countCalls } from "./sdk-calls.js";
+import { countCalls, startMoto, useMoto } from "@jiti/testkit";
 
 const moto = useMoto();
 // Built before useMoto's beforeAll runs: the SDK resolves AWS_ENDPOINT_URL,
@@ -78,6 +77,15 @@ describe("counting API calls", () => {
     ]);
   });
 
+  test("moto.operations() names the first attempts, from a given call on", async () => {
+    await createVpc("10.0.0.0/16", "smoke");
+    const mark = (await moto.calls()).length;
+    await vpcsOf("smoke");
+
+    expect(await moto.operations()).toEqual(["CreateVpc", "DescribeVpcs"]);
+    expect(await moto.operations(mark)).toEqual(["DescribeVpcs"]);
+  });
+
   test("countCalls() counts the commands sent through one client", async () => {
     const client = new EC2Client({});
     const counter = countCalls(client);
@@ -91,6 +99,7 @@ describe("counting API calls", () => {
     expect(counter.operations).toEqual(["CreateVpc", "DescribeVpcs", "DescribeVpcs"]);
     expect(counter.count("DescribeVpcs")).toBe(2);
     expect(counter.count()).toBe(3);
+    expect(counter.inputs("CreateVpc")).toEqual([{ CidrBlock: "10.0.0.0/16" }]);
 
     counter.detach();
     await client.send(new DescribeVpcsCommand({}));

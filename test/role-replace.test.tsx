@@ -2,7 +2,7 @@ import { GetInstanceProfileCommand, GetRoleCommand, IAMClient } from "@aws-sdk/c
 import { InstanceProfile, Role, Stack, particles } from "@jiti/aws-particles";
 import { apply, plan } from "@jiti/reconciler";
 import { describe, expect, it } from "vitest";
-import { useMoto } from "./moto.js";
+import { useMoto } from "@jiti/testkit";
 
 useMoto();
 

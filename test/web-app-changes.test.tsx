@@ -17,7 +17,7 @@ import { CloudInit, Run } from "@jiti/aws-particles/userdata";
 import { ref } from "@jiti/jsx-runtime";
 import { apply, destroy, plan, type Action } from "@jiti/reconciler";
 import { describe, expect, it } from "vitest";
-import { useMoto } from "./moto.js";
+import { useMoto } from "@jiti/testkit";
 
 useMoto();
 

@@ -12,7 +12,7 @@ import { particles } from "@jiti/aws-particles";
 import { apply, destroy, plan, type ApplyEvent } from "@jiti/reconciler";
 import { describe, expect, it } from "vitest";
 import WebApp from "../examples/web-app/stack.js";
-import { useMoto } from "./moto.js";
+import { useMoto } from "@jiti/testkit";
 
 const moto = useMoto();
 const options = { particles, sourceRoot: "examples/web-app" };

@@ -9,17 +9,16 @@ import { chmod, mkdtemp, readdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import pkg from "../../packages/cli/package.json" with { type: "json" };
-import { fixture, jiti, jsonLines, useJiti } from "./_jiti.js";
+import { CLI_VERSION, jiti, jsonLines, useJiti } from "@jiti/testkit";
 
-useJiti();
+const { fixture } = useJiti({ fixtures: join(import.meta.dirname, "fixtures") });
 
 const offline = { AWS_ENDPOINT_URL: "http://127.0.0.1:9", AWS_ACCESS_KEY_ID: undefined, AWS_PROFILE: undefined };
 
 describe("jiti", () => {
   test("--version prints the package version", async () => {
     const run = await jiti(tmpdir(), ["--version"]);
-    expect(run).toMatchObject({ code: 0, stdout: `${pkg.version}\n`, stderr: "" });
+    expect(run).toMatchObject({ code: 0, stdout: `${CLI_VERSION}\n`, stderr: "" });
   });
 
   test("--help lists every command, without colour when piped", async () => {

@@ -2,11 +2,11 @@
  * `jiti plan` against moto: the plan text for each kind of change, exit
  * codes, --json, and validation that fails before any AWS call.
  */
+import { join } from "node:path";
 import { beforeEach, describe, expect, test } from "vitest";
-import { useMoto } from "../moto.js";
-import { fixture, jiti, jsonLines, mutations, normalise, useJiti, type Fixture } from "./_jiti.js";
+import { jiti, jsonLines, mutations, normalise, useJiti, useMoto, type Fixture } from "@jiti/testkit";
 
-useJiti();
+const { fixture } = useJiti({ fixtures: join(import.meta.dirname, "fixtures") });
 const moto = useMoto();
 
 describe("jiti plan", () => {

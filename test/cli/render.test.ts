@@ -5,12 +5,12 @@
  */
 import { CreateRoleCommand, DeleteRoleCommand, GetRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { beforeEach, describe, expect, test } from "vitest";
-import { useMoto } from "../moto.js";
-import { BIN, fixture, jiti, jsonLines, mutations, normalise, useJiti, type Fixture } from "./_jiti.js";
+import { BIN, jiti, jsonLines, mutations, normalise, useJiti, useMoto, type Fixture } from "@jiti/testkit";
 
-useJiti();
+const { fixture } = useJiti({ fixtures: join(import.meta.dirname, "fixtures") });
 const moto = useMoto();
 
 let stack: Fixture;

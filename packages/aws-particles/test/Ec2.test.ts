@@ -13,7 +13,6 @@ import {
   DescribeSecurityGroupsCommand,
   DescribeVolumesCommand,
   EC2Client,
-  EC2ServiceException,
   TerminateInstancesCommand,
 } from "@aws-sdk/client-ec2";
 import { CreateInstanceProfileCommand, IAMClient } from "@aws-sdk/client-iam";
@@ -21,12 +20,12 @@ import { GetParameterCommand, PutParameterCommand, SSMClient } from "@aws-sdk/cl
 import { jsx } from "@jiti/jsx-runtime";
 import { digest, particleOf, type DesiredState, type LiveResource, type ParticleContext } from "@jiti/reconciler";
 import { describe, expect, test } from "vitest";
-import { useMoto } from "../../../test/moto.js";
-import { ec2 as particleEc2 } from "../src/aws/clients.js";
+import { useMoto } from "@jiti/testkit";
 import { Ec2, type Ec2Data, type Ec2Props } from "../src/ec2/Ec2.js";
 import { amazonLinux, ImageLookupError, imageParameter, ubuntu } from "../src/ec2/image.js";
 import { CloudInit, renderUserData, Run } from "../src/userdata/index.js";
 import { desired, particleContext } from "./context.js";
+import { injectOnce } from "./ec2-network.js";
 
 const moto = useMoto();
 // Built before useMoto's beforeAll: the SDK reads AWS_ENDPOINT_URL when the first command is sent.
@@ -506,22 +505,3 @@ describe("state and delete", () => {
     await particle.delete(ctx, { ...live, id: "i-0123456789abcdef0" });
   });
 });
-
-/**
- * Makes the particle's own EC2 client answer the next `operation` with an
- * AWS error `code` instead of sending it, once; every other request reaches
- * moto. For AWS behaviour moto cannot produce (see the test using it).
- */
-function injectOnce(ctx: ParticleContext, operation: string, code: string) {
-  let armed = true;
-  particleEc2(ctx).middlewareStack.add(
-    (next, context) => async (args) => {
-      if (armed && context.commandName === `${operation}Command`) {
-        armed = false;
-        throw new EC2ServiceException({ name: code, $fault: "client", $metadata: {}, message: `injected ${code}` });
-      }
-      return next(args);
-    },
-    { step: "initialize", name: `inject-${operation}-${code}` },
-  );
-}

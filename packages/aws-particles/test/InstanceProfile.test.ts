@@ -10,10 +10,9 @@ import {
 } from "@aws-sdk/client-iam";
 import { particleOf, type LiveResource, type ParticleContext } from "@jiti/reconciler";
 import { describe, expect, test } from "vitest";
-import { useMoto } from "../../../test/moto.js";
+import { useMoto } from "@jiti/testkit";
 import { InstanceProfile, type InstanceProfileData, type InstanceProfileProps } from "../src/iam/InstanceProfile.js";
 import { Role } from "../src/iam/Role.js";
-import { operations } from "./_ec2.js";
 import { desired, particleContext } from "./context.js";
 
 /*
@@ -81,7 +80,7 @@ describe("InstanceProfile lifecycle against moto", () => {
     expect(created.Path).toBe("/jiti/test-stack/");
     expect(created.Roles!.map((r) => r.RoleName)).toEqual([roleName]);
     expect(tagsOf(created.Tags)).toEqual({ team: "analytics", "jiti:stack": "test-stack", "jiti:path": PATH });
-    const ops = await operations(moto, from);
+    const ops = await moto.operations(from);
     expect(ops[0]).toBe("CreateInstanceProfile");
     expect(ops).not.toContain("TagInstanceProfile");
     // The last call is the read that saw the role in the profile.
@@ -108,7 +107,7 @@ describe("InstanceProfile lifecycle against moto", () => {
     const from = (await moto.calls()).length;
     const retagged = await profile.update(ctx, await listed(ctx), want, ["tags"]);
     expect(retagged.id).toBe(live.id);
-    expect(await operations(moto, from)).toEqual(expect.arrayContaining(["TagInstanceProfile", "UntagInstanceProfile"]));
+    expect(await moto.operations(from)).toEqual(expect.arrayContaining(["TagInstanceProfile", "UntagInstanceProfile"]));
     expect(tagsOf((await rawProfile(live.id)).Tags)).toEqual({ team: "b", cost: "c1", "jiti:stack": "test-stack", "jiti:path": PATH });
     expect(profile.observe(await listed(ctx))).toEqual(want.props);
   });
@@ -187,7 +186,7 @@ describe("InstanceProfile list", () => {
       "Role:app/InstanceProfile:a",
       "Role:app/InstanceProfile:b",
     ]);
-    expect(await operations(moto, from)).toEqual(["ListInstanceProfiles", "GetAccountAuthorizationDetails"]);
+    expect(await moto.operations(from)).toEqual(["ListInstanceProfiles", "GetAccountAuthorizationDetails"]);
 
     // A profile left without its role (a run killed between create and AddRoleToInstanceProfile)
     // is not in any role's details: it alone is read with GetInstanceProfile, so its tags still count.
@@ -199,7 +198,7 @@ describe("InstanceProfile list", () => {
       "Role:app/InstanceProfile:a",
       "Role:app/InstanceProfile:b",
     ]);
-    expect(await operations(moto, from2)).toEqual(["ListInstanceProfiles", "GetAccountAuthorizationDetails", "GetInstanceProfile"]);
+    expect(await moto.operations(from2)).toEqual(["ListInstanceProfiles", "GetAccountAuthorizationDetails", "GetInstanceProfile"]);
   });
 
   test("a profile under the stack's path without its jiti:stack tag is not the stack's", async () => {

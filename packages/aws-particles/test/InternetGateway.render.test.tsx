@@ -2,7 +2,7 @@ import { renderTree, Stack } from "@jiti/reconciler";
 import { describe, expect, test } from "vitest";
 import { InternetGateway } from "../src/ec2/InternetGateway.js";
 import { Vpc } from "../src/ec2/Vpc.js";
-import { problemsOf } from "./_ec2.js";
+import { problemsOf } from "./problems.js";
 
 describe("<InternetGateway> render", () => {
   test("renders with the VPC as a reference and a readable Name tag", () => {

@@ -6,9 +6,9 @@ import {
 } from "@aws-sdk/client-ec2";
 import { particleOf } from "@jiti/reconciler";
 import { describe, expect, test } from "vitest";
-import { useMoto } from "../../../test/moto.js";
+import { useMoto } from "@jiti/testkit";
 import { InternetGateway, type InternetGatewayProps } from "../src/ec2/InternetGateway.js";
-import { createVpc, operations, rawEc2, tagsOf } from "./_ec2.js";
+import { createVpc, rawEc2, tagsOf } from "./ec2-network.js";
 import { desired, particleContext } from "./context.js";
 
 const moto = useMoto();
@@ -36,7 +36,7 @@ describe("InternetGateway particle", () => {
 
     const mark = (await moto.calls()).length;
     const live = await igw.create(ctx, desired(ctx, PATH, props));
-    expect(await operations(moto, mark)).not.toContain("CreateTags");
+    expect(await moto.operations(mark)).not.toContain("CreateTags");
     const raw = await rawGateway(live.id);
     expect(raw.Attachments).toEqual([{ VpcId: a, State: "available" }]);
     expect(tagsOf(raw.Tags)).toEqual({ "jiti:stack": "s", "jiti:path": PATH, Name: "s/main/gw", team: "net" });
@@ -50,7 +50,7 @@ describe("InternetGateway particle", () => {
     );
     const before = (await moto.calls()).length;
     const listed = await igw.list(ctx);
-    expect(await operations(moto, before)).toEqual(["DescribeInternetGateways"]);
+    expect(await moto.operations(before)).toEqual(["DescribeInternetGateways"]);
     expect(listed.map((l) => [l.id, l.path, l.stack])).toEqual([[live.id, PATH, "s"]]);
     expect(igw.observe(listed[0]!)).toEqual(props);
 

@@ -11,13 +11,23 @@ import {
   ListRolePoliciesCommand,
   PutRolePolicyCommand,
 } from "@aws-sdk/client-iam";
-import { particleOf, type Desired, type JsonObject, type LiveResource, type ParticleContext } from "@jiti/reconciler";
+import { jsx, type JitiNode } from "@jiti/jsx-runtime";
+import {
+  apply,
+  particleOf,
+  pathSegments,
+  plan,
+  renderTree,
+  Stack,
+  type Desired,
+  type JsonObject,
+  type LiveResource,
+  type ParticleContext,
+} from "@jiti/reconciler";
 import { describe, expect, test } from "vitest";
-import { useMoto } from "../../../test/moto.js";
-import { iamName } from "../src/iam/_iam.js";
-import { canonicalPolicy, parsePolicy, trustPolicyFor } from "../src/iam/_policy.js";
+import { useMoto } from "@jiti/testkit";
+import { InstanceProfile } from "../src/iam/InstanceProfile.js";
 import { Role, type RoleData, type RoleProps } from "../src/iam/Role.js";
-import { operations } from "./_ec2.js";
 import { desired, particleContext } from "./context.js";
 
 /*
@@ -25,9 +35,10 @@ import { desired, particleContext } from "./context.js";
  * - GetAccountAuthorizationDetails returns RolePolicyList (URL-encoded, as
  *   AWS), AttachedManagedPolicies, Tags and InstanceProfileList, but never
  *   paginates (IsTruncated is always false): the paginated path is AWS-only.
- * - ListRoles, GetRole and GetAccountAuthorizationDetails return the trust
- *   policy as plain JSON; AWS URL-encodes it. "policy documents (pure)" below
- *   covers the decoding.
+ * - ListRoles and GetAccountAuthorizationDetails return the trust policy as
+ *   plain JSON; AWS URL-encodes it (moto's GetRole and inline policies are
+ *   URL-encoded, as AWS's). "Equivalent policies" below reads both shapes
+ *   back through list.
  * - UpdateRole without MaxSessionDuration resets it to 3600 (AWS keeps it):
  *   the particle always sends both fields.
  * - AWS-managed policy ARNs exist only with MOTO_IAM_LOAD_MANAGED_POLICIES;
@@ -67,11 +78,16 @@ async function rawRole(name: string) {
   return (await raw.send(new GetRoleCommand({ RoleName: name }))).Role!;
 }
 
+/** A document as GetRole and GetRolePolicy return it: URL-encoded JSON (RFC 3986), on AWS and in moto. */
+function rawDocument(text: string): JsonObject {
+  return JSON.parse(decodeURIComponent(text)) as JsonObject;
+}
+
 async function rawInlinePolicies(name: string): Promise<Record<string, JsonObject>> {
   const names = (await raw.send(new ListRolePoliciesCommand({ RoleName: name }))).PolicyNames ?? [];
   const out: Record<string, JsonObject> = {};
   for (const policy of names) {
-    out[policy] = parsePolicy((await raw.send(new GetRolePolicyCommand({ RoleName: name, PolicyName: policy }))).PolicyDocument!);
+    out[policy] = rawDocument((await raw.send(new GetRolePolicyCommand({ RoleName: name, PolicyName: policy }))).PolicyDocument!);
   }
   return out;
 }
@@ -113,14 +129,14 @@ describe("Role lifecycle against moto", () => {
     expect(created.Path).toBe("/jiti/test-stack/");
     expect(created.Description).toBe("web servers");
     expect(created.MaxSessionDuration).toBe(3600);
-    expect(parsePolicy(created.AssumeRolePolicyDocument!)).toEqual(canonicalPolicy(TRUST as never));
+    expect(rawDocument(created.AssumeRolePolicyDocument!)).toEqual(TRUST);
     expect(Object.fromEntries(created.Tags!.map((t) => [t.Key, t.Value]))).toEqual({
       team: "analytics",
       "jiti:stack": "test-stack",
       "jiti:path": "Role:app",
     });
     // Ownership from the create call itself: never a moment without the tags.
-    const ops = await operations(moto);
+    const ops = await moto.operations();
     expect(ops[0]).toBe("CreateRole");
     expect(ops).not.toContain("TagRole");
 
@@ -153,7 +169,7 @@ describe("Role lifecycle against moto", () => {
       live = await role.update(ctx, await listed(ctx, "Role:app"), want, changed);
       expect(live.id).toBe(id);
       await expectConverged(ctx, want);
-      return (await operations(moto, from)).filter((op) => !["ListRoles", "GetAccountAuthorizationDetails"].includes(op));
+      return (await moto.operations(from)).filter((op) => !["ListRoles", "GetAccountAuthorizationDetails"].includes(op));
     };
     const base: RoleProps = {
       assumedBy: "ec2.amazonaws.com",
@@ -165,7 +181,10 @@ describe("Role lifecycle against moto", () => {
     // assumedBy: a new trust policy.
     let ops = await update({ ...base, assumedBy: ["ssm.amazonaws.com", "ec2.amazonaws.com"] }, ["trustPolicy"]);
     expect(ops).toContain("UpdateAssumeRolePolicy");
-    expect(parsePolicy((await rawRole(id)).AssumeRolePolicyDocument!)).toEqual(trustPolicyFor(["ec2.amazonaws.com", "ssm.amazonaws.com"]));
+    expect(rawDocument((await rawRole(id)).AssumeRolePolicyDocument!)).toEqual({
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Principal: { Service: ["ec2.amazonaws.com", "ssm.amazonaws.com"] }, Action: "sts:AssumeRole" }],
+    });
 
     // trustPolicy written out in full, with a condition.
     const trustPolicy = {
@@ -175,7 +194,7 @@ describe("Role lifecycle against moto", () => {
     delete base.assumedBy;
     base.trustPolicy = trustPolicy as never;
     ops = await update(base, ["trustPolicy"]);
-    expect(parsePolicy((await rawRole(id)).AssumeRolePolicyDocument!).Statement).toEqual([
+    expect(rawDocument((await rawRole(id)).AssumeRolePolicyDocument!).Statement).toEqual([
       {
         Action: "sts:AssumeRole",
         Condition: { StringEquals: { "aws:SourceAccount": "123456789012" } },
@@ -194,9 +213,10 @@ describe("Role lifecycle against moto", () => {
     ]);
     expect(ops.filter((op) => op === "PutRolePolicy")).toHaveLength(1);
     expect(ops.filter((op) => op === "DeleteRolePolicy")).toHaveLength(1);
+    // Sent in the canonical form: a one-element list as a bare string.
     expect(await rawInlinePolicies(id)).toEqual({
-      "read-assets": canonicalPolicy(readAssets as never),
-      "write-assets": canonicalPolicy(writeAssets as never),
+      "read-assets": { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::assets/*" }] },
+      "write-assets": writeAssets,
     });
 
     // managedPolicies: one attached, one detached, none touched twice.
@@ -300,14 +320,14 @@ describe("Role list", () => {
     const found = await role.list(ctx);
 
     expect(found.map((l: LiveResource<RoleData>) => l.path).sort()).toEqual(["Role:a", "Role:b", "Role:c"]);
-    expect(await operations(moto, from)).toEqual(["ListRoles", "GetAccountAuthorizationDetails"]);
+    expect(await moto.operations(from)).toEqual(["ListRoles", "GetAccountAuthorizationDetails"]);
   });
 
   test("a stack without roles costs one ListRoles call", async () => {
     await raw.send(new CreateRoleCommand({ RoleName: "unrelated", AssumeRolePolicyDocument: JSON.stringify(TRUST) }));
 
     expect(await role.list(particleContext("empty"))).toEqual([]);
-    expect(await operations(moto)).toEqual(["CreateRole", "ListRoles"]);
+    expect(await moto.operations()).toEqual(["CreateRole", "ListRoles"]);
   });
 
   test("finds only roles under the stack's IAM path that carry its jiti:stack tag", async () => {
@@ -383,62 +403,153 @@ describe("Role lookup", () => {
   });
 });
 
-describe("policy documents (pure)", () => {
-  test("AWS's URL-encoded JSON parses to the canonical form", () => {
-    const encoded = encodeURIComponent(
-      JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["s3:GetObject"], Resource: "*" }] }),
-    );
-    expect(parsePolicy(encoded)).toEqual({
-      Statement: [{ Action: "s3:GetObject", Effect: "Allow", Resource: "*" }],
-      Version: "2012-10-17",
-    });
+/** `<Stack name={stack}>{children}</Stack>`, for the reconciler's plan and apply. */
+function stackOf(stack: string, children: JitiNode | JitiNode[]) {
+  return jsx(Stack, { name: stack, children });
+}
+
+/** Only the IAM particles: these stacks hold nothing else. */
+const iamRun = { particles: [role, particleOf(InstanceProfile)!] };
+
+describe("equivalent policies: a plan after the apply shows no change", () => {
+  const statement = (extra: object) => ({ Effect: "Allow", Action: "sts:AssumeRole", ...extra });
+
+  test.each([
+    [
+      "actions and resources as sets: sorted, without duplicates, a one-element list as a bare string, keys in any order",
+      {
+        assumedBy: "ec2.amazonaws.com",
+        inlinePolicies: {
+          p: {
+            Version: "2012-10-17",
+            Statement: [
+              { Effect: "Deny", Action: "s3:DeleteObject", Resource: "*" },
+              { Effect: "Allow", Action: ["s3:PutObject", "s3:GetObject", "s3:GetObject"], Resource: ["*"] },
+            ],
+          },
+        },
+      },
+      {
+        assumedBy: "ec2.amazonaws.com",
+        inlinePolicies: {
+          p: {
+            Version: "2012-10-17",
+            Statement: [
+              { Resource: ["*"], Action: ["s3:DeleteObject"], Effect: "Deny" },
+              { Resource: "*", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"] },
+            ],
+          },
+        },
+      },
+    ],
+    [
+      "an account id principal and the :root ARN AWS stores for it",
+      { trustPolicy: { Version: "2012-10-17", Statement: [statement({ Principal: { AWS: "123456789012" } })] } },
+      { trustPolicy: { Version: "2012-10-17", Statement: [statement({ Principal: { AWS: ["arn:aws:iam::123456789012:root"] } })] } },
+    ],
+    [
+      // Inline policies come back URL-encoded (a "%" as "%25"), the trust policy as plain JSON: each is decoded once, or not at all.
+      "a % in a document, which AWS returns URL-encoded or as plain JSON",
+      {
+        trustPolicy: {
+          Version: "2012-10-17",
+          Statement: [
+            statement({
+              Principal: { Service: "ec2.amazonaws.com" },
+              Condition: { StringLike: { "aws:SourceArn": "arn:aws:s3:::a%20b" } },
+            }),
+          ],
+        },
+        inlinePolicies: {
+          p: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::a%20b/*" }] },
+        },
+      },
+      undefined,
+    ],
+  ])("%s", async (_, written, rewritten) => {
+    await apply(stackOf("s", jsx(Role, { name: "app", ...written } as never)), iamRun);
+    const again = await plan(stackOf("s", jsx(Role, { name: "app", ...(rewritten ?? written) } as never)), iamRun);
+    expect(again.plan.actions.map((a) => [a.path, a.action])).toEqual([["Role:app", "noop"]]);
   });
 
-  test("plain JSON with a % inside is not decoded", () => {
-    const text = JSON.stringify({ Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::a%20b/*" }] });
-    expect(parsePolicy(text).Statement).toEqual([{ Action: "s3:GetObject", Effect: "Allow", Resource: "arn:aws:s3:::a%20b/*" }]);
-  });
+  test("statements keep their order: the canonical form render hands on, and another order is a change", async () => {
+    const deny = { Effect: "Deny", Action: "s3:DeleteObject", Resource: "*" };
+    const allow = { Effect: "Allow", Action: ["s3:PutObject", "s3:GetObject"], Resource: ["*"] };
+    const roleOf = (statements: object[]) =>
+      jsx(Role, {
+        name: "app",
+        assumedBy: "ec2.amazonaws.com",
+        inlinePolicies: { p: { Version: "2012-10-17", Statement: statements } },
+      } as never);
+    const rendered = renderTree(stackOf("s", roleOf([deny, allow]))).children[0]!.props as unknown as RoleProps;
+    expect(rendered.inlinePolicies).toEqual({
+      p: {
+        Version: "2012-10-17",
+        Statement: [
+          { Action: "s3:DeleteObject", Effect: "Deny", Resource: "*" },
+          { Action: ["s3:GetObject", "s3:PutObject"], Effect: "Allow", Resource: "*" },
+        ],
+      },
+    });
 
-  test("sets are sorted and unwrapped the same way on both sides; statements keep their order", () => {
-    const a = canonicalPolicy({
-      Statement: [
-        { Effect: "Deny", Action: "x:B", Resource: "*" },
-        { Effect: "Allow", Action: ["x:B", "x:A", "x:A"], Resource: ["*"] },
-      ],
-    });
-    const b = canonicalPolicy({
-      Statement: [
-        { Resource: ["*"], Action: ["x:B"], Effect: "Deny" },
-        { Resource: "*", Effect: "Allow", Action: ["x:A", "x:B"] },
-      ],
-    });
-    expect(a).toEqual(b);
-    expect(a.Statement).toEqual([
-      { Action: "x:B", Effect: "Deny", Resource: "*" },
-      { Action: ["x:A", "x:B"], Effect: "Allow", Resource: "*" },
+    await apply(stackOf("s", roleOf([deny, allow])), iamRun);
+    const reordered = await plan(stackOf("s", roleOf([allow, deny])), iamRun);
+    expect(reordered.plan.actions.map((a) => [a.path, a.action, ...a.changes.map((c) => c.field)])).toEqual([
+      ["Role:app", "update", "inlinePolicies"],
     ]);
   });
+});
 
-  test("an account id principal equals the :root ARN AWS stores for it", () => {
-    const written = canonicalPolicy({ Statement: [{ Effect: "Allow", Principal: { AWS: "123456789012" }, Action: "sts:AssumeRole" }] });
-    const stored = canonicalPolicy({
-      Statement: [{ Effect: "Allow", Principal: { AWS: ["arn:aws:iam::123456789012:root"] }, Action: "sts:AssumeRole" }],
+describe("IAM names, as AWS holds them", () => {
+  /** Applies `children` as stack `stack`; the IAM name of each element, each checked to exist in AWS. */
+  async function namesIn(stack: string, children: JitiNode[]): Promise<Record<string, string>> {
+    const { outputs } = await apply(stackOf(stack, children), iamRun);
+    const names = Object.fromEntries(Object.entries(outputs).map(([path, out]) => [path, out.name as string]));
+    for (const [path, name] of Object.entries(names)) {
+      const found =
+        pathSegments(path).at(-1)!.component === "InstanceProfile"
+          ? (await raw.send(new GetInstanceProfileCommand({ InstanceProfileName: name }))).InstanceProfile!
+          : await rawRole(name);
+      expect(found.Path, path).toBe(`/jiti/${stack}/`);
+    }
+    return names;
+  }
+  const ec2Role = (name: string | undefined, ...profiles: string[]) =>
+    jsx(Role, {
+      ...(name === undefined ? {} : { name }),
+      assumedBy: "ec2.amazonaws.com",
+      children: profiles.map((p) => jsx(InstanceProfile, { name: p })),
+    } as never);
+
+  test("readable: the stack, then the names along the path", async () => {
+    expect(await namesIn("web-app-dev", [ec2Role("app", "app"), ec2Role("api.v2")])).toEqual({
+      "Role:app": "web-app-dev.app",
+      "Role:app/InstanceProfile:app": "web-app-dev.app.app",
+      "Role:api.v2": "web-app-dev.api.v2",
     });
-    expect(written).toEqual(stored);
+    // An element without a name (the only <Role> of its parent) is named by its component.
+    expect(await namesIn("web-app-dev", [ec2Role(undefined)])).toEqual({ Role: "web-app-dev.Role" });
   });
 
-  test("role names: readable, with a hash when too long or ambiguous, within IAM's limit", () => {
-    expect(iamName("web-app-dev", "Role:app", 64)).toBe("web-app-dev.app");
-    expect(iamName("web-app-dev", "Role:app/InstanceProfile:app", 128)).toBe("web-app-dev.app.app");
-    expect(iamName("web-app-dev", "Role", 64)).toBe("web-app-dev.Role");
-    // Stack names have no ".": stack "a-b" with role "c" differs from stack "a" with role "b-c".
-    expect(iamName("a-b", "Role:c", 64)).not.toBe(iamName("a", "Role:b-c", 64));
-    const long = iamName("a-stack-name-of-32-characters-xx", "Role:a-role-name-that-is-rather-long-too", 64);
+  test("stack names have no dot, so one stack's names never meet another's", async () => {
+    const [first, second] = [await namesIn("a-b", [ec2Role("c")]), await namesIn("a", [ec2Role("b-c")])];
+    expect([first["Role:c"], second["Role:b-c"]]).toEqual(["a-b.c", "a.b-c"]);
+  });
+
+  test("too long for IAM's 64 characters: cut, and ended by a hash of the stack and path", async () => {
+    const stack = "a-stack-name-of-32-characters-xx";
+    const names = await namesIn(stack, [ec2Role("a-role-name-that-is-rather-long-too"), ec2Role("a-role-name-that-is-rather-long-to0")]);
+    const [long, other] = [names["Role:a-role-name-that-is-rather-long-too"]!, names["Role:a-role-name-that-is-rather-long-to0"]!];
     expect(long).toHaveLength(64);
     expect(long).toMatch(/^a-stack-name-of-32-characters-xx\.a-role-name-.*-[0-9a-f]{8}$/);
-    expect(long).not.toBe(iamName("a-stack-name-of-32-characters-xx", "Role:a-role-name-that-is-rather-long-to0", 64));
+    expect(other).not.toBe(long);
+  });
+
+  test("ambiguous with a dot in a name of a longer path: ended by a hash", async () => {
     // "r.x" + "p" and "r" + "x.p" would both read s.r.x.p.
-    expect(iamName("s", "Role:r.x/InstanceProfile:p", 128)).not.toBe(iamName("s", "Role:r/InstanceProfile:x.p", 128));
-    expect(iamName("s", "Role:api.v2", 64)).toBe("s.api.v2");
+    const names = await namesIn("s", [ec2Role("r.x", "p"), ec2Role("r", "x.p")]);
+    expect(names["Role:r.x/InstanceProfile:p"]).toMatch(/^s\.r\.x\.p-[0-9a-f]{8}$/);
+    expect(names["Role:r/InstanceProfile:x.p"]).toMatch(/^s\.r\.x\.p-[0-9a-f]{8}$/);
+    expect(names["Role:r.x/InstanceProfile:p"]).not.toBe(names["Role:r/InstanceProfile:x.p"]);
   });
 });

@@ -5,7 +5,8 @@ import { InternetGateway } from "../src/ec2/InternetGateway.js";
 import { RouteTable, type Route } from "../src/ec2/RouteTable.js";
 import { Subnet } from "../src/ec2/Subnet.js";
 import { Vpc } from "../src/ec2/Vpc.js";
-import { problemsOf, withIds } from "./_ec2.js";
+import { problemsOf } from "./problems.js";
+import { withIds } from "./context.js";
 
 const table = particleOf(RouteTable)!;
 

@@ -8,9 +8,9 @@ import {
 } from "@aws-sdk/client-ec2";
 import { particleOf } from "@jiti/reconciler";
 import { describe, expect, test } from "vitest";
-import { useMoto } from "../../../test/moto.js";
+import { useMoto } from "@jiti/testkit";
 import { RouteTable, type RouteTableProps } from "../src/ec2/RouteTable.js";
-import { createVpc, operations, rawEc2, tagsOf } from "./_ec2.js";
+import { createVpc, rawEc2, tagsOf } from "./ec2-network.js";
 import { desired, particleContext } from "./context.js";
 
 const moto = useMoto();
@@ -74,7 +74,7 @@ describe("RouteTable particle", () => {
 
     const mark = (await moto.calls()).length;
     const live = await table.create(ctx, desired(ctx, PATH, props));
-    expect(await operations(moto, mark)).not.toContain("CreateTags");
+    expect(await moto.operations(mark)).not.toContain("CreateTags");
     expect(tagsOf((await rawTable(live.id)).Tags)).toEqual({ "jiti:stack": "s", "jiti:path": PATH, Name: "s/main/public" });
     expect(await rawRoutes(live.id)).toEqual({ "10.0.0.0/16": "local", "0.0.0.0/0": gw, "10.8.0.0/16": gw });
     expect(await rawSubnets(live.id)).toEqual([s1, s2]);
@@ -83,7 +83,7 @@ describe("RouteTable particle", () => {
     // One call; the VPC's main table carries no stack tag and is never listed.
     const before = (await moto.calls()).length;
     const listed = await table.list(ctx);
-    expect(await operations(moto, before)).toEqual(["DescribeRouteTables"]);
+    expect(await moto.operations(before)).toEqual(["DescribeRouteTables"]);
     expect(listed.map((l) => [l.id, l.path])).toEqual([[live.id, PATH]]);
     // The local route is AWS's: observed props hold only ours, in canonical order.
     expect(table.observe(listed[0]!)).toEqual(table.normalize!(props));
@@ -111,7 +111,7 @@ describe("RouteTable particle", () => {
       desired(ctx, PATH, { ...props, routes: [{ destination: "10.7.0.0/16", gateway: gw }, ...routes] }),
       ["routes"],
     );
-    expect((await operations(moto, from)).filter((o) => o.endsWith("Route"))).toEqual(["CreateRoute", "ReplaceRoute", "CreateRoute"]);
+    expect((await moto.operations(from)).filter((o) => o.endsWith("Route"))).toEqual(["CreateRoute", "ReplaceRoute", "CreateRoute"]);
     expect(rerouted.id).toBe(live.id);
     expect(await rawRoutes(live.id)).toEqual({
       "10.0.0.0/16": "local",
@@ -126,7 +126,7 @@ describe("RouteTable particle", () => {
     // Associations: s1 out, s3 in, s2 untouched.
     const at = (await moto.calls()).length;
     const reassociated = await table.update(ctx, pruned, desired(ctx, PATH, { ...props, routes, subnets: [s3, s2] }), ["subnets"]);
-    expect((await operations(moto, at)).filter((o) => o.endsWith("RouteTable"))).toEqual(["AssociateRouteTable", "DisassociateRouteTable"]);
+    expect((await moto.operations(at)).filter((o) => o.endsWith("RouteTable"))).toEqual(["AssociateRouteTable", "DisassociateRouteTable"]);
     expect(await rawSubnets(live.id)).toEqual([s2, s3]);
     expect(table.observe(reassociated).subnets).toEqual([s2, s3]);
 

@@ -4,7 +4,7 @@ import { describe, expect, test } from "vitest";
 import { SecurityGroup, type SecurityGroupProps } from "../src/ec2/SecurityGroup.js";
 import { Subnet } from "../src/ec2/Subnet.js";
 import { Vpc } from "../src/ec2/Vpc.js";
-import { problemsOf } from "./_ec2.js";
+import { problemsOf } from "./problems.js";
 
 function group(props: SecurityGroupProps) {
   return (

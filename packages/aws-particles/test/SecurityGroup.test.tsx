@@ -7,11 +7,11 @@ import {
 import { ref } from "@jiti/jsx-runtime";
 import { particleOf, renderTree, Stack } from "@jiti/reconciler";
 import { describe, expect, test } from "vitest";
-import { useMoto } from "../../../test/moto.js";
+import { useMoto } from "@jiti/testkit";
 import { SecurityGroup, type SecurityGroupProps } from "../src/ec2/SecurityGroup.js";
 import { Vpc } from "../src/ec2/Vpc.js";
-import { createVpc, operations, rawEc2, tagsOf, withIds } from "./_ec2.js";
-import { desired, particleContext } from "./context.js";
+import { createVpc, rawEc2, tagsOf } from "./ec2-network.js";
+import { desired, particleContext, withIds } from "./context.js";
 
 const moto = useMoto();
 const sg = particleOf(SecurityGroup)!;
@@ -77,7 +77,7 @@ describe("SecurityGroup particle", () => {
 
     const mark = (await moto.calls()).length;
     const live = await sg.create(ctx, desired(ctx, PATH, web));
-    expect(await operations(moto, mark)).not.toContain("CreateTags");
+    expect(await moto.operations(mark)).not.toContain("CreateTags");
     const raw = await rawGroup(live.id);
     expect(raw).toMatchObject({ VpcId: vpc, Description: "Managed by jiti", GroupName: expect.stringMatching(/^s-web-[0-9a-f]{6}$/) });
     // jiti:attrs records that the name was derived, so that observe leaves it out.
@@ -94,7 +94,7 @@ describe("SecurityGroup particle", () => {
 
     const before = (await moto.calls()).length;
     const listed = await sg.list(ctx);
-    expect(await operations(moto, before)).toEqual(["DescribeSecurityGroups"]);
+    expect(await moto.operations(before)).toEqual(["DescribeSecurityGroups"]);
     // The peer group (and the VPC's default group) carry no stack tag.
     expect(listed.map((l) => [l.id, l.path])).toEqual([[live.id, PATH]]);
     expect(sg.observe(listed[0]!)).toEqual({ ...web, groupName: undefined });
@@ -117,7 +117,7 @@ describe("SecurityGroup particle", () => {
     });
     const from = (await moto.calls()).length;
     const updated = await sg.update(ctx, listed[0]!, desired(ctx, PATH, changed), ["ingress"]);
-    expect((await operations(moto, from)).filter((o) => o !== "DescribeSecurityGroups")).toEqual([
+    expect((await moto.operations(from)).filter((o) => o !== "DescribeSecurityGroups")).toEqual([
       "AuthorizeSecurityGroupIngress",
       "UpdateSecurityGroupRuleDescriptionsIngress",
       "RevokeSecurityGroupIngress",
@@ -187,7 +187,7 @@ describe("SecurityGroup particle", () => {
     ]);
     const from = (await moto.calls()).length;
     await sg.update(ctx, found!, desired(ctx, PATH, web), ["ingress"]);
-    expect((await operations(moto, from)).filter((o) => o !== "DescribeSecurityGroups")).toEqual(["RevokeSecurityGroupIngress"]);
+    expect((await moto.operations(from)).filter((o) => o !== "DescribeSecurityGroups")).toEqual(["RevokeSecurityGroupIngress"]);
     expect(lines((await rawGroup(live.id)).IpPermissions)).toEqual(["tcp 443-443 0.0.0.0/0"]);
   });
 

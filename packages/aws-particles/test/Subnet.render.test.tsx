@@ -5,7 +5,7 @@ import { InternetGateway } from "../src/ec2/InternetGateway.js";
 import { RouteTable } from "../src/ec2/RouteTable.js";
 import { Subnet } from "../src/ec2/Subnet.js";
 import { Vpc } from "../src/ec2/Vpc.js";
-import { problemsOf } from "./_ec2.js";
+import { problemsOf } from "./problems.js";
 
 describe("<Subnet> render", () => {
   test("renders with the VPC as a reference, defaults applied and a readable Name tag", () => {

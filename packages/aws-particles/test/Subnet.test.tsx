@@ -1,11 +1,11 @@
 import { CreateSubnetCommand, DescribeAvailabilityZonesCommand, DescribeSubnetsCommand } from "@aws-sdk/client-ec2";
 import { particleOf, renderTree, Stack } from "@jiti/reconciler";
 import { describe, expect, test } from "vitest";
-import { useMoto } from "../../../test/moto.js";
+import { useMoto } from "@jiti/testkit";
 import { Subnet, type SubnetProps } from "../src/ec2/Subnet.js";
 import { Vpc } from "../src/ec2/Vpc.js";
-import { createVpc, operations, rawEc2, tagsOf, withIds } from "./_ec2.js";
-import { desired, particleContext } from "./context.js";
+import { createVpc, rawEc2, tagsOf } from "./ec2-network.js";
+import { desired, particleContext, withIds } from "./context.js";
 
 const moto = useMoto();
 const subnet = particleOf(Subnet)!;
@@ -50,7 +50,7 @@ describe("Subnet particle", () => {
     const live = await subnet.create(ctx, desired(ctx, PATH, props));
 
     // Ownership is set by the create call itself: no CreateTags afterwards.
-    expect(await operations(moto, mark)).not.toContain("CreateTags");
+    expect(await moto.operations(mark)).not.toContain("CreateTags");
     const raw = await rawSubnet(live.id);
     expect(raw).toMatchObject({
       VpcId: vpcId,
@@ -72,7 +72,7 @@ describe("Subnet particle", () => {
     );
     const before = (await moto.calls()).length;
     const listed = await subnet.list(ctx);
-    expect(await operations(moto, before)).toEqual(["DescribeSubnets"]);
+    expect(await moto.operations(before)).toEqual(["DescribeSubnets"]);
     expect(listed.map((l) => [l.id, l.path, l.stack])).toEqual([[live.id, PATH, "s"]]);
     expect(subnet.observe(listed[0]!)).toEqual(props);
 
@@ -118,7 +118,7 @@ describe("Subnet particle", () => {
     expect(first.zone).toBe(zones[0]);
     expect(third.zone).toBe(zones[2]);
     await subnet.resolve!(ctx, { cidr: "10.0.3.0/24", zone: 1 });
-    expect((await operations(moto, mark)).filter((o) => o === "DescribeAvailabilityZones")).toHaveLength(1);
+    expect((await moto.operations(mark)).filter((o) => o === "DescribeAvailabilityZones")).toHaveLength(1);
 
     // A name needs no lookup.
     expect(await subnet.resolve!(particleContext("s"), { cidr: "10.0.1.0/24", zone: "us-east-1c" })).toEqual({

@@ -1,5 +1,5 @@
 import { particles } from "@jiti/aws-particles";
-import { pathSegments, type Desired, type JsonObject, type ParticleContext } from "@jiti/reconciler";
+import { isRefValue, pathSegments, type Desired, type Json, type JsonObject, type ParticleContext } from "@jiti/reconciler";
 
 /**
  * A particle context for lifecycle tests: the SDK finds the emulator through
@@ -33,6 +33,21 @@ export function desired<P extends object>(ctx: ParticleContext, path: string, pr
     state: "running",
     ...extra,
   };
+}
+
+/** What the reconciler does before create and update: every `{ $ref: path }` becomes the target's id. */
+export function withIds<T>(value: T, ids: Record<string, string>): T {
+  const resolve = (v: Json): Json => {
+    if (isRefValue(v)) {
+      const id = ids[v.$ref];
+      if (id === undefined) throw new Error(`no id for ${v.$ref}`);
+      return id;
+    }
+    if (Array.isArray(v)) return v.map(resolve);
+    if (v !== null && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolve(x)]));
+    return v;
+  };
+  return resolve(value as Json) as T;
 }
 
 export type { JsonObject };

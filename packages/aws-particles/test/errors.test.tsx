@@ -2,7 +2,7 @@ import { DeleteSubnetCommand, DescribeVpcsCommand, EC2Client, EC2ServiceExceptio
 import { GetRoleCommand, IAMClient, IAMServiceException, NoSuchEntityException } from "@aws-sdk/client-iam";
 import { apply, ApplyError, Stack } from "@jiti/reconciler";
 import { describe, expect, test } from "vitest";
-import { useMoto } from "../../../test/moto.js";
+import { useMoto } from "@jiti/testkit";
 import { ec2, iam } from "../src/aws/clients.js";
 import { hasCode, readAwsError, type AwsErrorInfo } from "../src/aws/errors.js";
 import { WaitTimeoutError } from "../src/aws/wait.js";

@@ -2,7 +2,7 @@ import { formatProblem, RenderError, renderTree, Stack, type ParticleNode, type 
 import { describe, expect, test } from "vitest";
 import { InstanceProfile } from "../src/iam/InstanceProfile.js";
 import { Role } from "../src/iam/Role.js";
-import { problemsOf } from "./_ec2.js";
+import { problemsOf } from "./problems.js";
 
 const EC2_TRUST = {
   Statement: [{ Action: "sts:AssumeRole", Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" } }],

@@ -1,7 +1,7 @@
 import { ref } from "@jiti/jsx-runtime";
 import { apply, destroy, particleOf, plan, Stack, type Plan } from "@jiti/reconciler";
 import { describe, expect, test } from "vitest";
-import { useMoto } from "../../../test/moto.js";
+import { useMoto } from "@jiti/testkit";
 import { InternetGateway } from "../src/ec2/InternetGateway.js";
 import { RouteTable } from "../src/ec2/RouteTable.js";
 import { SecurityGroup } from "../src/ec2/SecurityGroup.js";

@@ -12,7 +12,7 @@ import {
   type Snapshot,
 } from "@jiti/reconciler";
 import { describe, expect, it } from "vitest";
-import { fakeWorld, summarise } from "./harness.js";
+import { fakeWorld, summarise } from "@jiti/testkit";
 
 const mutations = (log: string[]) => log.filter((l) => !l.startsWith("list"));
 

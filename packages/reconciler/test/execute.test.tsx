@@ -1,7 +1,7 @@
 import { ref } from "@jiti/jsx-runtime";
 import { ApplyError, Stack } from "@jiti/reconciler";
 import { describe, expect, it } from "vitest";
-import { fakeWorld } from "./harness.js";
+import { fakeWorld } from "@jiti/testkit";
 
 function world() {
   const w = fakeWorld();

@@ -1,6 +1,6 @@
 import { Stack } from "@jiti/reconciler";
 import { describe, expect, it } from "vitest";
-import { fakeWorld, summarise } from "./harness.js";
+import { fakeWorld, summarise } from "@jiti/testkit";
 
 function world() {
   const w = fakeWorld();

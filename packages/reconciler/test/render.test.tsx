@@ -1,7 +1,7 @@
 import { createContext, ref, useContext, type JitiNode } from "@jiti/jsx-runtime";
 import { RenderError, Stack, Tags, renderTree, walk } from "@jiti/reconciler";
 import { describe, expect, it } from "vitest";
-import { FakeCloud, fakeParticles } from "./fake.js";
+import { FakeCloud, fakeParticles } from "@jiti/testkit";
 
 const { Net, Sub, Box, Group } = fakeParticles(new FakeCloud());
 const paths = (el: JitiNode) => [...walk(renderTree(el).children)].map((n) => n.path);

@@ -13,7 +13,7 @@ import {
   type RuleTree,
 } from "@jiti/reconciler";
 import { describe, expect, it } from "vitest";
-import { FakeCloud, fakeParticles } from "./fake.js";
+import { FakeCloud, fakeParticles } from "@jiti/testkit";
 
 const cloud = new FakeCloud();
 const { Net, Sub, Box, Group, particles } = fakeParticles(cloud);

@@ -9,16 +9,13 @@
  *     expect((await moto.calls()).filter((c) => c.operation === "DescribeVpcs")).toHaveLength(1);
  *   });
  *
- * By default a file shares its worker's server (started by
- * test/moto-global-setup.ts), reset before each of its tests. Options that
+ * By default a file shares its worker's server (started by the global setup,
+ * global-setup.ts), reset before each of its tests. Options that
  * change how moto runs (managed policies, extra env) get the file a server of
  * its own, started in beforeAll and stopped in afterAll.
  */
 import { afterAll, beforeAll, beforeEach, inject } from "vitest";
-import { assertAnswering, attachMoto, startMoto, type MotoDescriptor, type MotoOptions, type MotoServer } from "./_moto-server.js";
-
-export { startMoto };
-export type { MotoCall, MotoDescriptor, MotoOptions, MotoServer } from "./_moto-server.js";
+import { assertAnswering, attachMoto, pointAwsAt, startMoto, type MotoDescriptor, type MotoOptions, type MotoServer } from "./server.js";
 
 /** One entry per vitest worker, indexed by VITEST_POOL_ID - 1. */
 export type SharedMoto = MotoDescriptor | { error: string };
@@ -30,7 +27,10 @@ declare module "vitest" {
 }
 
 /** The server as a test sees it; stopping it is the harness's job. */
-export type MotoHandle = Omit<MotoServer, "stop">;
+export interface MotoHandle extends Omit<MotoServer, "stop"> {
+  /** The operations of `calls()` from the `from`th call on, first attempts only (no SDK retries): `["CreateVpc", "CreateTags"]`. */
+  operations(from?: number): Promise<string[]>;
+}
 
 /**
  * Gives the calling test file a moto_server: connects (or starts) it in
@@ -80,6 +80,11 @@ export function useMoto(options: MotoOptions = {}): MotoHandle {
     },
     reset: () => current().reset(),
     calls: () => current().calls(),
+    operations: async (from = 0) =>
+      (await current().calls())
+        .slice(from)
+        .filter((c) => c.attempt === 1)
+        .map((c) => c.operation),
   };
 }
 
@@ -96,29 +101,4 @@ async function acquire(options: MotoOptions): Promise<MotoServer> {
 function sharedServer(): SharedMoto | undefined {
   const servers = inject("jitiMoto") as SharedMoto[] | undefined;
   return servers?.[Number(process.env.VITEST_POOL_ID ?? 1) - 1];
-}
-
-/** The standard chain settings the SDK reads, so clients need no test-only config. */
-function pointAwsAt(endpoint: string): () => void {
-  const settings: Record<string, string | undefined> = {
-    AWS_ENDPOINT_URL: endpoint,
-    AWS_REGION: "us-east-1",
-    AWS_ACCESS_KEY_ID: "testing",
-    AWS_SECRET_ACCESS_KEY: "testing",
-    // Whatever the developer's shell holds must not win over the keys above.
-    AWS_SESSION_TOKEN: undefined,
-    AWS_PROFILE: undefined,
-    // Never wait on the instance metadata service for credentials or region.
-    AWS_EC2_METADATA_DISABLED: "true",
-  };
-  const saved = Object.fromEntries(Object.keys(settings).map((name) => [name, process.env[name]]));
-  setEnv(settings);
-  return () => setEnv(saved);
-}
-
-function setEnv(values: Record<string, string | undefined>): void {
-  for (const [name, value] of Object.entries(values)) {
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  }
 }

@@ -1,17 +1,24 @@
 /**
- * Builds packages/cli/dist when it is older than any of its sources, once
- * for all test workers: the first to see it stale takes a lock (an atomic
- * mkdir), builds, and lets go; the others wait for the lock and re-check.
+ * The built `jiti` command, as end-to-end tests and benchmarks run it
+ * (`@jiti/testkit/build`, no vitest imports). `ensureBuilt` builds
+ * packages/cli/dist when it is older than any of its sources, once for all
+ * test workers: the first to see it stale takes a lock (an atomic mkdir),
+ * builds, and lets go; the others wait for the lock and re-check.
  */
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
+/** The workspace: the kit runs the CLI of the checkout it belongs to. */
+const root = join(dirname(fileURLToPath(import.meta.url)), "../../../..");
 const cli = join(root, "packages/cli");
+/** The `jiti` bin, as `npx jiti` runs it: `node BIN …args`. */
+export const BIN = join(cli, "bin/jiti.js");
+/** The version in the CLI's package.json, which `jiti --version` prints. */
+export const CLI_VERSION = (JSON.parse(readFileSync(join(cli, "package.json"), "utf8")) as { version: string }).version;
 const output = join(cli, "dist/jiti.mjs");
 const lock = join(cli, "dist.lock");
 

@@ -1,7 +1,8 @@
 /**
- * Counts the commands a test's own SDK client sends. For clients the test
- * cannot reach (those a particle builds), count on the server instead with
- * `useMoto().calls()`, which also sees retries.
+ * Counts the commands an SDK client sends, and keeps what each was sent
+ * with: a test's own client, or a particle's, reached through the run's
+ * context. For clients the test cannot reach, count on the server instead
+ * with `useMoto().calls()`, which also sees retries.
  */
 import { randomUUID } from "node:crypto";
 
@@ -10,6 +11,8 @@ export interface CallCounter {
   readonly operations: readonly string[];
   /** How many times `operation` was sent; every operation when omitted. */
   count(operation?: string): number;
+  /** What each `operation` was sent with (the command's input), in order. */
+  inputs(operation: string): readonly unknown[];
   /** Forgets what was counted so far. */
   clear(): void;
   /** Takes the counting middleware off the client. */
@@ -28,17 +31,20 @@ export interface MiddlewareClient {
 interface InitializeStack {
   add(middleware: (next: Handler, context: { commandName?: string }) => Handler, options: { step: "initialize"; name: string }): void;
 }
-type Handler = (args: unknown) => Promise<unknown>;
+type Handler = (args: { input: unknown }) => Promise<unknown>;
 
 /** Adds a middleware to `client` that records every command sent through it. */
 export function countCalls(client: MiddlewareClient): CallCounter {
+  const sent: Array<{ operation: string; input: unknown }> = [];
   const operations: string[] = [];
   // Middleware names must be unique within a client's stack.
   const name = `countCalls-${randomUUID()}`;
   (client.middlewareStack as unknown as InitializeStack).add(
     (next, context) => async (args) => {
       // "DescribeVpcsCommand" → "DescribeVpcs", the name moto's recorder and the AWS docs use.
-      operations.push((context.commandName ?? "unknown").replace(/Command$/, ""));
+      const operation = (context.commandName ?? "unknown").replace(/Command$/, "");
+      operations.push(operation);
+      sent.push({ operation, input: args.input });
       return next(args);
     },
     // Initialize runs once per `send`, before the retry loop.
@@ -47,7 +53,11 @@ export function countCalls(client: MiddlewareClient): CallCounter {
   return {
     operations,
     count: (operation) => (operation === undefined ? operations.length : operations.filter((o) => o === operation).length),
-    clear: () => void operations.splice(0),
+    inputs: (operation) => sent.filter((s) => s.operation === operation).map((s) => s.input),
+    clear: () => {
+      operations.splice(0);
+      sent.splice(0);
+    },
     detach: () => void client.middlewareStack.remove(name),
   };
 }

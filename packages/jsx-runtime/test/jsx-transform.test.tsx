@@ -14,7 +14,7 @@ test("vitest compiles .tsx through @jiti/jsx-runtime's jsxDEV, so elements know 
   expect(isElement(element)).toBe(true);
   expect(element.props).toEqual({ size: 1 });
   expect(element.source).toMatchObject({
-    fileName: expect.stringMatching(/test\/jsx-transform\.test\.tsx$/),
+    fileName: expect.stringMatching(/packages\/jsx-runtime\/test\/jsx-transform\.test\.tsx$/),
     lineNumber: 12,
   });
 });

@@ -1,7 +1,8 @@
 /**
  * Reads moto's request recording (`MOTO_ENABLE_RECORDING`): one JSON line per
  * HTTP request that reached the server, written before the request is handled.
- * See moto/moto_api/_internal/recorder/models.py in moto 5.2.1.
+ * See moto/moto_api/_internal/recorder/models.py in moto 5.2.1. Also tells
+ * which AWS operation any request calls, for hold-call.ts.
  */
 
 /** One HTTP request that reached moto_server. */
@@ -34,25 +35,41 @@ export function parseRecording(text: string): MotoCall[] {
   );
 }
 
-function toCall(request: RecordedRequest): MotoCall {
-  const header = (name: string) => Object.entries(request.headers).find(([key]) => key.toLowerCase() === name)?.[1];
+/** An HTTP request to an AWS endpoint, as far as telling its operation goes. */
+export interface AwsRequest {
+  method: string;
+  /** The full URL, with the query string. */
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
+  /** The body as text ("" when there is none). */
+  body: string;
+}
+
+function toCall(recorded: RecordedRequest): MotoCall {
+  const request: AwsRequest = { ...recorded, body: bodyText(recorded) };
   return {
-    service: /Credential=[^/]*\/[^/]*\/[^/]*\/([^/]+)\//.exec(header("authorization") ?? "")?.[1] ?? "unknown",
-    operation: operationOf(request, header("x-amz-target")),
-    attempt: Number(/attempt=(\d+)/.exec(header("amz-sdk-request") ?? "")?.[1] ?? 1),
+    service: /Credential=[^/]*\/[^/]*\/[^/]*\/([^/]+)\//.exec(header(request, "authorization") ?? "")?.[1] ?? "unknown",
+    operation: operationOf(request),
+    attempt: Number(/attempt=(\d+)/.exec(header(request, "amz-sdk-request") ?? "")?.[1] ?? 1),
   };
 }
 
-/** Where each AWS protocol puts the operation name. */
-function operationOf(request: RecordedRequest, target: string | undefined): string {
+function header(request: AwsRequest, name: string): string | undefined {
+  const value = Object.entries(request.headers).find(([key]) => key.toLowerCase() === name)?.[1];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** The AWS operation a request calls ("DescribeVpcs"): where each AWS protocol puts its name. */
+export function operationOf(request: AwsRequest): string {
   // awsJson: `X-Amz-Target: AmazonSSM.GetParameter`
+  const target = header(request, "x-amz-target");
   if (target) return target.slice(target.lastIndexOf(".") + 1);
   const url = new URL(request.url);
   // rpc-v2-cbor: POST /service/<service>/operation/<operation>
   const rpc = /^\/service\/[^/]+\/operation\/([^/]+)$/.exec(url.pathname);
   if (rpc?.[1]) return rpc[1];
   // awsQuery and ec2Query (IAM, STS, EC2): `Action=` in the form body, or in the query string for GET.
-  const action = url.searchParams.get("Action") ?? new URLSearchParams(bodyText(request)).get("Action");
+  const action = url.searchParams.get("Action") ?? new URLSearchParams(request.body).get("Action");
   if (action) return action;
   // REST protocols (S3, Lambda…) name the operation only through method and path.
   return `${request.method} ${url.pathname}`;

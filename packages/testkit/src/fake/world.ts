@@ -1,6 +1,6 @@
 import type { JitiNode } from "@jiti/jsx-runtime";
 import { apply, destroy, plan, type ApplyEvent, type Plan, type RunOptions } from "@jiti/reconciler";
-import { FakeCloud, fakeParticles } from "./fake.js";
+import { FakeCloud, fakeParticles } from "./particles.js";
 
 /** A fake cloud with its particles and the API bound to them. */
 export function fakeWorld() {

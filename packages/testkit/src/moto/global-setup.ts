@@ -6,8 +6,8 @@
  */
 import { availableParallelism } from "node:os";
 import type { TestProject } from "vitest/node";
-import { startMoto, type MotoServer } from "./_moto-server.js";
-import type { SharedMoto } from "./moto.js";
+import { startMoto, type MotoServer } from "./server.js";
+import type { SharedMoto } from "./use-moto.js";
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const results = await Promise.allSettled(Array.from({ length: workerCount(project) }, () => startMoto()));

@@ -1,15 +1,16 @@
 /**
  * Starts and stops moto_server processes, through the CLI's own emulator
- * (`@jiti/cli/emulator`), with call recording on. No vitest imports here: the
- * global setup runs this in vitest's main process, where the test API is
- * unavailable.
+ * (`@jiti/cli/emulator`), with call recording on. No vitest imports here
+ * (`@jiti/testkit/moto-server`): the global setup runs this in vitest's main
+ * process, where the test API is unavailable, and the benchmarks run it
+ * outside vitest altogether.
  */
 import { writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { answers, EmulatorError, logTail, startEmulator, type Emulator } from "@jiti/cli/emulator";
-import { parseRecording, type MotoCall } from "./_moto-recording.js";
+import { parseRecording, type MotoCall } from "./_recording.js";
 
 export type { MotoCall };
 
@@ -47,6 +48,40 @@ export interface MotoServer extends MotoDescriptor {
   calls(): Promise<MotoCall[]>;
   /** Stops the server (only its own pid) and removes its files. */
   stop(): Promise<void>;
+}
+
+/**
+ * The standard chain settings the AWS SDK (and the `jiti` bin) read, pointing
+ * them at a server on `endpoint` with moto's fake credentials, so clients
+ * need no test-only config. `undefined` means "unset": whatever the
+ * developer's shell holds must not win over these.
+ */
+export function awsEnvironment(endpoint: string): Record<string, string | undefined> {
+  return {
+    AWS_ENDPOINT_URL: endpoint,
+    AWS_REGION: "us-east-1",
+    AWS_ACCESS_KEY_ID: "testing",
+    AWS_SECRET_ACCESS_KEY: "testing",
+    AWS_SESSION_TOKEN: undefined,
+    AWS_PROFILE: undefined,
+    // Never wait on the instance metadata service for credentials or region.
+    AWS_EC2_METADATA_DISABLED: "true",
+  };
+}
+
+/** Sets the environment `awsEnvironment` describes in this process; returns what puts the old values back. */
+export function pointAwsAt(endpoint: string): () => void {
+  const settings = awsEnvironment(endpoint);
+  const saved = Object.fromEntries(Object.keys(settings).map((name) => [name, process.env[name]]));
+  setEnv(settings);
+  return () => setEnv(saved);
+}
+
+function setEnv(values: Record<string, string | undefined>): void {
+  for (const [name, value] of Object.entries(values)) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
 }
 
 /**

@@ -1,0 +1,2 @@
+export { FakeCloud, fakeParticles, type BoxProps, type FakeResource, type GroupProps, type NetProps, type SubProps } from "./particles.js";
+export { fakeWorld, summarise } from "./world.js";
