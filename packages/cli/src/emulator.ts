@@ -1,7 +1,7 @@
 /**
  * A local AWS emulator (moto_server), started the one way jiti starts it:
  * for `jiti local`, `jiti render --local`, and the test harness
- * (`@jiti/cli/emulator`, test/_moto-server.ts).
+ * (`@jiti/cli/emulator`, which @jiti/testkit builds on).
  */
 import { spawn } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, rmSync } from "node:fs";
