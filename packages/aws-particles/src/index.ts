@@ -7,6 +7,8 @@ export { amazonLinux, ubuntu } from "./ec2/image.js";
 export type { ImageLookup, AmazonLinuxLookup, UbuntuLookup, ImageArch } from "./ec2/image.js";
 export { rules, structuralRules, policyRules, requiredTags } from "./rules/index.js";
 export { readAwsError } from "./aws/errors.js";
+export { ssmLock } from "./aws/lock.js";
+export type { SsmLockOptions } from "./aws/lock.js";
 export type { AwsErrorInfo } from "./aws/errors.js";
 
 /**

@@ -7,6 +7,8 @@ import { read, type Catalogue, type Snapshot } from "./read.js";
 import type { Problem } from "./problems.js";
 import { renderStack, type RenderOptions } from "./render/index.js";
 import type { RuleSettings } from "./rules/index.js";
+import { hostname } from "node:os";
+import type { HeldLock, LockRecord, StackLock } from "./lock.js";
 import type { ParticleNode, StackTree } from "./tree.js";
 
 export interface RunOptions extends AwsSettings, RuleSettings {
@@ -26,6 +28,15 @@ export interface RunOptions extends AwsSettings, RuleSettings {
   sourceRoot?: string;
   /** Renders the stack under this name instead of the one its `<Stack name>` gives (`jiti --stack`). */
   stackName?: string;
+  /**
+   * Takes the stack's lock before reading AWS and holds it until the apply
+   * ends, so that two applies of one stack never run at once: the second
+   * fails at once, naming who holds it (e.g. `ssmLock()` from
+   * `@jiti/aws-particles`). A plan alone (`plan`, `planDestroy`) takes no lock.
+   */
+  lock?: StackLock;
+  /** What the lock records as running: `render`, `destroy`, a job's name. @default "apply" or "destroy" */
+  command?: string;
   /** Called as each phase of planning ends, with its duration: what `jiti --timings` shows. */
   onPhase?: (phase: Phase, elapsedMs: number) => void;
 }
@@ -51,8 +62,10 @@ export interface ApplyOutcome extends ApplyResult {
  * `jiti render` shows, asks about, and then applies.
  */
 export interface PreparedRun extends PlanResult {
-  /** Runs the plan. Resolves with every element's outputs; throws ApplyError listing failures. */
+  /** Runs the plan, then lets go of the stack's lock. Resolves with every element's outputs; throws ApplyError listing failures. */
   apply(options?: Pick<RunOptions, "onEvent" | "signal" | "concurrency">): Promise<ApplyOutcome>;
+  /** Lets go of the stack's lock without applying (a cancelled render). Safe to call more than once. */
+  release(): Promise<void>;
 }
 
 function context(stack: string, options: RunOptions): Omit<ParticleContext, "progress"> {
@@ -89,26 +102,66 @@ export async function prepareApply(element: JitiNode, options: RunOptions = {}):
   const g = graph(tree, { weakRefs: (type) => particles.get(type)?.weakRefs });
   ended("render");
   const ctx = context(tree.stack, options);
-  const snapshot = await read(tree, particles, { ...ctx, progress: () => {} });
-  ended("read");
-  const plan = planActions(tree, g, snapshot, particles);
-  // Any ordering the plan cannot satisfy fails here, before anyone approves it; so does touching what is protected.
-  steps(plan);
-  refuseProtected(plan, snapshot, g.nodes);
-  if (!options.particles) {
-    plan.notes.push(
-      "Only the kinds of resource rendered in the tree were read: pass `particles` (e.g. from @jiti/aws-particles) to also find, and delete, resources of kinds no longer rendered.",
+  return locked(ctx, options, "apply", async () => {
+    const snapshot = await read(tree, particles, { ...ctx, progress: () => {} });
+    ended("read");
+    const plan = planActions(tree, g, snapshot, particles);
+    // Any ordering the plan cannot satisfy fails here, before anyone approves it; so does touching what is protected.
+    steps(plan);
+    refuseProtected(plan, snapshot, g.nodes);
+    if (!options.particles) {
+      plan.notes.push(
+        "Only the kinds of resource rendered in the tree were read: pass `particles` (e.g. from @jiti/aws-particles) to also find, and delete, resources of kinds no longer rendered.",
+      );
+    }
+    ended("plan");
+    return {
+      prepared: { tree, snapshot, plan, warnings, waived },
+      run: (more) => execute(plan, g.nodes, snapshot, particles, ctx, { ...options, ...more }),
+    };
+  });
+}
+
+/**
+ * Reads and plans under the stack's lock, when the run has one, and gives
+ * back a run that applies the plan and then lets go of the lock: held from
+ * before the read to the end of the apply, so that the plan shown is the plan
+ * applied. A failure before the apply lets go of it too.
+ */
+async function locked(
+  ctx: Omit<ParticleContext, "progress">,
+  options: RunOptions,
+  command: string,
+  prepare: () => Promise<{ prepared: PlanResult; run: (more: Parameters<PreparedRun["apply"]>[0]) => Promise<ApplyResult> }>,
+): Promise<PreparedRun> {
+  let held: HeldLock | undefined;
+  if (options.lock)
+    held = await options.lock.acquire(
+      { ...ctx, progress: () => {} },
+      { command: options.command ?? command, host: hostname(), pid: process.pid },
     );
-  }
-  ended("plan");
-  return {
-    tree,
-    snapshot,
-    plan,
-    warnings,
-    waived,
-    apply: async (more = {}) => ({ ...(await execute(plan, g.nodes, snapshot, particles, ctx, { ...options, ...more })), plan }),
+  const release = async () => {
+    const lock = held;
+    held = undefined;
+    await lock?.release();
   };
+  try {
+    const { prepared, run } = await prepare();
+    return {
+      ...prepared,
+      release,
+      apply: async (more = {}) => {
+        try {
+          return { ...(await run(more)), plan: prepared.plan };
+        } finally {
+          await release();
+        }
+      },
+    };
+  } catch (error) {
+    await release();
+    throw error;
+  }
 }
 
 /** Fails before any change when the plan would delete or replace a protected resource. */
@@ -140,25 +193,34 @@ export async function prepareDestroy(stack: string, options: RunOptions = {}): P
   const tree: StackTree = { stack, tags: {}, children: [] };
   const ctx = context(stack, options);
   const ended = phaseClock(options);
-  const snapshot = await read(undefined, particles, { ...ctx, progress: () => {} });
-  ended("read");
-  const plan = planActions(tree, graph(tree), snapshot, particles);
-  ended("plan");
-  for (const a of plan.actions) a.reason = "destroying the stack";
-  refuseProtected(plan, snapshot, new Map());
-  return {
-    tree,
-    snapshot,
-    plan,
-    warnings: [],
-    waived: [],
-    apply: async (more = {}) => ({ ...(await execute(plan, new Map(), snapshot, particles, ctx, { ...options, ...more })), plan }),
-  };
+  return locked(ctx, options, "destroy", async () => {
+    const snapshot = await read(undefined, particles, { ...ctx, progress: () => {} });
+    ended("read");
+    const plan = planActions(tree, graph(tree), snapshot, particles);
+    ended("plan");
+    for (const a of plan.actions) a.reason = "destroying the stack";
+    refuseProtected(plan, snapshot, new Map());
+    return {
+      prepared: { tree, snapshot, plan, warnings: [], waived: [] },
+      run: (more) => execute(plan, new Map(), snapshot, particles, ctx, { ...options, ...more }),
+    };
+  });
+}
+
+/** Who holds the stack's lock, if anyone. Needs `lock`. */
+export async function lockHolder(stack: string, options: RunOptions & { lock: StackLock }): Promise<LockRecord | undefined> {
+  return options.lock.holder({ ...context(stack, options), progress: () => {} });
+}
+
+/** Removes the stack's lock, whoever holds it: for a lock whose holder is gone. Needs `lock`. */
+export async function unlock(stack: string, options: RunOptions & { lock: StackLock }): Promise<void> {
+  await options.lock.breakLock({ ...context(stack, options), progress: () => {} });
 }
 
 /** Renders the stack, reads what it owns and returns what an apply would do. Changes nothing. */
 export async function plan(element: JitiNode, options: RunOptions = {}): Promise<PlanResult> {
-  const { tree, snapshot, plan, warnings, waived } = await prepareApply(element, options);
+  // A plan changes nothing: it takes no lock.
+  const { tree, snapshot, plan, warnings, waived } = await prepareApply(element, withoutLock(options));
   return { tree, snapshot, plan, warnings, waived };
 }
 
@@ -169,11 +231,16 @@ export async function apply(element: JitiNode, options: RunOptions = {}): Promis
 
 /** What `destroy` would delete: everything the stack owns, found from its tags alone. */
 export async function planDestroy(stack: string, options: RunOptions = {}): Promise<PlanResult> {
-  const { tree, snapshot, plan, warnings, waived } = await prepareDestroy(stack, options);
+  const { tree, snapshot, plan, warnings, waived } = await prepareDestroy(stack, withoutLock(options));
   return { tree, snapshot, plan, warnings, waived };
 }
 
 /** Deletes everything the stack owns, children first. Works without the stack's source. */
 export async function destroy(stack: string, options: RunOptions = {}): Promise<ApplyOutcome> {
   return (await prepareDestroy(stack, options)).apply();
+}
+
+function withoutLock(options: RunOptions): RunOptions {
+  const { lock: _lock, ...rest } = options;
+  return rest;
 }

@@ -14,7 +14,7 @@ export { planActions, KNOWN_AFTER_APPLY, ProtectionError, protectionProblems } f
 export type { Plan, Action, Change, Verb } from "./plan/index.js";
 export { execute, steps, ApplyError } from "./execute/index.js";
 export type { ApplyEvent, ApplyResult, ExecuteOptions, Failure, FailureInfo, JournalEntry, StepKind } from "./execute/index.js";
-export { plan, apply, destroy, planDestroy, prepareApply, prepareDestroy } from "./api.js";
+export { plan, apply, destroy, planDestroy, prepareApply, prepareDestroy, lockHolder, unlock } from "./api.js";
 export type { RunOptions, PlanResult, ApplyOutcome, PreparedRun, Phase } from "./api.js";
 export { RenderError, formatProblem, describeValue } from "./problems.js";
 export type { Problem, Issue } from "./problems.js";
@@ -23,3 +23,5 @@ export type * from "./particle.js";
 export { checkFields, is } from "./fields.js";
 export type { Check, Checks, FieldRules } from "./fields.js";
 export { digest, canonicalJson } from "./digest.js";
+export { StackLockedError } from "./lock.js";
+export type { HeldLock, LockHolder, LockRecord, StackLock } from "./lock.js";

@@ -34,7 +34,28 @@ export async function confirmAndApply(cli: Cli, flow: ApplyFlow): Promise<number
   // Refuse before reading anything: a run that cannot be confirmed must
   // not hang on a question nobody sees, nor change AWS unasked.
   if (!flow.yes && !ui.interactive) throw new CliError(flow.refusal.message, flow.refusal.hint);
+  // The journal file must be writable before anything is read or locked, not discovered unwritable after a change.
+  if (flow.journal) {
+    try {
+      writeFileSync(flow.journal, "");
+    } catch (error) {
+      throw new CliError(
+        `cannot write the journal to ${flow.journal}: ${(error as Error).message}`,
+        "Pass --journal a file in a folder that exists and is writable",
+      );
+    }
+  }
   const prepared = await flow.prepare();
+  // The stack's lock, taken by prepare, is let go however this ends (apply lets go of it too).
+  try {
+    return await showConfirmApply(cli, flow, prepared);
+  } finally {
+    await prepared.release();
+  }
+}
+
+async function showConfirmApply(cli: Cli, flow: ApplyFlow, prepared: PreparedRun): Promise<number> {
+  const { ui } = cli;
   const { plan, warnings, waived } = prepared;
   ui.emit("plan", { plan, warnings, waived });
   ui.print(`${findingsText({ warnings, waived }, ui.out.c)}${planText(plan, ui.out.c, flow.planText)}`);
@@ -84,17 +105,6 @@ async function applyChanges(cli: Cli, prepared: PreparedRun, options: ApplyOptio
   if (changes) ui.print();
   const shown = changes ? progress(ui) : undefined;
   const started = Date.now();
-  // The journal file must be writable before anything changes, not discovered unwritable after.
-  if (options.journal) {
-    try {
-      writeFileSync(options.journal, "");
-    } catch (error) {
-      throw new CliError(
-        `cannot write the journal to ${options.journal}: ${(error as Error).message}`,
-        "Pass --journal a file in a folder that exists and is writable",
-      );
-    }
-  }
   const writeJournal = (journal: readonly JournalEntry[]) => {
     if (!options.journal) return;
     // One line per applied change: what a reviewer reads to see exactly what jiti did.

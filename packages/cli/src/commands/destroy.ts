@@ -1,7 +1,7 @@
 import { prepareDestroy } from "@jiti/reconciler";
 import { runOptions } from "../cli.js";
 import { defineJitiCommand } from "../command.js";
-import { stackName } from "../load/index.js";
+import { stackLock, stackName } from "../load/index.js";
 import { applyArgs, awsArgs, outputArgs, stackArgs } from "../options.js";
 import { confirmAndApply } from "./_apply.js";
 
@@ -26,7 +26,8 @@ export const destroyCommand = defineJitiCommand({
         hint: "Review what would go with `jiti ls`, then run `jiti destroy --yes`",
       },
       async prepare() {
-        return prepareDestroy(await stackName(cli, flags, "destroy"), await runOptions(cli, flags));
+        const stack = await stackName(cli, flags, "destroy");
+        return prepareDestroy(stack, { ...(await runOptions(cli, flags)), lock: await stackLock(), command: "destroy" });
       },
       planText: { destroy: true },
       question: (stack) => `Delete everything stack ${stack} owns?`,

@@ -7,6 +7,7 @@ import { lsCommand } from "./ls.js";
 import { planCommand } from "./plan.js";
 import { renderCommand } from "./render.js";
 import { treeCommand } from "./tree.js";
+import { unlockCommand } from "./unlock.js";
 
 /** The `jiti` commands, one file each, in the order --help lists them: a new command is its file and a line here. */
 export const commands: readonly JitiCommand[] = [
@@ -17,5 +18,6 @@ export const commands: readonly JitiCommand[] = [
   lsCommand,
   treeCommand,
   graphCommand,
+  unlockCommand,
   localCommand,
 ];

@@ -1,7 +1,7 @@
 import { prepareApply, type RunOptions } from "@jiti/reconciler";
 import { runOptions } from "../cli.js";
 import { defineJitiCommand } from "../command.js";
-import { shownFile, loadedStack } from "../load/index.js";
+import { loadedStack, shownFile, stackLock } from "../load/index.js";
 import { startEmulator, type Emulator } from "../emulator.js";
 import { applyArgs, awsArgs, EMULATOR_CREDENTIALS, EMULATOR_REGION, outputArgs, stackArgs } from "../options.js";
 import { confirmAndApply } from "./_apply.js";
@@ -38,7 +38,12 @@ export const renderCommand = defineJitiCommand({
             ui.print(ui.out.c.cyan(`Using a temporary local AWS emulator at ${emulator.endpoint}: nothing will persist after this run.\n`));
             ui.emit("local", { endpoint: emulator.endpoint, persistent: false });
           }
-          return prepareApply(element, { ...(await runOptions(cli, flags, local)), ...options });
+          return prepareApply(element, {
+            ...(await runOptions(cli, flags, local)),
+            ...options,
+            lock: await stackLock(),
+            command: "render",
+          });
         },
         planText: { source: shownFile(flags) },
         question: (stack) => `Apply these changes to stack ${stack}?`,

@@ -1,4 +1,4 @@
-import { particleOf, type AnyParticle, type Rule } from "@jiti/reconciler";
+import { particleOf, type AnyParticle, type Rule, type StackLock } from "@jiti/reconciler";
 
 /**
  * The jiti packages a `stack.tsx` may import, as bundled into this CLI.
@@ -66,4 +66,10 @@ export async function particleCatalogue(): Promise<AnyParticle[]> {
 export async function builtInRules(): Promise<Rule[]> {
   const module = await loadModule("@jiti/aws-particles");
   return Array.isArray(module.rules) ? (module.rules as Rule[]) : [];
+}
+
+/** The lock that keeps two applies of one stack apart: the stack's SSM parameter (see aws-particles' ssmLock). */
+export async function stackLock(): Promise<StackLock> {
+  const module = await loadModule("@jiti/aws-particles");
+  return (module.ssmLock as () => StackLock)();
 }

@@ -8,5 +8,5 @@ export { CONFIG_FILE } from "./_config.js";
 export { StackLoadError } from "./_import.js";
 export { CompileError } from "./_compile.js";
 export type { SourceSpot } from "./_frames.js";
-export { builtInRules, particleCatalogue } from "./_modules.js";
+export { builtInRules, particleCatalogue, stackLock } from "./_modules.js";
 export type { StackFlags } from "./_from-flags.js";

@@ -1,6 +1,6 @@
 // The errors entry alone: showing a usage error loads no particle and no AWS SDK.
 import { readAwsError } from "@jiti/aws-particles/errors";
-import { ApplyError, RenderError, type Failure, type Problem } from "@jiti/reconciler";
+import { ApplyError, RenderError, StackLockedError, type Failure, type Problem } from "@jiti/reconciler";
 import { CliError } from "../cli-error.js";
 import { CompileError, StackLoadError, type SourceSpot } from "../load/index.js";
 import type { Colors } from "../ui.js";
@@ -69,6 +69,17 @@ function describe(error: unknown, c: Colors, context: ErrorContext): ShownError 
     };
   }
   if (error instanceof ApplyError) return applyError(error, c, context);
+  if (error instanceof StackLockedError) {
+    const stack = error.lockedStack;
+    return {
+      text: [
+        head(`${error.message}.`),
+        `  Nothing was read or changed. Wait for that run to finish and run \`jiti ${context.command}\` again.`,
+        `  If that run is gone (killed, its machine lost), wait for its lock to lapse, or release it now: \`jiti unlock --stack ${stack}\`.`,
+      ].join("\n"),
+      json: { error: "locked", message: error.message, stack, holder: error.record },
+    };
+  }
   const problems = problemsOf(error);
   if (problems) {
     const lookup = (error as Error).name === "LookupError";

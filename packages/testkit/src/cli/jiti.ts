@@ -178,7 +178,15 @@ export function normalise(text: string): string {
     .replace(/\[\d+\.\d+s\]/g, "[<time>]");
 }
 
-/** Operations that change AWS (everything but Describe/List/Get), from moto's recording. */
+/**
+ * Operations that change the stack's resources (everything but
+ * Describe/List/Get), from moto's recording. The stack lock's SSM parameter,
+ * written when an apply starts and deleted when it ends (PutParameter,
+ * DeleteParameter: jiti calls SSM for nothing else that writes), is
+ * bookkeeping, not a change: the lock tests watch it themselves.
+ */
 export function mutations(calls: ReadonlyArray<{ operation: string }>): string[] {
-  return calls.map((c) => c.operation).filter((op) => !/^(Describe|List|Get)/.test(op));
+  return calls
+    .map((c) => c.operation)
+    .filter((op) => !/^(Describe|List|Get)/.test(op) && op !== "PutParameter" && op !== "DeleteParameter");
 }

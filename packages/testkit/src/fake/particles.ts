@@ -65,6 +65,7 @@ function toLive(r: FakeResource): LiveResource<JsonObject> {
     id: r.id,
     path: r.tags["jiti:path"],
     stack: r.tags["jiti:stack"],
+    protected: r.tags["jiti:protect"] === "true",
     data: { ...r.props },
     status: (r.props.state as string) ?? "running",
   };

@@ -1,0 +1,85 @@
+import { ProtectionError, Stack } from "@jiti/reconciler";
+import { describe, expect, it } from "vitest";
+import { fakeWorld, summarise } from "@jiti/testkit";
+
+/** A net with one subnet; `protect` on the subnet, its cidr and whether it is there at all as given. */
+function world() {
+  const w = fakeWorld();
+  const { Net, Sub } = w;
+  const stack = (o: { protect?: boolean; cidr?: string; sub?: boolean; state?: "running" | "terminated" } = {}) => (
+    <Stack name="app">
+      <Net name="main" cidr="10.0.0.0/16">
+        {o.sub !== false && (
+          <Sub
+            name="a"
+            cidr={o.cidr ?? "10.0.1.0/24"}
+            {...(o.protect !== undefined ? { protect: o.protect } : {})}
+            state={o.state ?? "running"}
+          />
+        )}
+      </Net>
+    </Stack>
+  );
+  const subnet = () => [...w.cloud.resources.values()].find((r) => r.type === "fake.Sub");
+  return { ...w, stack, subnet };
+}
+
+/** The problems a run refused with, as `path: message`. */
+async function refusal(run: Promise<unknown>): Promise<string[]> {
+  const error = await run.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ProtectionError);
+  return (error as ProtectionError).problems.map((p) => `${p.path}: ${p.message}`);
+}
+
+describe("protect", () => {
+  it("tags the resource from its create call, so that a run from tags alone knows", async () => {
+    const w = world();
+    await w.apply(w.stack({ protect: true }));
+    expect(w.subnet()!.tags).toMatchObject({ "jiti:protect": "true", "jiti:path": "Net:main/Sub:a" });
+  });
+
+  it("refuses a plan that replaces it, naming what forces the replace, before any change", async () => {
+    const w = world();
+    await w.apply(w.stack({ protect: true }));
+    w.cloud.log.length = 0;
+    expect(await refusal(w.apply(w.stack({ protect: true, cidr: "10.0.2.0/24" })))).toEqual([
+      "Net:main/Sub:a: is protected, but the plan would replace it: cidr forces a new resource",
+    ]);
+    expect(w.cloud.log.filter((l) => !l.startsWith("list "))).toEqual([]);
+  });
+
+  it("refuses to delete it: removed from the tree, terminated, or with the whole stack destroyed from its tags", async () => {
+    const w = world();
+    await w.apply(w.stack({ protect: true }));
+    expect(await refusal(w.apply(w.stack({ sub: false })))).toEqual([
+      "Net:main/Sub:a: is protected, but the plan would delete it (not in the tree any more)",
+    ]);
+    expect(await refusal(w.apply(w.stack({ protect: true, state: "terminated" })))).toEqual([
+      'Net:main/Sub:a: is protected, but the plan would delete it (state is "terminated")',
+    ]);
+    expect(await refusal(w.destroy("app"))).toEqual(["Net:main/Sub:a: is protected, but the plan would delete it (destroying the stack)"]);
+    expect(w.subnet()).toBeDefined();
+  });
+
+  it("is lifted by removing protect and applying: a tag update, after which the delete goes through", async () => {
+    const w = world();
+    await w.apply(w.stack({ protect: true }));
+    expect(summarise(await w.plan(w.stack()))).toBe("update Net:main/Sub:a\n    protect: true -> false");
+    await w.apply(w.stack());
+    expect(w.subnet()!.tags["jiti:protect"]).toBeUndefined();
+    expect(summarise(await w.plan(w.stack()))).toBe("");
+    await w.destroy("app");
+    expect(w.subnet()).toBeUndefined();
+  });
+
+  it("is put on a resource that exists by a tag update, which replaces nothing", async () => {
+    const w = world();
+    await w.apply(w.stack());
+    expect(summarise(await w.plan(w.stack({ protect: true })))).toBe("update Net:main/Sub:a\n    protect: false -> true");
+    await w.apply(w.stack({ protect: true }));
+    expect(w.subnet()!.tags["jiti:protect"]).toBe("true");
+  });
+});
