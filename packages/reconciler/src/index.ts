@@ -24,4 +24,11 @@ export { checkFields, is } from "./fields.js";
 export type { Check, Checks, FieldRules } from "./fields.js";
 export { digest, canonicalJson } from "./digest.js";
 export { StackLockedError } from "./lock.js";
+export { deployPolicy } from "./permissions.js";
+export type {
+  DeployPolicy,
+  PermissionsOptions,
+  PolicyDocument as DeployPolicyDocument,
+  PolicyStatement as DeployPolicyStatement,
+} from "./permissions.js";
 export type { HeldLock, LockHolder, LockRecord, StackLock } from "./lock.js";

@@ -1,4 +1,4 @@
-import type { ParticleContext } from "./particle.js";
+import type { Grant, ParticleContext } from "./particle.js";
 
 /**
  * One apply of a stack at a time, across machines: `render` and `destroy`
@@ -15,6 +15,8 @@ export interface StackLock {
   holder(ctx: ParticleContext): Promise<LockRecord | undefined>;
   /** Removes the lock of `ctx.stack`, whoever holds it: `jiti unlock`, for a lock whose holder is gone. */
   breakLock(ctx: ParticleContext): Promise<void>;
+  /** The IAM actions taking and letting go of the lock call, for the deploy policy (`${stack}` is the stack's name). */
+  permissions?: readonly Grant[];
 }
 
 /** Who runs an apply: what a lock records, and what a refusal names. */

@@ -236,7 +236,44 @@ export interface Particle<Props extends object = JsonObject, Data = JsonObject, 
   replaceStrategy?: ReplaceStrategy | ((props: WithDefaults<Props, Defaulted>) => ReplaceStrategy);
   /** Applies `state="stopped"` / `"running"` to an instance. */
   setState?(ctx: ParticleContext, live: LiveResource<Data>, state: DesiredState): Promise<LiveResource<Data>>;
+  /**
+   * The IAM actions each lifecycle function calls, declared beside the code
+   * that calls them, with the resources they may act on: what `jiti
+   * permissions` turns into the least-privilege policy of the role that
+   * deploys a stack. A test holds them against the calls the SDK makes.
+   */
+  permissions?: Permissions;
 }
+
+/** The lifecycle functions whose AWS calls a deploy policy must allow. */
+export type LifecycleVerb = "resolve" | "list" | "lookup" | "create" | "update" | "delete" | "setState";
+
+/** The IAM actions of each lifecycle function. */
+export type Permissions = { readonly [V in LifecycleVerb]?: readonly Grant[] };
+
+/**
+ * Actions allowed on resources, under conditions: a statement of an IAM
+ * policy, in which `${stack}` stands for the stack's name.
+ */
+export interface Grant {
+  /** `ec2:CreateVpc` */
+  actions: readonly string[];
+  /** Resource ARNs (`arn:aws:ec2:*:*:vpc/*`), or `*` for actions AWS does not scope to resources. */
+  resources: readonly string[];
+  /** An IAM condition block: `{ StringEquals: { "aws:ResourceTag/jiti:stack": "${stack}" } }`. */
+  condition?: GrantCondition;
+  /** Why the grant is no narrower (a `*` resource, no tag condition): shown beside the policy. */
+  why?: string;
+  /**
+   * The same actions on a resource the stack adopts with `existing` (a
+   * subnet made in a shared VPC): `type` is the adopted element's particle
+   * type, `arn` its ARN with `${id}` for its id. Granted by id, or by the
+   * tags it is found by, since it carries no tag of the stack's.
+   */
+  existing?: { type: string; arn: string };
+}
+
+export type GrantCondition = Readonly<Record<string, Readonly<Record<string, string | readonly string[]>>>>;
 
 // The contract is generic in each particle's props; collections of particles
 // are heterogeneous, so they are held at this erased type.

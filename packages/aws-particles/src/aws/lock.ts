@@ -39,6 +39,13 @@ export function ssmLock(options: SsmLockOptions = {}): StackLock {
   const ttlMs = options.ttlMs ?? 120_000;
   const heartbeatMs = options.heartbeatMs ?? 20_000;
   return {
+    permissions: [
+      {
+        // AddTagsToResource: the parameter is tagged with the stack in PutParameter itself.
+        actions: ["ssm:PutParameter", "ssm:GetParameter", "ssm:DeleteParameter", "ssm:AddTagsToResource"],
+        resources: ["arn:aws:ssm:*:*:parameter/jiti/lock/${stack}"],
+      },
+    ],
     async acquire(ctx, holder) {
       const identity = await callerIdentity(ctx);
       const token = randomUUID();

@@ -9,7 +9,7 @@ import {
   type Volume as AwsVolume,
 } from "@aws-sdk/client-ec2";
 import { isElement, type JitiElement, type Ref } from "@jiti/jsx-runtime";
-import { checkFields, defineParticle, is, type WithDefaults } from "@jiti/reconciler";
+import { checkFields, defineParticle, is, type Grant, type WithDefaults } from "@jiti/reconciler";
 import { readAttrs } from "../aws/attrs.js";
 import { ec2 } from "../aws/clients.js";
 import { idOf } from "../aws/lookup.js";
@@ -45,6 +45,7 @@ import {
   withSize,
 } from "./_ec2.js";
 import { archIssue, profileIssue, sortKey, typeIssue, userDataIssue } from "./_ec2-checks.js";
+import { creating, describes, intoOwned, onAny, onOwned, onStackRoles } from "../aws/grants.js";
 
 export interface Ec2Props {
   /**
@@ -149,6 +150,27 @@ export interface RootVolume {
   tags: Record<string, string>;
 }
 
+const GROUPS_WHY =
+  "An instance may use its VPC's default group (when it names none) or groups it names by id, which carry no tag of the stack's: attaching a group changes only the instance.";
+
+/** What RunInstances is authorized against besides the instance, its volume and its subnet. */
+const LAUNCHED_WITH: Grant[] = [
+  onAny("security-group", GROUPS_WHY, "ec2:RunInstances"),
+  onAny("network-interface", "RunInstances makes the instance's network interface, which the request does not tag.", "ec2:RunInstances"),
+  onAny("key-pair", "Key pairs are named by the user, not tagged by jiti.", "ec2:RunInstances"),
+  {
+    actions: ["ec2:RunInstances"],
+    resources: ["arn:aws:ec2:*::image/*"],
+    why: "Images are AWS's or another account's (their ARNs have no account), never the stack's.",
+  },
+];
+
+/** The image lookups read AWS's public SSM parameters, whose ARNs have no account. */
+const PUBLIC_IMAGE_PARAMETERS: Grant = {
+  actions: ["ssm:GetParameter"],
+  resources: ["arn:aws:ssm:*::parameter/aws/service/*"],
+};
+
 /** An EC2 instance in a subnet, created from an AMI, optionally with a boot script and a role. */
 export const Ec2 = defineParticle<Ec2Props, Ec2Data, "aws.ec2.Instance", Defaulted>({
   type: TYPE,
@@ -177,6 +199,49 @@ export const Ec2 = defineParticle<Ec2Props, Ec2Data, "aws.ec2.Instance", Default
   hashed: ["userData"],
   rules: [instanceGroupsInVpc, imdsv1Allowed, unencryptedRootVolume, privateInstancePublicSubnet],
   defaults: { type: "t3.micro", securityGroups: [], rootVolumeEncrypted: true, rootVolumeType: "gp3", imdsV2: true },
+  permissions: {
+    list: [describes("ec2:DescribeInstances", "ec2:DescribeVolumes")],
+    lookup: [describes("ec2:DescribeInstances")],
+    resolve: [PUBLIC_IMAGE_PARAMETERS],
+    create: [
+      ...creating(["instance", "volume"], "ec2:RunInstances"),
+      intoOwned("subnet", "ec2:RunInstances"),
+      ...LAUNCHED_WITH,
+      // A profile's role passed to the instance; a state="stopped" instance stopped once it ran.
+      onStackRoles("iam:PassRole"),
+      onOwned("instance", "ec2:StopInstances"),
+      describes("ec2:DescribeInstances", "ec2:DescribeImages", "ec2:DescribeVolumes"),
+    ],
+    update: [
+      onOwned(
+        "instance",
+        "ec2:ModifyInstanceAttribute",
+        "ec2:ModifyInstanceMetadataOptions",
+        "ec2:AssociateIamInstanceProfile",
+        "ec2:ReplaceIamInstanceProfileAssociation",
+        "ec2:DisassociateIamInstanceProfile",
+        "ec2:StopInstances",
+        "ec2:StartInstances",
+        "ec2:CreateTags",
+        "ec2:DeleteTags",
+      ),
+      onOwned("volume", "ec2:ModifyVolume", "ec2:CreateTags", "ec2:DeleteTags"),
+      onAny("security-group", GROUPS_WHY, "ec2:ModifyInstanceAttribute"),
+      onStackRoles("iam:PassRole"),
+      describes(
+        "ec2:DescribeInstances",
+        "ec2:DescribeVolumes",
+        "ec2:DescribeVolumesModifications",
+        "ec2:DescribeIamInstanceProfileAssociations",
+        "ec2:DescribeSecurityGroups",
+      ),
+    ],
+    setState: [
+      onOwned("instance", "ec2:StopInstances", "ec2:StartInstances", "ec2:TerminateInstances"),
+      describes("ec2:DescribeInstances"),
+    ],
+    delete: [onOwned("instance", "ec2:TerminateInstances"), describes("ec2:DescribeInstances")],
+  },
 
   normalize(props) {
     const out = { ...props };

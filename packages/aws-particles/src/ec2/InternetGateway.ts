@@ -14,6 +14,7 @@ import { byIdOrTags, found, idOf } from "../aws/lookup.js";
 import { hasCode, ignoreCodes } from "../aws/errors.js";
 import { retryOn, waitFor } from "../aws/wait.js";
 import { stackFilter, syncEc2Tags, tagMap, tagSpecs, userTags, ownership } from "../aws/tags.js";
+import { creating, describes, intoOwned, onOwned } from "../aws/grants.js";
 
 export interface InternetGatewayProps {
   /**
@@ -106,6 +107,26 @@ export const InternetGateway = defineParticle<InternetGatewayProps, InternetGate
   uniqueBy: ["vpc"],
   nameTag: true,
   props: { vpc: "update", tags: "update" },
+  permissions: {
+    list: [describes("ec2:DescribeInternetGateways")],
+    lookup: [describes("ec2:DescribeInternetGateways")],
+    create: [
+      ...creating("internet-gateway", "ec2:CreateInternetGateway"),
+      onOwned("internet-gateway", "ec2:AttachInternetGateway", "ec2:DeleteInternetGateway"),
+      intoOwned("vpc", "ec2:AttachInternetGateway"),
+      describes("ec2:DescribeInternetGateways"),
+    ],
+    update: [
+      onOwned("internet-gateway", "ec2:AttachInternetGateway", "ec2:DetachInternetGateway", "ec2:CreateTags", "ec2:DeleteTags"),
+      intoOwned("vpc", "ec2:AttachInternetGateway", "ec2:DetachInternetGateway"),
+      describes("ec2:DescribeInternetGateways"),
+    ],
+    delete: [
+      onOwned("internet-gateway", "ec2:DetachInternetGateway", "ec2:DeleteInternetGateway"),
+      intoOwned("vpc", "ec2:DetachInternetGateway"),
+      describes("ec2:DescribeInternetGateways"),
+    ],
+  },
 
   validate(props) {
     return checkFields(props as never, { tags: { check: is.tags() } });

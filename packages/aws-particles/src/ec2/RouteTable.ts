@@ -32,6 +32,7 @@ import { retryOn, waitFor } from "../aws/wait.js";
 import { STACK_TAG, stackFilter, syncEc2Tags, tagMap, tagSpecs, userTags, ownership } from "../aws/tags.js";
 import { routeTableSubnets, routeTargetInVpc } from "../rules/route-table-links.js";
 import { ROUTE_TARGETS } from "./route-targets.js";
+import { creating, describes, intoOwned, onOwned } from "../aws/grants.js";
 
 /**
  * Where a route sends its traffic: exactly one target. Other kinds of
@@ -295,6 +296,45 @@ export const RouteTable = defineParticle<RouteTableProps, RouteTableData, "aws.e
   nameTag: true,
   props: { vpc: "replace", routes: "update", subnets: "update", tags: "update" },
   defaults: { routes: [], subnets: [] },
+  permissions: {
+    list: [describes("ec2:DescribeRouteTables")],
+    lookup: [describes("ec2:DescribeRouteTables")],
+    create: [
+      ...creating("route-table", "ec2:CreateRouteTable"),
+      intoOwned("vpc", "ec2:CreateRouteTable"),
+      // Its routes and subnets, and removing a table left half made.
+      onOwned(
+        "route-table",
+        "ec2:CreateRoute",
+        "ec2:AssociateRouteTable",
+        "ec2:ReplaceRouteTableAssociation",
+        "ec2:DisassociateRouteTable",
+        "ec2:DeleteRouteTable",
+      ),
+      intoOwned("subnet", "ec2:AssociateRouteTable", "ec2:ReplaceRouteTableAssociation", "ec2:DisassociateRouteTable"),
+      describes("ec2:DescribeRouteTables"),
+    ],
+    update: [
+      onOwned(
+        "route-table",
+        "ec2:CreateRoute",
+        "ec2:ReplaceRoute",
+        "ec2:DeleteRoute",
+        "ec2:AssociateRouteTable",
+        "ec2:ReplaceRouteTableAssociation",
+        "ec2:DisassociateRouteTable",
+        "ec2:CreateTags",
+        "ec2:DeleteTags",
+      ),
+      intoOwned("subnet", "ec2:AssociateRouteTable", "ec2:ReplaceRouteTableAssociation", "ec2:DisassociateRouteTable"),
+      describes("ec2:DescribeRouteTables"),
+    ],
+    delete: [
+      onOwned("route-table", "ec2:DisassociateRouteTable", "ec2:DeleteRouteTable"),
+      intoOwned("subnet", "ec2:DisassociateRouteTable"),
+      describes("ec2:DescribeRouteTables"),
+    ],
+  },
 
   normalize(props) {
     return {

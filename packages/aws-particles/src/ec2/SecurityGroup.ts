@@ -43,6 +43,7 @@ import {
   toPermission,
   type Direction,
 } from "./_security-group-rules.js";
+import { creating, describes, intoOwned, onOwned } from "../aws/grants.js";
 
 export type Protocol = "tcp" | "udp" | "icmp" | "all";
 
@@ -224,6 +225,42 @@ export const SecurityGroup = defineParticle<SecurityGroupProps, SecurityGroupDat
   uniqueBy: ["groupName"],
   props: { vpc: "replace", description: "replace", groupName: "replace", ingress: "update", egress: "update", tags: "update" },
   defaults: { description: DEFAULT_DESCRIPTION, ingress: [], egress: [ALLOW_ALL_OUT] },
+  permissions: {
+    list: [describes("ec2:DescribeSecurityGroups")],
+    lookup: [describes("ec2:DescribeSecurityGroups")],
+    create: [
+      ...creating("security-group", "ec2:CreateSecurityGroup"),
+      intoOwned("vpc", "ec2:CreateSecurityGroup"),
+      // Its rules (the default egress replaced by the desired one), and removing a group left half made.
+      onOwned(
+        "security-group",
+        "ec2:AuthorizeSecurityGroupIngress",
+        "ec2:AuthorizeSecurityGroupEgress",
+        "ec2:RevokeSecurityGroupEgress",
+        "ec2:DeleteSecurityGroup",
+      ),
+      describes("ec2:DescribeSecurityGroups"),
+    ],
+    update: [
+      onOwned(
+        "security-group",
+        "ec2:AuthorizeSecurityGroupIngress",
+        "ec2:AuthorizeSecurityGroupEgress",
+        "ec2:RevokeSecurityGroupIngress",
+        "ec2:RevokeSecurityGroupEgress",
+        "ec2:UpdateSecurityGroupRuleDescriptionsIngress",
+        "ec2:UpdateSecurityGroupRuleDescriptionsEgress",
+        "ec2:CreateTags",
+        "ec2:DeleteTags",
+      ),
+      describes("ec2:DescribeSecurityGroups"),
+    ],
+    // Rules naming other groups are let go of before the group is deleted.
+    delete: [
+      onOwned("security-group", "ec2:RevokeSecurityGroupIngress", "ec2:RevokeSecurityGroupEgress", "ec2:DeleteSecurityGroup"),
+      describes("ec2:DescribeSecurityGroups"),
+    ],
+  },
 
   normalize(props) {
     // The canonical rules are the same data in another shape; the cast keeps the user-facing types simple.

@@ -17,6 +17,7 @@ import { retryOn, waitFor } from "../aws/wait.js";
 import { stackFilter, syncEc2Tags, tagMap, tagSpecs, userTags, ownership } from "../aws/tags.js";
 import { publicSubnetRoute } from "../rules/public-subnet-route.js";
 import { subnetPlacement } from "../rules/subnet-placement.js";
+import { creating, describes, intoOwned, onOwned } from "../aws/grants.js";
 
 export interface SubnetProps {
   /**
@@ -159,6 +160,20 @@ export const Subnet = defineParticle<SubnetProps, SubnetData, "aws.ec2.Subnet", 
   nameTag: true,
   props: { vpc: "replace", cidr: "replace", zone: "replace", public: "update", tags: "update" },
   defaults: { zone: 0, public: false },
+  permissions: {
+    list: [describes("ec2:DescribeSubnets")],
+    lookup: [describes("ec2:DescribeSubnets")],
+    resolve: [describes("ec2:DescribeAvailabilityZones")],
+    create: [
+      ...creating("subnet", "ec2:CreateSubnet"),
+      intoOwned("vpc", "ec2:CreateSubnet"),
+      // Setting the public flag, and removing a subnet left half made.
+      onOwned("subnet", "ec2:ModifySubnetAttribute", "ec2:DeleteSubnet"),
+      describes("ec2:DescribeSubnets", "ec2:DescribeAvailabilityZones"),
+    ],
+    update: [onOwned("subnet", "ec2:ModifySubnetAttribute", "ec2:CreateTags", "ec2:DeleteTags"), describes("ec2:DescribeSubnets")],
+    delete: [onOwned("subnet", "ec2:DeleteSubnet")],
+  },
   // AWS refuses a second subnet with the same block, so the old one goes first.
   replaceStrategy: "delete-first",
   // A VPC holds one subnet per block: a renamed subnet keeping its block waits for the old one.

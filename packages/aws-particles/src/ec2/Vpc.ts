@@ -15,6 +15,7 @@ import { hasCode, ignoreCodes } from "../aws/errors.js";
 import { retryOn, waitFor } from "../aws/wait.js";
 import { stackFilter, syncEc2Tags, tagList, tagMap, tagSpecs, userTags, ownership } from "../aws/tags.js";
 import { readAttrs, attrsTag } from "../aws/attrs.js";
+import { creating, describes, onOwned } from "../aws/grants.js";
 
 export interface VpcProps {
   /**
@@ -79,6 +80,17 @@ export const Vpc = defineParticle<VpcProps, VpcData, "aws.ec2.Vpc", Defaulted>({
   nameTag: true,
   props: { cidr: "replace", dnsSupport: "update", dnsHostnames: "update", tags: "update" },
   defaults: { dnsSupport: true, dnsHostnames: true },
+  permissions: {
+    list: [describes("ec2:DescribeVpcs")],
+    lookup: [describes("ec2:DescribeVpcs")],
+    create: [
+      ...creating("vpc", "ec2:CreateVpc"),
+      onOwned("vpc", "ec2:ModifyVpcAttribute", "ec2:CreateTags"),
+      describes("ec2:DescribeVpcs"),
+    ],
+    update: [onOwned("vpc", "ec2:ModifyVpcAttribute", "ec2:CreateTags", "ec2:DeleteTags"), describes("ec2:DescribeVpcs")],
+    delete: [onOwned("vpc", "ec2:DeleteVpc")],
+  },
   validate(props) {
     const issues = checkFields(props as never, {
       cidr: { check: (v, n) => cidrIssue(v, n), required: true, example: '"10.0.0.0/16"' },

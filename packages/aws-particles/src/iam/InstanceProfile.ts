@@ -28,6 +28,7 @@ import {
   tagChanges,
 } from "./_iam.js";
 import { iamNameCase } from "../rules/iam-name-case.js";
+import { anywhere, onStackProfiles, onStackRoles } from "../aws/grants.js";
 
 export interface InstanceProfileProps {
   /**
@@ -166,6 +167,8 @@ async function syncTags(ctx: ParticleContext, live: InstanceProfileData, desired
 }
 
 /** An instance profile: how an EC2 instance takes on the IAM role it is nested in. */
+const ACCOUNT_READS = "IAM's ListInstanceProfiles and GetAccountAuthorizationDetails take no resource: AWS allows them on * only.";
+
 export const InstanceProfile = defineParticle<InstanceProfileProps, InstanceProfileData, "aws.iam.InstanceProfile">({
   type: TYPE,
   name: "InstanceProfile",
@@ -173,6 +176,39 @@ export const InstanceProfile = defineParticle<InstanceProfileProps, InstanceProf
   parentProp: "role",
   props: { role: "update", tags: "update" },
   rules: [iamNameCase],
+  permissions: {
+    list: [anywhere(ACCOUNT_READS, "iam:ListInstanceProfiles", "iam:GetAccountAuthorizationDetails")],
+    lookup: [
+      anywhere(ACCOUNT_READS, "iam:ListInstanceProfiles"),
+      {
+        actions: ["iam:GetInstanceProfile"],
+        resources: ["arn:aws:iam::*:instance-profile/*"],
+        why: "An adopted profile is read wherever it lives; only reads.",
+      },
+    ],
+    create: [
+      // TagInstanceProfile: the ownership tags are given in CreateInstanceProfile itself.
+      {
+        actions: ["iam:CreateInstanceProfile", "iam:TagInstanceProfile"],
+        resources: ["arn:aws:iam::*:instance-profile/jiti/${stack}/*"],
+        condition: { StringEquals: { [`aws:RequestTag/${STACK_TAG}`]: "${stack}" } },
+      },
+      onStackProfiles("iam:AddRoleToInstanceProfile", "iam:GetInstanceProfile"),
+      // AddRoleToInstanceProfile passes the role: IAM asks for PassRole on it.
+      onStackRoles("iam:PassRole"),
+    ],
+    update: [
+      onStackProfiles(
+        "iam:AddRoleToInstanceProfile",
+        "iam:RemoveRoleFromInstanceProfile",
+        "iam:TagInstanceProfile",
+        "iam:UntagInstanceProfile",
+        "iam:GetInstanceProfile",
+      ),
+      onStackRoles("iam:PassRole"),
+    ],
+    delete: [onStackProfiles("iam:RemoveRoleFromInstanceProfile", "iam:DeleteInstanceProfile", "iam:GetInstanceProfile")],
+  },
   // Names come from the path, so a replacement would take the old one's name.
   replaceStrategy: "delete-first",
   validate(props) {

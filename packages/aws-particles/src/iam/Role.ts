@@ -61,6 +61,7 @@ import {
   trustPolicyFor,
   type PolicyDocument,
 } from "./_policy.js";
+import { anywhere, onStackRoles } from "../aws/grants.js";
 
 export type { PolicyDocument, PolicyStatement } from "./_policy.js";
 
@@ -133,6 +134,19 @@ const MAX_USER_TAGS = 48;
 type Defaulted = "inlinePolicies" | "managedPolicies" | "maxSessionDuration";
 /** A role's props as render hands them over. */
 type RenderedRoleProps = WithDefaults<RoleProps, Defaulted>;
+
+const STACK_ROLES = "arn:aws:iam::*:role/jiti/${stack}/*";
+const ACCOUNT_READS = "IAM's ListRoles and GetAccountAuthorizationDetails take no resource: AWS allows them on * only.";
+/** Reading one role in full. */
+const ROLE_READS = [
+  "iam:GetRole",
+  "iam:ListRolePolicies",
+  "iam:GetRolePolicy",
+  "iam:ListAttachedRolePolicies",
+  "iam:ListInstanceProfilesForRole",
+];
+/** Setting a role's policies. */
+const ROLE_WRITES = ["iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:AttachRolePolicy", "iam:DetachRolePolicy"];
 
 // ---------------------------------------------------------------- validation
 
@@ -433,6 +447,28 @@ export const Role = defineParticle<RoleProps, RoleData, "aws.iam.Role", Defaulte
   replaceStrategy: "delete-first",
   validate,
   rules: [iamNameCase, iamWildcardAction, iamServiceWildcard, iamWildcardResource, iamActionFormat, trustAnyPrincipal],
+  permissions: {
+    // One read of the account's roles, shared with the instance profiles: IAM lists by path, not by tag, and never per role.
+    list: [anywhere(ACCOUNT_READS, "iam:ListRoles", "iam:GetAccountAuthorizationDetails")],
+    lookup: [
+      anywhere(ACCOUNT_READS, "iam:ListRoles", "iam:GetAccountAuthorizationDetails"),
+      // An adopted role is another's: read, never changed.
+      { actions: ROLE_READS, resources: ["arn:aws:iam::*:role/*"], why: "An adopted role is read wherever it lives; only reads." },
+    ],
+    create: [
+      // TagRole: the ownership tags are given in CreateRole itself, which IAM authorizes as tagging.
+      {
+        actions: ["iam:CreateRole", "iam:TagRole"],
+        resources: [STACK_ROLES],
+        condition: { StringEquals: { [`aws:RequestTag/${STACK_TAG}`]: "${stack}" } },
+      },
+      onStackRoles(...ROLE_WRITES, ...ROLE_READS),
+    ],
+    update: [onStackRoles(...ROLE_WRITES, ...ROLE_READS, "iam:UpdateAssumeRolePolicy", "iam:UpdateRole", "iam:TagRole", "iam:UntagRole")],
+    delete: [
+      onStackRoles("iam:RemoveRoleFromInstanceProfile", "iam:DetachRolePolicy", "iam:DeleteRolePolicy", "iam:DeleteRole", ...ROLE_READS),
+    ],
+  },
   normalize,
 
   async list(ctx) {

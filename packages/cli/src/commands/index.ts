@@ -4,6 +4,7 @@ import { destroyCommand } from "./destroy.js";
 import { graphCommand } from "./graph.js";
 import { localCommand } from "./local.js";
 import { lsCommand } from "./ls.js";
+import { permissionsCommand } from "./permissions.js";
 import { planCommand } from "./plan.js";
 import { renderCommand } from "./render.js";
 import { treeCommand } from "./tree.js";
@@ -18,6 +19,7 @@ export const commands: readonly JitiCommand[] = [
   lsCommand,
   treeCommand,
   graphCommand,
+  permissionsCommand,
   unlockCommand,
   localCommand,
 ];
