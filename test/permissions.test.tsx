@@ -25,6 +25,7 @@ import { ref } from "@jiti/jsx-runtime";
 import { apply, deployPolicy, destroy, plan, renderTree, type DeployPolicyStatement } from "@jiti/reconciler";
 import { describe, expect, it } from "vitest";
 import { useMoto } from "@jiti/testkit";
+import WebApp from "../examples/web-app/stack.js";
 
 const moto = useMoto({ managedPolicies: true });
 
@@ -208,6 +209,23 @@ describe("the deploy policy against the calls the SDK makes", () => {
       expect(actionsOf(planOnly.policy.Statement)).toEqual([...new Set(reads)].sort());
     },
   );
+});
+
+describe("the example stacks", () => {
+  it("examples/web-app: every call of its plan, apply, re-plan and destroy is in its policy, and its policy is the scenario's", async () => {
+    const from = (await moto.calls()).length;
+    const example = { ...options, sourceRoot: "examples/web-app" };
+    await plan(<WebApp env="dev" />, example);
+    await apply(<WebApp env="dev" />, example);
+    await plan(<WebApp env="dev" />, example);
+    await destroy("web-app-dev", example);
+    const policy = actionsOf(deployPolicy(renderTree(<WebApp env="dev" />), particles, { extra: lock.permissions ?? [] }).policy.Statement);
+    expect((await recorded(from)).filter((action) => !policy.includes(action))).toEqual([]);
+    // The example uses every kind the scenario does, so its policy is the same list of actions.
+    expect(policy).toEqual(
+      actionsOf(deployPolicy(renderTree(<WebServer />), particles, { extra: lock.permissions ?? [] }).policy.Statement),
+    );
+  });
 });
 
 describe("the conditions of the deploy policy", () => {
