@@ -132,6 +132,30 @@ describe("built-in policy rules: each fires where it should and nowhere else", (
         }),
       }),
     ],
+    [
+      "iam-wildcard-action",
+      ROLE,
+      role({ inlinePolicies: { most: policy({ Effect: "Allow", NotAction: "iam:*", Resource: "*" }) } }),
+      role({ inlinePolicies: { most: policy({ Effect: "Allow", NotAction: "iam:*", Resource: "arn:aws:s3:::assets/*" }) } }),
+    ],
+    [
+      "iam-service-wildcard",
+      ROLE,
+      role({ inlinePolicies: { s3: policy({ Effect: "Allow", Action: "S3:*", Resource: "arn:aws:s3:::assets/*" }) } }),
+      role({ inlinePolicies: { s3: policy({ Effect: "Allow", Action: "S3:GetObject", Resource: "arn:aws:s3:::assets/*" }) } }),
+    ],
+    [
+      "iam-wildcard-resource",
+      ROLE,
+      role({ inlinePolicies: { put: policy({ Effect: "Allow", Action: "s3:putobject", Resource: "*" }) } }),
+      role({ inlinePolicies: { read: policy({ Effect: "Allow", Action: "ec2:describeinstances", Resource: "*" }) } }),
+    ],
+    [
+      "trust-any-principal",
+      ROLE,
+      role({ trustPolicy: policy({ Effect: "Allow", Principal: { AWS: "*" }, Action: "sts:AssumeRole", Condition: {} }) }),
+      role({ trustPolicy: policy({ Effect: "Allow", Principal: { AWS: "123456789012" }, Action: "sts:AssumeRole" }) }),
+    ],
     ["imdsv1-allowed", INSTANCE, instance({ imdsV2: false }), instance({ imdsV2: true })],
     ["unencrypted-root-volume", INSTANCE, instance({ rootVolumeEncrypted: false }), instance()],
     ["private-instance-public-subnet", INSTANCE, instance({ routed: true }), instance({ routed: true, public: true })],
@@ -222,5 +246,22 @@ describe("built-in policy rules: each fires where it should and nowhere else", (
       "Vpc:main/Subnet:a: is missing the required tag team",
     ]);
     expect(findings(tagged({ team: "web", "cost-center": "42" }), { rules }).all).toEqual([]);
+    // An empty value tells nothing: still missing.
+    expect(findings(tagged({ team: " ", "cost-center": "42" }), { rules }).errors.map((p) => p.path)).toEqual([
+      "Vpc:main",
+      "Vpc:main/Subnet:a",
+    ]);
+  });
+
+  it("lets a configuration require several sets of tags, each under its own id", () => {
+    const rules = [requiredTags(["team"]), requiredTags(["owner"], { id: "owner-tag", severity: "warning" })];
+    const { errors, warnings } = findings(
+      <Stack name="s" tags={{ team: "web" }}>
+        <Vpc name="main" cidr="10.0.0.0/16" />
+      </Stack>,
+      { rules },
+    );
+    expect(errors).toEqual([]);
+    expect(warnings.map((p) => [p.rule, p.message])).toEqual([["owner-tag", "is missing the required tag owner"]]);
   });
 });

@@ -255,4 +255,61 @@ describe("the rule stage", () => {
       ).map((p) => p.replace(/^.*?\): /, "")),
     ).toEqual([expect.stringContaining(message)]);
   });
+
+  it("leaves elements being terminated out of the rules, so that an apply can remove an offending one", () => {
+    const leaving = (
+      <Stack name="s">
+        <Net name="wide" cidr="10.0.0.0/8" state="terminated">
+          <Sub name="a" cidr="10.0.1.0/24" />
+        </Net>
+      </Stack>
+    );
+    const seen: string[] = [];
+    const rendered = renderStack(leaving, {
+      rules: [noWideNets, rule("seen", (tree) => (seen.push(...tree.nodes.map((n) => n.path)), []))],
+    });
+    expect(rendered.warnings).toEqual([]);
+    expect(seen).toEqual([]);
+  });
+
+  it("renders without any rule when asked (runRules: false)", () => {
+    expect(renderStack(stack, { rules: [noWideNets], runRules: false }).tree.stack).toBe("s");
+  });
+
+  it("keeps a mandatory rule an error: its severity is not changed and a waiver of it is stale", () => {
+    const structural: Rule = { ...noWideNets, id: "wide-nets-refused", mandatory: true };
+    const waiving = (
+      <Stack name="s">
+        <Net name="wide" cidr="10.0.0.0/8" waive={{ "wide-nets-refused": "please" }} />
+      </Stack>
+    );
+    const problems = problemsOf(waiving, { rules: [structural], severity: { "wide-nets-refused": "off" } });
+    expect(problems.map((p) => p.replace(/^.*?: /, ""))).toEqual([
+      'rule "wide-nets-refused" finds what AWS would refuse half way through an apply: its severity cannot be changed (found: {"wide-nets-refused":"off"}). Remove "wide-nets-refused" from severity.',
+      'Net:wide (fake.Net): cidr is wider than /16 (found: "10.0.0.0/8"). Use a /16 block.',
+    ]);
+  });
+
+  it("reports a severity for a rule nobody has: a typo must not leave a rule as it was", () => {
+    expect(problemsOf(stack, { rules: [noWideNets], severity: { "no-wide-net": "error", "no-wide-nets": "warning" } })).toEqual([
+      'jiti.Rule: severity names "no-wide-net", but no rule has that id (found: "no-wide-net"). Check the rule\'s id against `jiti check` or the README\'s list.',
+    ]);
+  });
+
+  it.each([
+    ["a promise", () => Promise.resolve([]), "returned a promise: rules run synchronously, before any AWS call"],
+    ["no list", () => undefined, "returned undefined, not a list of findings"],
+    ["a finding without a node", () => [{ message: "x", fix: "y" }], "returned a finding without a node or a message (finding 0)"],
+  ])("reports a rule that answers with %s as an error naming it", (_, check, message) => {
+    const broken: Rule = { id: "broken", severity: "warning", description: "d", fix: "f", check: check as never };
+    expect(problemsOf(stack, { rules: [broken] })).toEqual([expect.stringContaining(`rule "broken" ${message}`)]);
+  });
+
+  it("gives a finding without a fix of its own the rule's fix", () => {
+    const terse: Rule = { ...noWideNets, check: (tree) => tree.ofType("fake.Net").map((node) => ({ node, message: "too wide" }) as never) };
+    expect(problemsOf(stack, { rules: [terse] }).map((p) => p.replace(/^.*?: /, ""))).toEqual([
+      "Net:wide (fake.Net): too wide. Follow the test rule.",
+      "Net:ok (fake.Net): too wide. Follow the test rule.",
+    ]);
+  });
 });

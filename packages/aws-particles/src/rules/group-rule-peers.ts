@@ -8,6 +8,7 @@ import { objectsIn } from "./_tree.js";
 export const groupRulePeers: Rule = {
   id: "group-rule-peers",
   severity: "error",
+  mandatory: true,
   description: "Security group rules that name a peer by reference name a <SecurityGroup>",
   fix: "Pass ref(SecurityGroup) bound to a <SecurityGroup> as a rule's peer",
   check(tree) {

@@ -9,6 +9,7 @@ import { siblingsOf } from "./_tree.js";
 export const iamNameCase: Rule = {
   id: "iam-name-case",
   severity: "error",
+  mandatory: true,
   description: "Sibling IAM roles or instance profiles have names that differ in more than case",
   fix: "Give sibling roles and profiles names that differ in more than case",
   check(tree) {

@@ -8,10 +8,10 @@ import type { Finding, Rule, RuleNode, RuleTree } from "@jiti/reconciler";
 
 type Statement = Record<string, unknown>;
 
-/** `service:Action`, with `*` and `?` wildcards in the action part: what IAM accepts. */
-const ACTION = /^[a-z0-9-]+:[A-Za-z0-9*?]+$/;
+/** `service:Action`, with `*` and `?` wildcards in the action part: what IAM accepts (it ignores case). */
+const ACTION = /^[a-z0-9-]+:[a-z0-9*?]+$/i;
 /** Actions that only read: a wildcard policy of these is what many tools need, and is not flagged. */
-const READ_ONLY = /^(Get|List|Describe|Head|BatchGet|Query|Scan|Select|View|Search|Lookup|Check)/;
+const READ_ONLY = /^(Get|List|Describe|Head|BatchGet|Query|Scan|Select|View|Search|Lookup|Check)/i;
 /** AWS-managed policies that grant every action. */
 const ADMIN_POLICIES = /^arn:aws[a-z-]*:iam::aws:policy\/AdministratorAccess$/;
 
@@ -41,6 +41,8 @@ function statements(
 }
 
 const allows = (s: Statement) => s.Effect === "Allow";
+/** A condition narrows a statement only if it says something: `{}` does not. */
+const conditioned = (s: Statement) => typeof s.Condition === "object" && s.Condition !== null && Object.keys(s.Condition).length > 0;
 const isWrite = (action: string) => action === "*" || !READ_ONLY.test(action.slice(action.indexOf(":") + 1));
 
 function finding(node: RuleNode, where: string, index: number, statement: Statement, message: string, fix: string): Finding {
@@ -53,18 +55,36 @@ export const iamWildcardAction: Rule = {
   description: 'A statement allowing "Action": "*" grants every action on every service: an administrator',
   fix: "Allow the actions the role needs, e.g. s3:GetObject",
   check(tree) {
-    const inline = statements(tree, "permissions")
-      .filter(({ statement }) => allows(statement) && asList(statement.Action).includes("*"))
-      .map(({ node, where, index, statement }) =>
-        finding(
-          node,
-          where,
-          index,
-          statement,
-          'allows every action ("Action": "*")',
-          'List the actions the role needs, e.g. "s3:GetObject"',
-        ),
-      );
+    const inline = statements(tree, "permissions").flatMap(({ node, where, index, statement }) => {
+      if (!allows(statement)) return [];
+      if (asList(statement.Action).includes("*")) {
+        return [
+          finding(
+            node,
+            where,
+            index,
+            statement,
+            'allows every action ("Action": "*")',
+            'List the actions the role needs, e.g. "s3:GetObject"',
+          ),
+        ];
+      }
+      // NotAction with Allow grants everything else, every service included.
+      if (statement.NotAction !== undefined && asList(statement.Resource).includes("*")) {
+        const but = asList(statement.NotAction).join(", ");
+        return [
+          finding(
+            node,
+            where,
+            index,
+            statement,
+            `allows every action but ${but} ("NotAction" with "Allow")`,
+            "List the actions the role needs, with Action",
+          ),
+        ];
+      }
+      return [];
+    });
     const managed = tree.ofType("aws.iam.Role").flatMap((node) =>
       asList(node.props.managedPolicies)
         .filter((arn) => ADMIN_POLICIES.test(arn))
@@ -86,7 +106,7 @@ export const iamServiceWildcard: Rule = {
   fix: "Allow the actions the role needs, or a read-only pattern such as s3:Get*",
   check(tree) {
     return statements(tree, "permissions").flatMap(({ node, where, index, statement }) => {
-      const wide = asList(statement.Action).filter((a) => /^[a-z0-9-]+:\*$/.test(a));
+      const wide = asList(statement.Action).filter((a) => /^[a-z0-9-]+:\*$/i.test(a));
       if (!allows(statement) || wide.length === 0) return [];
       return [
         finding(
@@ -134,7 +154,7 @@ export const iamActionFormat: Rule = {
     return [...statements(tree, "permissions"), ...statements(tree, "trust")].flatMap(({ node, where, index, statement }) => {
       const bad = [...asList(statement.Action), ...asList(statement.NotAction)].filter((a) => a !== "*" && !ACTION.test(a));
       if (bad.length === 0) return [];
-      const hint = bad.map((a) => a.trim().replace(/^([a-z0-9-]+)[\s.]+(\w)/i, (_, s: string, c: string) => `${s.toLowerCase()}:${c}`));
+      const hint = bad.map((a) => a.trim().replace(/^([a-z0-9-]+)[\s.:]+(\w)/i, (_, s: string, c: string) => `${s.toLowerCase()}:${c}`));
       return [
         finding(
           node,
@@ -160,7 +180,7 @@ export const trustAnyPrincipal: Rule = {
       const anyone =
         principal === "*" ||
         (typeof principal === "object" && principal !== null && asList((principal as Record<string, unknown>).AWS).includes("*"));
-      if (!allows(statement) || !anyone || statement.Condition !== undefined) return [];
+      if (!allows(statement) || !anyone || conditioned(statement)) return [];
       return [
         finding(
           node,

@@ -7,6 +7,7 @@ import type { Finding, Rule } from "@jiti/reconciler";
 export const instanceGroupsInVpc: Rule = {
   id: "instance-groups-in-vpc",
   severity: "error",
+  mandatory: true,
   description: "An instance's security groups are in the VPC of its subnet",
   fix: "Use security groups of the instance's own <Vpc>",
   check(tree) {

@@ -8,6 +8,7 @@ const TABLE = "aws.ec2.RouteTable";
 export const routeTargetInVpc: Rule = {
   id: "route-target-in-vpc",
   severity: "error",
+  mandatory: true,
   description: "A route table's routes go to gateways of its own VPC",
   fix: "Route to gateways nested in the route table's own <Vpc>, or to an existing gateway by id",
   check(tree) {
@@ -39,6 +40,7 @@ export const routeTargetInVpc: Rule = {
 export const routeTableSubnets: Rule = {
   id: "route-table-subnets",
   severity: "error",
+  mandatory: true,
   description: "A route table lists subnets of its own VPC, each once, and each subnet is listed by one table",
   fix: "List each subnet of the VPC once, in one route table",
   check(tree) {

@@ -13,6 +13,7 @@ import { siblingsOf } from "./_tree.js";
 export const subnetPlacement: Rule = {
   id: "subnet-placement",
   severity: "error",
+  mandatory: true,
   description: "A subnet's block lies inside its VPC's block and overlaps no other subnet of the VPC",
   fix: "Give each subnet its own block inside the VPC's",
   check(tree) {

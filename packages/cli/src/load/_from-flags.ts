@@ -50,7 +50,8 @@ export async function stackName(cli: Cli, flags: StackFlags, command: string): P
   if (flags.stack) return flags.stack;
   try {
     const { element, options } = await loadedStack(cli, flags);
-    return renderTree(element, options).stack;
+    // Only the name is wanted: a stack that breaks a policy rule must still be listed and destroyed.
+    return renderTree(element, { ...options, runRules: false }).stack;
   } catch (error) {
     if (error instanceof CliError)
       throw new CliError(error.message, `${error.hint ?? "Check the path"}; or name the stack: jiti ${command} --stack NAME`);

@@ -5,6 +5,8 @@ import type { Finding, Rule, RuleNode, RuleTree, Severity } from "./types.js";
 
 /** Which rules run, and how severe each one's findings are. */
 export interface RuleSettings {
+  /** `false` renders without any rule (what `jiti destroy` does to learn a stack's name). @default true */
+  runRules?: boolean;
   /** Rules besides those of the particles in the tree (an organisation's policy). */
   rules?: readonly Rule[];
   /** Another severity for a rule, or `off`, by rule id. */
@@ -36,7 +38,10 @@ export const STALE_WAIVER = "stale-waiver";
 
 /**
  * The tree as rules see it. `componentOf` names each type's component;
- * `invalid` holds the paths whose own props failed validation.
+ * `invalid` holds the paths whose own props failed validation. Elements with
+ * `state="terminated"`, and everything inside them, are left out: they are
+ * on their way out, and a finding on one must not stop the apply that
+ * removes it.
  */
 export function ruleTree(tree: StackTree, componentOf: (type: string) => string, invalid: ReadonlySet<string>): RuleTree {
   const nodes: RuleNode[] = [];
@@ -63,10 +68,10 @@ export function ruleTree(tree: StackTree, componentOf: (type: string) => string,
     const ofType = byType.get(node.type);
     if (ofType) ofType.push(view);
     else byType.set(node.type, [view]);
-    for (const child of node.children) children.push(build(child, view));
+    for (const child of node.children) if (child.state !== "terminated") children.push(build(child, view));
     return view;
   };
-  const top = tree.children.map((node) => build(node, undefined));
+  const top = tree.children.filter((node) => node.state !== "terminated").map((node) => build(node, undefined));
   return {
     stack: tree.stack,
     tags: tree.tags,
@@ -81,9 +86,12 @@ export function ruleTree(tree: StackTree, componentOf: (type: string) => string,
  * Runs each rule once (rules given twice run once), turning findings into
  * problems with the element's path, type and source. A finding the element
  * waives is reported as waived, with the reason; a waiver of a rule that ran
- * and found nothing there, or of no rule at all, is reported as stale. A rule
- * that throws is an error naming the rule: a broken check must never pass for
- * a clean one.
+ * and found nothing there, or of no rule at all, is reported as stale. A
+ * mandatory rule (what AWS would refuse) is neither waived nor turned down. A
+ * rule that throws, or answers with something that is not a list of
+ * findings, is an error naming the rule: a broken check must never pass for
+ * a clean one. A severity for a rule id nobody has is an error too: a typo
+ * there would silently leave the rule as it was.
  */
 export function runRules(tree: RuleTree, rules: readonly Rule[], settings: RuleSettings = {}): RuleResult {
   const result: RuleResult = { errors: [], warnings: [], waived: [] };
@@ -91,43 +99,55 @@ export function runRules(tree: RuleTree, rules: readonly Rule[], settings: RuleS
   // Which waivers a finding used, and which rules were turned off (their waivers are not stale).
   const used = new Set<string>();
   const off = new Set<string>();
+  const ruleError = (id: string, message: string, fix: string, found?: unknown) =>
+    result.errors.push({ path: "", type: "jiti.Rule", message, ...(found !== undefined ? { found } : {}), fix, rule: id });
   for (const rule of rules) {
     const other = seen.get(rule.id);
     if (other === rule) continue;
     if (other || !RULE_ID.test(rule.id)) {
-      result.errors.push({
-        path: "",
-        type: "jiti.Rule",
-        message: other ? `two different rules have the id "${rule.id}"` : "a rule's id must be lowercase words joined by '-'",
-        found: rule.id,
-        fix: other ? "Give each rule its own id" : 'Use an id such as "no-public-ssh"',
-        rule: rule.id,
-      });
+      if (other) ruleError(rule.id, `two different rules have the id "${rule.id}"`, "Give each rule its own id", rule.id);
+      else ruleError(rule.id, "a rule's id must be lowercase words joined by '-'", 'Use an id such as "no-public-ssh"', rule.id);
       continue;
     }
     seen.set(rule.id, rule);
-    const severity = settings.severity?.[rule.id] ?? rule.severity;
+    const asked = settings.severity?.[rule.id];
+    if (rule.mandatory && asked !== undefined && asked !== "error") {
+      ruleError(
+        rule.id,
+        `rule "${rule.id}" finds what AWS would refuse half way through an apply: its severity cannot be changed`,
+        `Remove "${rule.id}" from severity`,
+        { [rule.id]: asked },
+      );
+    }
+    const severity = rule.mandatory ? "error" : (asked ?? rule.severity);
     if (severity === "off") {
       off.add(rule.id);
       continue;
     }
-    let findings: Finding[];
+    let findings: unknown;
     try {
       findings = rule.check(tree);
     } catch (error) {
-      result.errors.push({
-        path: "",
-        type: "jiti.Rule",
-        message: `rule "${rule.id}" threw: ${error instanceof Error ? error.message : String(error)}`,
-        fix: `Fix the rule, or turn it off with severity { "${rule.id}": "off" }`,
-        rule: rule.id,
-      });
+      ruleError(
+        rule.id,
+        `rule "${rule.id}" threw: ${error instanceof Error ? error.message : String(error)}`,
+        `Fix the rule, or turn it off with severity { "${rule.id}": "off" }`,
+      );
       continue;
     }
-    for (const finding of findings) {
-      const problem = asProblem(finding, rule.id);
+    const malformed = findingsIssue(findings);
+    if (malformed) {
+      ruleError(
+        rule.id,
+        `rule "${rule.id}" ${malformed}`,
+        "A rule's check returns a list of { node, message, fix } (synchronously), [] when it finds nothing",
+      );
+      continue;
+    }
+    for (const finding of findings as Finding[]) {
+      const problem = asProblem(finding, rule);
       const reason = finding.node.waive?.[rule.id];
-      if (reason !== undefined) {
+      if (reason !== undefined && !rule.mandatory) {
         used.add(`${finding.node.path} ${rule.id}`);
         result.waived.push({ ...problem, waived: reason });
       } else {
@@ -135,18 +155,26 @@ export function runRules(tree: RuleTree, rules: readonly Rule[], settings: RuleS
       }
     }
   }
+  for (const id of Object.keys(settings.severity ?? {})) {
+    if (!seen.has(id) && id !== STALE_WAIVER)
+      ruleError(id, `severity names "${id}", but no rule has that id`, "Check the rule's id against `jiti check` or the README's list", id);
+  }
   // Stale waivers are warnings unless the configuration says otherwise, like a rule's findings.
   const stale = settings.severity?.[STALE_WAIVER] ?? "warning";
   for (const node of stale === "off" ? [] : tree.nodes) {
     for (const [id, reason] of Object.entries(node.waive ?? {})) {
       if (used.has(`${node.path} ${id}`) || off.has(id)) continue;
-      const known = seen.has(id);
+      const rule = seen.get(id);
       (stale === "error" ? result.errors : result.warnings).push({
         path: node.path,
         type: node.type,
-        message: known ? `waives rule "${id}", which finds nothing here` : `waives "${id}", but no rule has that id`,
+        message: rule?.mandatory
+          ? `waives rule "${id}", which finds what AWS would refuse and cannot be waived`
+          : rule
+            ? `waives rule "${id}", which finds nothing here`
+            : `waives "${id}", but no rule has that id`,
         found: { [id]: reason },
-        fix: known ? `Remove "${id}" from waive` : "Check the rule's id, or remove the waiver",
+        fix: rule ? `Remove "${id}" from waive` : "Check the rule's id, or remove the waiver",
         ...(node.source ? { source: node.source } : {}),
         rule: STALE_WAIVER,
       });
@@ -155,15 +183,27 @@ export function runRules(tree: RuleTree, rules: readonly Rule[], settings: RuleS
   return result;
 }
 
-function asProblem(finding: Finding, rule: string): Problem {
-  const { node, message, fix } = finding;
+/** What is wrong with what a rule's check answered, if anything. */
+function findingsIssue(findings: unknown): string | undefined {
+  if (findings instanceof Promise) return "returned a promise: rules run synchronously, before any AWS call";
+  if (!Array.isArray(findings)) return `returned ${findings === null ? "null" : typeof findings}, not a list of findings`;
+  const bad = findings.findIndex(
+    (f) =>
+      typeof f !== "object" || f === null || typeof (f as Finding).node?.path !== "string" || typeof (f as Finding).message !== "string",
+  );
+  return bad === -1 ? undefined : `returned a finding without a node or a message (finding ${bad})`;
+}
+
+function asProblem(finding: Finding, rule: Rule): Problem {
+  const { node, message } = finding;
   return {
     path: node.path,
     type: node.type,
     message,
     ...("found" in finding ? { found: finding.found } : {}),
-    fix,
+    // A finding without its own fix takes the rule's.
+    fix: typeof finding.fix === "string" && finding.fix.trim() !== "" ? finding.fix : rule.fix,
     ...(node.source ? { source: node.source } : {}),
-    rule,
+    rule: rule.id,
   };
 }

@@ -18,6 +18,11 @@ export interface Rule {
   description: string;
   /** One line: how to comply, in general (each finding says how to fix itself). */
   fix: string;
+  /**
+   * The rule finds what AWS would refuse half way through an apply (a subnet
+   * outside its VPC's block): always an error, never waived. @default false
+   */
+  mandatory?: boolean;
   /** Every finding in the tree. Pure: no AWS calls, no side effects. */
   check(tree: RuleTree): Finding[];
 }
@@ -35,7 +40,7 @@ export interface RuleTree {
   stack: string;
   /** The stack's own tags. */
   tags: Record<string, string>;
-  /** Every particle, parents before children, in tree order. */
+  /** Every particle, parents before children, in tree order; not those `terminated` (or inside one), which are being removed. */
   nodes: readonly RuleNode[];
   /** The particles right inside the `<Stack>`. */
   top: readonly RuleNode[];
