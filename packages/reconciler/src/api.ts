@@ -108,7 +108,7 @@ export async function prepareApply(element: JitiNode, options: RunOptions = {}):
     const plan = planActions(tree, g, snapshot, particles);
     // Any ordering the plan cannot satisfy fails here, before anyone approves it; so does touching what is protected.
     steps(plan);
-    refuseProtected(plan, snapshot, g.nodes);
+    refuseProtected(plan, snapshot, g.nodes, particles);
     if (!options.particles) {
       plan.notes.push(
         "Only the kinds of resource rendered in the tree were read: pass `particles` (e.g. from @jiti/aws-particles) to also find, and delete, resources of kinds no longer rendered.",
@@ -165,8 +165,8 @@ async function locked(
 }
 
 /** Fails before any change when the plan would delete or replace a protected resource. */
-function refuseProtected(plan: Plan, snapshot: Snapshot, nodes: ReadonlyMap<string, ParticleNode>) {
-  const problems = protectionProblems(plan, snapshot, nodes);
+function refuseProtected(plan: Plan, snapshot: Snapshot, nodes: ReadonlyMap<string, ParticleNode>, particles?: Catalogue) {
+  const problems = protectionProblems(plan, snapshot, nodes, particles);
   if (problems.length > 0) throw new ProtectionError(problems);
 }
 
@@ -183,6 +183,11 @@ function renderOptionsOf(options: RunOptions): RenderOptions {
 
 /** What `destroy` would delete (everything the stack owns, found from its tags alone); `apply()` deletes it. */
 export async function prepareDestroy(stack: string, options: RunOptions = {}): Promise<PreparedRun> {
+  return destroyRun(stack, options, true);
+}
+
+/** A destroy's plan and run; `refuse` fails it when it would delete what is protected (not for a plan alone, which only shows). */
+async function destroyRun(stack: string, options: RunOptions, refuse: boolean): Promise<PreparedRun> {
   const particles = catalogueOf(options);
   if (particles.size === 0) {
     // Without the kinds to list, nothing would be found and the destroy would "succeed" leaving everything.
@@ -199,7 +204,7 @@ export async function prepareDestroy(stack: string, options: RunOptions = {}): P
     const plan = planActions(tree, graph(tree), snapshot, particles);
     ended("plan");
     for (const a of plan.actions) a.reason = "destroying the stack";
-    refuseProtected(plan, snapshot, new Map());
+    if (refuse) refuseProtected(plan, snapshot, new Map());
     return {
       prepared: { tree, snapshot, plan, warnings: [], waived: [] },
       run: (more) => execute(plan, new Map(), snapshot, particles, ctx, { ...options, ...more }),
@@ -231,7 +236,8 @@ export async function apply(element: JitiNode, options: RunOptions = {}): Promis
 
 /** What `destroy` would delete: everything the stack owns, found from its tags alone. */
 export async function planDestroy(stack: string, options: RunOptions = {}): Promise<PlanResult> {
-  const { tree, snapshot, plan, warnings, waived } = await prepareDestroy(stack, withoutLock(options));
+  // What a destroy would delete, protected resources included: listing them (`jiti ls`) refuses nothing.
+  const { tree, snapshot, plan, warnings, waived } = await destroyRun(stack, withoutLock(options), false);
   return { tree, snapshot, plan, warnings, waived };
 }
 

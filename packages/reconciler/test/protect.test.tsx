@@ -1,4 +1,4 @@
-import { ProtectionError, Stack } from "@jiti/reconciler";
+import { planDestroy, ProtectionError, Stack } from "@jiti/reconciler";
 import { describe, expect, it } from "vitest";
 import { fakeWorld, summarise } from "@jiti/testkit";
 
@@ -81,5 +81,34 @@ describe("protect", () => {
     expect(summarise(await w.plan(w.stack({ protect: true })))).toBe("update Net:main/Sub:a\n    protect: false -> true");
     await w.apply(w.stack({ protect: true }));
     expect(w.subnet()!.tags["jiti:protect"]).toBe("true");
+  });
+
+  it("names the parent when a protected element would go with it", async () => {
+    const w = fakeWorld();
+    const { Net, Sub } = w;
+    const tree = (o: { cidr?: string; state?: "running" | "terminated" }) => (
+      <Stack name="app">
+        <Net name="main" cidr={o.cidr ?? "10.0.0.0/16"} state={o.state ?? "running"}>
+          <Sub name="a" cidr="10.0.1.0/24" protect />
+        </Net>
+      </Stack>
+    );
+    await w.apply(tree({}));
+    expect(await refusal(w.apply(tree({ cidr: "10.9.0.0/16" })))).toEqual([
+      "Net:main/Sub:a: is protected, but the plan would replace it: it is inside Net:main, which is replaced",
+    ]);
+    expect(await refusal(w.apply(tree({ state: "terminated" })))).toEqual([
+      "Net:main/Sub:a: is protected, but the plan would delete it (it is inside Net:main, which is terminated)",
+    ]);
+  });
+
+  it("lets the resources be listed (a destroy's plan alone) while they are protected", async () => {
+    const w = world();
+    await w.apply(w.stack({ protect: true }));
+    const listed = await planDestroy("app", { particles: w.particles });
+    expect(listed.snapshot.owned.map((l) => [l.path, l.protected])).toEqual([
+      ["Net:main", false],
+      ["Net:main/Sub:a", true],
+    ]);
   });
 });

@@ -171,4 +171,11 @@ describe("renderTree", () => {
     expect(renamed).toMatchObject({ stack: "pr-42", tags: { team: "web" }, children: [{ path: "Net:n" }] });
     expect(() => renderTree(app, { stackName: "has space" })).toThrow(/name must be 1 to 32 letters, digits or '-'/);
   });
+
+  it("rejects props <Stack> does not take, saying where protect and waive go", () => {
+    expect(problems(<Stack name="s" {...({ protect: true, bogus: 1 } as object)} />)).toEqual([
+      expect.stringMatching(/ : unknown prop "protect" on <Stack>$/),
+      expect.stringMatching(/ : unknown prop "bogus" on <Stack>$/),
+    ]);
+  });
 });

@@ -1,5 +1,6 @@
 import { RenderError, type Problem } from "../problems.js";
-import type { Snapshot } from "../read.js";
+import { parentPath } from "../path.js";
+import type { Catalogue, Snapshot } from "../read.js";
 import type { ParticleNode } from "../tree.js";
 import type { Action, Plan } from "./types.js";
 
@@ -14,7 +15,12 @@ export class ProtectionError extends RenderError {
  * names the element and what forces the change, and says how to lift the
  * protection (remove `protect`, apply, then change).
  */
-export function protectionProblems(plan: Plan, snapshot: Snapshot, nodes: ReadonlyMap<string, ParticleNode>): Problem[] {
+export function protectionProblems(
+  plan: Plan,
+  snapshot: Snapshot,
+  nodes: ReadonlyMap<string, ParticleNode>,
+  particles: Catalogue = new Map(),
+): Problem[] {
   const byId = new Map(snapshot.owned.map((live) => [`${live.type} ${live.id}`, live]));
   const problems: Problem[] = [];
   for (const action of plan.actions) {
@@ -26,16 +32,29 @@ export function protectionProblems(plan: Plan, snapshot: Snapshot, nodes: Readon
     problems.push({
       path: action.path || action.key,
       type: action.type,
-      ...whyBlocked(action),
+      ...whyBlocked(action, nodes, particles.get(action.type)?.parentProp),
       ...(source ? { source } : {}),
     });
   }
   return problems;
 }
 
-function whyBlocked(action: Action): Pick<Problem, "message" | "found" | "fix"> {
+function whyBlocked(
+  action: Action,
+  nodes: ReadonlyMap<string, ParticleNode>,
+  parentProp: string | undefined,
+): Pick<Problem, "message" | "found" | "fix"> {
+  const parent = nodes.get(parentPath(action.path));
   if (action.action === "replace") {
     const forced = action.changes.filter((c) => c.forcesReplace);
+    // A new parent means a new resource: the cause is the parent's replace, not a prop of this element.
+    if (parentProp && forced.length === 1 && forced[0]!.field === parentProp && parent) {
+      return {
+        message: `is protected, but the plan would replace it: it is inside ${parent.path}, which is replaced`,
+        found: { [parentProp]: { from: forced[0]!.from ?? null, to: forced[0]!.to ?? null } },
+        fix: `Keep what forces the replace of ${parent.path}; or lift this element's protection first (remove protect and apply)`,
+      };
+    }
     const fields = forced.map((c) => c.field);
     return {
       message: `is protected, but the plan would replace it: ${fields.join(", ")} ${fields.length === 1 ? "forces" : "force"} a new resource`,
@@ -43,8 +62,13 @@ function whyBlocked(action: Action): Pick<Problem, "message" | "found" | "fix"> 
       fix: `Keep ${fields.join(", ")} as ${fields.length === 1 ? "it is" : "they are"}; or lift the protection first (remove protect and apply), then make this change`,
     };
   }
+  const node = nodes.get(action.path);
+  const reason =
+    node?.state === "terminated" && parent?.state === "terminated"
+      ? `it is inside ${parent.path}, which is terminated`
+      : (action.reason ?? "not in the tree any more");
   return {
-    message: `is protected, but the plan would delete it (${action.reason ?? "not in the tree any more"})`,
+    message: `is protected, but the plan would delete it (${reason})`,
     found: action.id,
     fix: "Keep it; or lift the protection first: remove protect from its element and apply, then delete it",
   };

@@ -4,8 +4,25 @@ import type { StackProps } from "./stack.js";
 
 const STACK_NAME = /^[A-Za-z][A-Za-z0-9-]{0,31}$/;
 
+/** What `<Stack>` takes, and where the props users try on it go instead. */
+const STACK_PROPS = new Set(["name", "tags", "children"]);
+const ELSEWHERE: Record<string, string> = {
+  protect: "protect goes on the elements whose resources it keeps, e.g. <Vpc protect>",
+  waive: "waive goes on the element a rule finds something on",
+  state: "state goes on elements; `jiti destroy` removes the whole stack",
+};
+
 export function validateStack(props: StackProps, source: string | undefined, problems: Problem[]) {
   const at = { path: "", type: "jiti.Stack", ...(source ? { source } : {}) };
+  for (const [key, value] of Object.entries(props)) {
+    if (STACK_PROPS.has(key) || value === undefined) continue;
+    problems.push({
+      ...at,
+      message: `unknown prop "${key}" on <Stack>`,
+      found: value,
+      fix: ELSEWHERE[key] ?? "<Stack> takes name, tags and its children",
+    });
+  }
   if (typeof props.name !== "string" || !STACK_NAME.test(props.name)) {
     problems.push({
       ...at,
