@@ -113,6 +113,55 @@ describe("jiti check", () => {
     expect(rules.get("no-small-vpcs")!.shortDescription.text).toBe("VPCs smaller than /20 run out of addresses");
   });
 
+  test("SARIF for code scanning: paths from the repository's root, a location on every result, a summary on stderr with -o", async () => {
+    const throwing = `import { defineConfig } from "@jiti/reconciler";
+export default defineConfig({
+  rules: [{ id: "broken", severity: "warning", description: "Breaks", fix: "Fix it", check: () => { throw new Error("bad rule"); } }],
+});
+`;
+    // A repository whose stack is two folders down, checked from its own folder (as a CI step with working-directory does).
+    const repo = await folder({
+      ".git/HEAD": "ref: refs/heads/main\n",
+      "infra/app/stack.tsx": STACK,
+      "infra/app/jiti.config.ts": throwing,
+    });
+    const run = await jiti(join(repo.dir, "infra/app"), ["check", "--format", "sarif", "-o", "jiti.sarif"]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toBe("Check failed: 1 error, 1 warning, 1 waived in stack.tsx. SARIF written to jiti.sarif.\n");
+    const log = JSON.parse(await repo.read("infra/app/jiti.sarif")) as SarifLog;
+    const results = log.runs[0]!.results.map((r) => [
+      r.ruleId,
+      r.locations?.[0]?.physicalLocation.artifactLocation.uri,
+      r.locations?.[0]?.physicalLocation.region.startLine,
+    ]);
+    expect(results).toEqual([
+      // The rule that threw has no line of its own: shown at the stack file's first.
+      ["broken", "infra/app/stack.tsx", 1],
+      ["open-ingress", "infra/app/stack.tsx", 8],
+      ["public-ssh", "infra/app/stack.tsx", 7],
+    ]);
+  });
+
+  test("a stack that does not load still leaves a SARIF log saying so, for the upload step", async () => {
+    const stack = await folder({ "stack.tsx": 'export default <Stack name="x"\n' });
+    const run = await jiti(stack, ["check", "--format", "sarif", "-o", "jiti.sarif"]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("error: stack.tsx:2");
+    const log = JSON.parse(await stack.read("jiti.sarif")) as SarifLog;
+    expect(log.runs[0]!.results.map((r) => [r.ruleId, r.level, r.locations?.[0]?.physicalLocation.artifactLocation.uri])).toEqual([
+      ["load-error", "error", "stack.tsx"],
+    ]);
+  });
+
+  test("the text report says which configuration gave the rules", async () => {
+    const repo = await folder({ "jiti.config.ts": CONFIG, "infra/stack.tsx": STACK });
+    const run = await jiti(join(repo.dir, "infra"), ["check"]);
+    expect(run.stdout).toContain(
+      "Rules and severities from ../jiti.config.ts.\nCheck failed: 2 errors, 0 warnings, 1 waived in stack.tsx.",
+    );
+  });
+
   test("a config that is not one is an error naming the file, before anything runs", async () => {
     const stack = await folder({ "stack.tsx": STACK, "jiti.config.ts": 'export default { rules: [{ id: "x" }] };\n' });
     const run = await jiti(stack, ["check"]);

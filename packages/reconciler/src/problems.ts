@@ -19,6 +19,8 @@ export interface Problem {
   rule?: string;
   /** For a finding the element waives: the waiver's reason. */
   waived?: string;
+  /** Set when the rule is mandatory (what AWS would refuse): its finding cannot be waived. */
+  mandatory?: true;
 }
 
 /** What a particle's `validate` returns: a problem without its location. */

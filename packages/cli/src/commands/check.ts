@@ -1,12 +1,13 @@
 import { writeFile } from "node:fs/promises";
 import { relative } from "node:path";
+import { stripVTControlCharacters } from "node:util";
 import { RenderError, renderStack } from "@jiti/reconciler";
 import pkg from "../../package.json" with { type: "json" };
 import { defineJitiCommand } from "../command.js";
-import { builtInRules, loadedStack, shownFile } from "../load/index.js";
+import { builtInRules, loadedStack, shownFile, type LoadedStack } from "../load/index.js";
 import { outputArgs, stackArgs } from "../options.js";
-import { checkText, type Findings } from "../show/findings.js";
-import { sarifLog } from "../show/sarif.js";
+import { checkText, summaryLine, type Findings } from "../show/findings.js";
+import { repositoryRoot, sarifLog, type SarifPlaces } from "../show/sarif.js";
 
 export const checkCommand = defineJitiCommand({
   meta: { name: "check", description: "Check the stack against its rules and jiti.config.ts, without calling AWS" },
@@ -23,7 +24,17 @@ export const checkCommand = defineJitiCommand({
   },
   async run(cli, flags) {
     const { ui } = cli;
-    const { element, options, config } = await loadedStack(cli, flags);
+    const file = shownFile(flags);
+    const places = { cwd: process.cwd(), root: repositoryRoot(process.cwd()), stackFile: file };
+    let loaded: LoadedStack;
+    try {
+      loaded = await loadedStack(cli, flags);
+    } catch (error) {
+      // Code scanning uploads whatever the check wrote: a stack that does not load still leaves a log that says so.
+      if (flags.format === "sarif" && flags.output) await writeFile(flags.output, sarifText(failedToLoad(error, file), [], places));
+      throw error;
+    }
+    const { element, options, config } = loaded;
     let found: Findings;
     try {
       const rendered = renderStack(element, options);
@@ -34,16 +45,46 @@ export const checkCommand = defineJitiCommand({
     }
     cli.timings?.lap("render");
     const failed = found.errors.length > 0;
+    const usedConfig = config ? relative(process.cwd(), config) || config : undefined;
     if (flags.format === "sarif") {
-      const log = `${JSON.stringify(sarifLog(found, [...(await builtInRules()), ...(options.rules ?? [])], pkg.version), null, 2)}\n`;
-      if (flags.output) await writeFile(flags.output, log);
-      else ui.out.write(log);
+      const log = sarifText(found, [...(await builtInRules()), ...(options.rules ?? [])], places);
+      if (flags.output) {
+        await writeFile(flags.output, log);
+        // The log went to a file: the CI log still says how the check ended.
+        ui.err.write(`${summaryLine(found, file)} SARIF written to ${flags.output}.\n`);
+      } else ui.out.write(log);
       return failed ? 1 : 0;
     }
-    ui.emit("check", { ok: !failed, ...found, ...(config ? { config: relative(process.cwd(), config) } : {}) });
-    const text = checkText(found, ui.out.c, shownFile(flags));
-    if (flags.output) await writeFile(flags.output, `${text}\n`);
-    else ui.print(text);
+    ui.emit("check", { ok: !failed, ...found, ...(usedConfig ? { config: usedConfig } : {}) });
+    const text = checkText(found, ui.out.c, file, usedConfig);
+    if (flags.output) {
+      await writeFile(flags.output, `${stripVTControlCharacters(text)}\n`);
+      ui.err.write(`${summaryLine(found, file)} Report written to ${flags.output}.\n`);
+    } else ui.print(text);
     return failed ? 1 : 0;
   },
 });
+
+function sarifText(found: Findings, rules: Parameters<typeof sarifLog>[1], places: SarifPlaces): string {
+  return `${JSON.stringify(sarifLog(found, rules, pkg.version, places), null, 2)}\n`;
+}
+
+/** A stack that failed to load, as one finding at the line the error names, if any. */
+function failedToLoad(error: unknown, file: string): Findings {
+  const spot = (error as { spot?: { file: string; line: number } }).spot;
+  const message = error instanceof Error ? error.message : String(error);
+  return {
+    errors: [
+      {
+        path: "",
+        type: "jiti.Stack",
+        message: `the stack could not be loaded: ${message}`,
+        fix: "Run jiti check to see the error",
+        source: spot ? `${spot.file}:${spot.line}` : `${file}:1`,
+        rule: "load-error",
+      },
+    ],
+    warnings: [],
+    waived: [],
+  };
+}

@@ -205,5 +205,6 @@ function asProblem(finding: Finding, rule: Rule): Problem {
     fix: typeof finding.fix === "string" && finding.fix.trim() !== "" ? finding.fix : rule.fix,
     ...(node.source ? { source: node.source } : {}),
     rule: rule.id,
+    ...(rule.mandatory ? { mandatory: true as const } : {}),
   };
 }
