@@ -162,6 +162,15 @@ export default defineConfig({
     );
   });
 
+  test("a config importing an npm package that is not installed says to install it", async () => {
+    const config = 'import { acme } from "@acme/jiti-rules";\nexport default { rules: acme };\n';
+    const stack = await folder({ "stack.tsx": STACK, "jiti.config.ts": config });
+    const run = await jiti(stack, ["check"]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('jiti.config.ts imports "@acme/jiti-rules", but there is no node_modules folder above it to import from');
+    expect(run.stderr).toContain("npm install @acme/jiti-rules");
+  });
+
   test("a config that is not one is an error naming the file, before anything runs", async () => {
     const stack = await folder({ "stack.tsx": STACK, "jiti.config.ts": 'export default { rules: [{ id: "x" }] };\n' });
     const run = await jiti(stack, ["check"]);

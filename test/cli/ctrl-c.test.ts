@@ -5,6 +5,7 @@
  * until the signal has been seen, so exactly one step has started when it
  * arrives, whatever the machine's speed.
  */
+import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { join } from "node:path";
 import { expect, test } from "vitest";
 import { holdCall, jsonLines, mutations, startJiti, useJiti, useMoto } from "@jiti/testkit";
@@ -13,13 +14,13 @@ const { fixture } = useJiti({ fixtures: join(import.meta.dirname, "fixtures") })
 const moto = useMoto();
 
 /** `jiti render --yes …flags` on the network fixture (a VPC, then its two subnets), Ctrl-C while the VPC is being created. */
-async function interruptedRender(flags: string[] = []) {
+async function interruptedRender(flags: string[] = [], signal: NodeJS.Signals = "SIGINT") {
   const stack = await fixture("network");
   const held = await holdCall(moto.endpoint, "CreateVpc");
   try {
     const run = startJiti(stack, ["render", "--yes", ...flags], { env: { AWS_ENDPOINT_URL: held.endpoint } });
     await held.arrived;
-    run.kill("SIGINT");
+    run.kill(signal);
     await run.output("stderr", /Stopping: no new steps will start/);
     held.release();
     return await run.done;
@@ -49,4 +50,15 @@ test("--json reports it as an interrupted error, with the steps that did not sta
     error: "interrupted",
     interrupted: { notStarted: 2 },
   });
+});
+
+test("SIGTERM, what a cancelled CI job gets, stops the apply the same way and lets go of the stack's lock", async () => {
+  const run = await interruptedRender([], "SIGTERM");
+  expect(run.code, run.stderr).toBe(143);
+  expect(run.stderr).toContain("interrupted: interrupted by SIGTERM; 2 steps did not start.");
+  const lock = await new SSMClient({}).send(new GetParameterCommand({ Name: "/jiti/lock/cli-dev" })).then(
+    () => "still held",
+    (error: { name?: string }) => error.name,
+  );
+  expect(lock).toBe("ParameterNotFound");
 });

@@ -253,12 +253,13 @@ export type Permissions = { readonly [V in LifecycleVerb]?: readonly Grant[] };
 
 /**
  * Actions allowed on resources, under conditions: a statement of an IAM
- * policy, in which `${stack}` stands for the stack's name.
+ * policy, in which `${stack}` stands for the stack's name, `${region}` and
+ * `${account}` for where it deploys (`*` unless given).
  */
 export interface Grant {
   /** `ec2:CreateVpc` */
   actions: readonly string[];
-  /** Resource ARNs (`arn:aws:ec2:*:*:vpc/*`), or `*` for actions AWS does not scope to resources. */
+  /** Resource ARNs (`arn:aws:ec2:${region}:${account}:vpc/*`), or `*` for actions AWS does not scope to resources. */
   resources: readonly string[];
   /** An IAM condition block: `{ StringEquals: { "aws:ResourceTag/jiti:stack": "${stack}" } }`. */
   condition?: GrantCondition;
@@ -270,7 +271,15 @@ export interface Grant {
    * type, `arn` its ARN with `${id}` for its id. Granted by id, or by the
    * tags it is found by, since it carries no tag of the stack's.
    */
-  existing?: { type: string; arn: string };
+  existing?: { type: string; arn: string | readonly string[] };
+  /**
+   * Grants with the same `shareAs` become one statement: their actions and
+   * resources together, and the values of each condition key together. Only
+   * for grants where that allows nothing more (a condition decided resource
+   * by resource; an action listed beside a resource it never acts on). It
+   * keeps the policy under IAM's size limits.
+   */
+  shareAs?: string;
 }
 
 export type GrantCondition = Readonly<Record<string, Readonly<Record<string, string | readonly string[]>>>>;

@@ -9,6 +9,10 @@ const READS: readonly LifecycleVerb[] = ["list", "lookup", "resolve"];
 const WRITES: readonly LifecycleVerb[] = ["create", "update", "delete", "setState"];
 
 export interface PermissionsOptions {
+  /** The region the ARNs name (`${region}` in grants). @default "*" */
+  region?: string;
+  /** The account the ARNs name (`${account}` in grants). @default "*" */
+  account?: string;
   /** Only what `plan` needs: the read verbs. */
   planOnly?: boolean;
   /** More grants, e.g. the stack lock's. */
@@ -58,7 +62,8 @@ export function deployPolicy(tree: StackTree, catalogue: Iterable<AnyParticle>, 
   }
   if (!options.planOnly) grants.push(...(options.extra ?? []));
   const adopted = nodes.filter((n) => n.existing);
-  return merge([...grants, ...grants.flatMap((g) => onAdopted(g, adopted))].map((g) => fill(g, tree.stack)));
+  const values = { stack: tree.stack, region: options.region ?? "*", account: options.account ?? "*" };
+  return merge([...grants, ...grants.flatMap((g) => onAdopted(g, adopted))].map((g) => fill(g, values)));
 }
 
 /** A grant's actions on the resources the tree adopts of its `existing` type: by id, or by the lookup's tags. */
@@ -73,16 +78,36 @@ function onAdopted(grant: Grant, adopted: readonly ParticleNode[]): Grant[] {
         actions: grant.actions,
         why: `${node.path} adopts a resource jiti does not own: granted by its ${"id" in existing ? "id" : "tags"}.`,
       };
-      if ("id" in existing) return { ...base, resources: [spec.arn.replaceAll("${id}", existing.id)] };
+      const arns = typeof spec.arn === "string" ? [spec.arn] : spec.arn;
+      if ("id" in existing) return { ...base, resources: arns.map((arn) => arn.replaceAll("${id}", existing.id)) };
       const tags = Object.fromEntries(Object.entries(existing.tags).map(([k, v]) => [`aws:ResourceTag/${k}`, v]));
-      return { ...base, resources: [spec.arn.replaceAll("${id}", "*")], condition: { StringEquals: tags } };
+      return { ...base, resources: arns.map((arn) => arn.replaceAll("${id}", "*")), condition: { StringEquals: tags } };
     });
 }
 
-function fill(grant: Grant, stack: string): Grant {
+/** A grant with `${stack}`, `${region}` and `${account}` filled in. */
+/** Two conditions as one: each key's values together (one value stays a string). */
+function joinConditions(a: GrantCondition | undefined, b: GrantCondition | undefined): GrantCondition | undefined {
+  if (!a || !b) return a ?? b;
+  const out: Record<string, Record<string, string | readonly string[]>> = {};
+  for (const op of new Set([...Object.keys(a), ...Object.keys(b)])) {
+    const keys: Record<string, string | readonly string[]> = {};
+    for (const key of new Set([...Object.keys(a[op] ?? {}), ...Object.keys(b[op] ?? {})])) {
+      const values = [
+        ...new Set([a[op]?.[key], b[op]?.[key]].flatMap((v) => (v === undefined ? [] : typeof v === "string" ? [v] : v))),
+      ].sort();
+      keys[key] = values.length === 1 ? values[0]! : values;
+    }
+    out[op] = keys;
+  }
+  return out;
+}
+
+function fill(grant: Grant, values: { stack: string; region: string; account: string }): Grant {
   const { existing: _existing, ...rest } = grant;
   grant = rest;
-  const text = (value: string) => value.replaceAll("${stack}", stack);
+  const text = (value: string) =>
+    value.replaceAll("${stack}", values.stack).replaceAll("${region}", values.region).replaceAll("${account}", values.account);
   const condition = grant.condition
     ? Object.fromEntries(
         Object.entries(grant.condition).map(([op, keys]) => [
@@ -98,8 +123,10 @@ function merge(grants: readonly Grant[]): DeployPolicy {
   const byScope = new Map<string, { resources: string[]; condition: GrantCondition | undefined; actions: Set<string>; why: Set<string> }>();
   for (const grant of grants) {
     const resources = [...new Set(grant.resources)].sort();
-    const key = canonicalJson({ resources, condition: (grant.condition ?? null) as never });
-    const scope = byScope.get(key) ?? { resources, condition: grant.condition, actions: new Set(), why: new Set() };
+    const key = grant.shareAs ? `share ${grant.shareAs}` : canonicalJson({ resources, condition: (grant.condition ?? null) as never });
+    const scope = byScope.get(key) ?? { resources: [], condition: undefined, actions: new Set<string>(), why: new Set<string>() };
+    scope.resources = [...new Set([...scope.resources, ...resources])].sort();
+    scope.condition = joinConditions(scope.condition, grant.condition);
     for (const action of grant.actions) scope.actions.add(action);
     if (grant.why) scope.why.add(grant.why);
     byScope.set(key, scope);

@@ -20,13 +20,14 @@ import { STACK_TAG } from "./tags.js";
 export type Ec2ResourceType =
   "vpc" | "subnet" | "internet-gateway" | "route-table" | "security-group" | "instance" | "volume" | "network-interface" | "key-pair";
 
-const ec2Arn = (type: Ec2ResourceType) => `arn:aws:ec2:*:*:${type}/*`;
+const ec2Arn = (type: Ec2ResourceType) => `arn:aws:ec2:\${region}:\${account}:${type}/*`;
 const OWNED = { StringEquals: { [`aws:ResourceTag/${STACK_TAG}`]: "${stack}" } };
 const TAGGED_ON_CREATE = { StringEquals: { [`aws:RequestTag/${STACK_TAG}`]: "${stack}" } };
 
 /** Actions on EC2 resources the stack owns: they carry its `jiti:stack` tag. */
 export function onOwned(types: Ec2ResourceType | readonly Ec2ResourceType[], ...actions: string[]): Grant {
-  return { actions, resources: (typeof types === "string" ? [types] : types).map(ec2Arn), condition: OWNED };
+  // The tag condition is decided resource by resource: every such grant can share one statement.
+  return { actions, resources: (typeof types === "string" ? [types] : types).map(ec2Arn), condition: OWNED, shareAs: "owned" };
 }
 
 /** The particle types of the EC2 resources a stack may adopt with `existing`. */
@@ -46,7 +47,10 @@ const ADOPTABLE: Partial<Record<Ec2ResourceType, string>> = {
  */
 export function intoOwned(type: Ec2ResourceType, ...actions: string[]): Grant {
   const adoptable = ADOPTABLE[type];
-  return { ...onOwned(type, ...actions), ...(adoptable ? { existing: { type: adoptable, arn: `arn:aws:ec2:*:*:${type}/\${id}` } } : {}) };
+  return {
+    ...onOwned(type, ...actions),
+    ...(adoptable ? { existing: { type: adoptable, arn: `arn:aws:ec2:\${region}:\${account}:${type}/\${id}` } } : {}),
+  };
 }
 
 const DESCRIBE = "EC2's Describe actions take no resource: AWS allows them on * only.";
@@ -65,6 +69,8 @@ export function creating(types: Ec2ResourceType | readonly Ec2ResourceType[], ac
       actions: ["ec2:CreateTags"],
       resources,
       condition: { StringEquals: { "ec2:CreateAction": action.slice("ec2:".length), [`aws:RequestTag/${STACK_TAG}`]: "${stack}" } },
+      // Tagging during one create or another: a create tags only what it makes, so these share a statement.
+      shareAs: "tags-of-creates",
     },
   ];
 }
@@ -81,10 +87,10 @@ export function anywhere(why: string, ...actions: string[]): Grant {
 
 /** IAM actions on the stack's roles, which live under the IAM path `/jiti/<stack>/`. */
 export function onStackRoles(...actions: string[]): Grant {
-  return { actions, resources: ["arn:aws:iam::*:role/jiti/${stack}/*"] };
+  return { actions, resources: ["arn:aws:iam::${account}:role/jiti/${stack}/*"] };
 }
 
 /** IAM actions on the stack's instance profiles, under `/jiti/<stack>/`. */
 export function onStackProfiles(...actions: string[]): Grant {
-  return { actions, resources: ["arn:aws:iam::*:instance-profile/jiti/${stack}/*"] };
+  return { actions, resources: ["arn:aws:iam::${account}:instance-profile/jiti/${stack}/*"] };
 }

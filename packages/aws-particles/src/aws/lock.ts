@@ -43,7 +43,7 @@ export function ssmLock(options: SsmLockOptions = {}): StackLock {
       {
         // AddTagsToResource: the parameter is tagged with the stack in PutParameter itself.
         actions: ["ssm:PutParameter", "ssm:GetParameter", "ssm:DeleteParameter", "ssm:AddTagsToResource"],
-        resources: ["arn:aws:ssm:*:*:parameter/jiti/lock/${stack}"],
+        resources: ["arn:aws:ssm:${region}:${account}:parameter/jiti/lock/${stack}"],
       },
     ],
     async acquire(ctx, holder) {
@@ -110,13 +110,23 @@ async function read(
 ): Promise<{ record: LockRecord; stored: Stored; lapsed: boolean } | undefined> {
   const parameter = await getParameter(ctx, name);
   if (!parameter) return undefined;
-  let stored: Stored;
+  // Not jiti's writing (or an older one): still a lock, its holder named as far as it can be.
+  let parsed: Partial<Stored> = {};
   try {
-    stored = JSON.parse(parameter.Value ?? "") as Stored;
+    const value: unknown = JSON.parse(parameter.Value ?? "");
+    if (typeof value === "object" && value !== null) parsed = value as Partial<Stored>;
   } catch {
-    // Not jiti's writing: still a lock, held by nobody we can name.
-    stored = { token: "", command: "unknown", host: "unknown", pid: 0, since: parameter.LastModifiedDate?.toISOString() ?? "" };
+    // Not JSON at all.
   }
+  const text = (value: unknown, fallback: string) => (typeof value === "string" && value !== "" ? value : fallback);
+  const stored: Stored = {
+    token: text(parsed.token, ""),
+    command: text(parsed.command, "unknown"),
+    host: text(parsed.host, "an unknown host"),
+    pid: typeof parsed.pid === "number" ? parsed.pid : 0,
+    since: text(parsed.since, parameter.LastModifiedDate?.toISOString() ?? "an unknown time"),
+    ...(typeof parsed.identity === "string" ? { identity: parsed.identity } : {}),
+  };
   const heartbeat = parameter.LastModifiedDate ?? new Date(0);
   const expires = new Date(heartbeat.getTime() + ttlMs);
   const { token: _token, ...holder } = stored;

@@ -160,7 +160,7 @@ const LAUNCHED_WITH: Grant[] = [
   onAny("key-pair", "Key pairs are named by the user, not tagged by jiti.", "ec2:RunInstances"),
   {
     actions: ["ec2:RunInstances"],
-    resources: ["arn:aws:ec2:*::image/*"],
+    resources: ["arn:aws:ec2:${region}::image/*"],
     why: "Images are AWS's or another account's (their ARNs have no account), never the stack's.",
   },
 ];
@@ -168,7 +168,7 @@ const LAUNCHED_WITH: Grant[] = [
 /** The image lookups read AWS's public SSM parameters, whose ARNs have no account. */
 const PUBLIC_IMAGE_PARAMETERS: Grant = {
   actions: ["ssm:GetParameter"],
-  resources: ["arn:aws:ssm:*::parameter/aws/service/*"],
+  resources: ["arn:aws:ssm:${region}::parameter/aws/service/*"],
 };
 
 /** An EC2 instance in a subnet, created from an AMI, optionally with a boot script and a role. */

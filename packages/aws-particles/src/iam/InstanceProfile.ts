@@ -9,7 +9,16 @@ import {
   paginateListInstanceProfiles,
   type InstanceProfile as AwsInstanceProfile,
 } from "@aws-sdk/client-iam";
-import { checkFields, defineParticle, is, type Desired, type LiveResource, type ParticleContext, type RefValue } from "@jiti/reconciler";
+import {
+  checkFields,
+  defineParticle,
+  is,
+  type Desired,
+  type LiveResource,
+  type ParticleContext,
+  type RefValue,
+  type Grant,
+} from "@jiti/reconciler";
 import { iam } from "../aws/clients.js";
 import { hasCode, ignoreCodes } from "../aws/errors.js";
 import { PATH_TAG, STACK_TAG, tagMap, userTags, ownership } from "../aws/tags.js";
@@ -167,6 +176,12 @@ async function syncTags(ctx: ParticleContext, live: InstanceProfileData, desired
 }
 
 /** An instance profile: how an EC2 instance takes on the IAM role it is nested in. */
+/** PassRole on the role a profile holds: the stack's, or an adopted one by its name (with or without a path). */
+const PASS_ROLE: Grant = {
+  ...onStackRoles("iam:PassRole"),
+  existing: { type: "aws.iam.Role", arn: ["arn:aws:iam::${account}:role/${id}", "arn:aws:iam::${account}:role/*/${id}"] },
+};
+
 const ACCOUNT_READS = "IAM's ListInstanceProfiles and GetAccountAuthorizationDetails take no resource: AWS allows them on * only.";
 
 export const InstanceProfile = defineParticle<InstanceProfileProps, InstanceProfileData, "aws.iam.InstanceProfile">({
@@ -182,7 +197,7 @@ export const InstanceProfile = defineParticle<InstanceProfileProps, InstanceProf
       anywhere(ACCOUNT_READS, "iam:ListInstanceProfiles"),
       {
         actions: ["iam:GetInstanceProfile"],
-        resources: ["arn:aws:iam::*:instance-profile/*"],
+        resources: ["arn:aws:iam::${account}:instance-profile/*"],
         why: "An adopted profile is read wherever it lives; only reads.",
       },
     ],
@@ -190,12 +205,12 @@ export const InstanceProfile = defineParticle<InstanceProfileProps, InstanceProf
       // TagInstanceProfile: the ownership tags are given in CreateInstanceProfile itself.
       {
         actions: ["iam:CreateInstanceProfile", "iam:TagInstanceProfile"],
-        resources: ["arn:aws:iam::*:instance-profile/jiti/${stack}/*"],
+        resources: ["arn:aws:iam::${account}:instance-profile/jiti/${stack}/*"],
         condition: { StringEquals: { [`aws:RequestTag/${STACK_TAG}`]: "${stack}" } },
       },
       onStackProfiles("iam:AddRoleToInstanceProfile", "iam:GetInstanceProfile"),
-      // AddRoleToInstanceProfile passes the role: IAM asks for PassRole on it.
-      onStackRoles("iam:PassRole"),
+      // AddRoleToInstanceProfile passes the role: IAM asks for PassRole on it, a role of the stack's or one it adopts.
+      PASS_ROLE,
     ],
     update: [
       onStackProfiles(
@@ -205,7 +220,7 @@ export const InstanceProfile = defineParticle<InstanceProfileProps, InstanceProf
         "iam:UntagInstanceProfile",
         "iam:GetInstanceProfile",
       ),
-      onStackRoles("iam:PassRole"),
+      PASS_ROLE,
     ],
     delete: [onStackProfiles("iam:RemoveRoleFromInstanceProfile", "iam:DeleteInstanceProfile", "iam:GetInstanceProfile")],
   },

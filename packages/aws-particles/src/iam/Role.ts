@@ -135,7 +135,7 @@ type Defaulted = "inlinePolicies" | "managedPolicies" | "maxSessionDuration";
 /** A role's props as render hands them over. */
 type RenderedRoleProps = WithDefaults<RoleProps, Defaulted>;
 
-const STACK_ROLES = "arn:aws:iam::*:role/jiti/${stack}/*";
+const STACK_ROLES = "arn:aws:iam::${account}:role/jiti/${stack}/*";
 const ACCOUNT_READS = "IAM's ListRoles and GetAccountAuthorizationDetails take no resource: AWS allows them on * only.";
 /** Reading one role in full. */
 const ROLE_READS = [
@@ -453,7 +453,7 @@ export const Role = defineParticle<RoleProps, RoleData, "aws.iam.Role", Defaulte
     lookup: [
       anywhere(ACCOUNT_READS, "iam:ListRoles", "iam:GetAccountAuthorizationDetails"),
       // An adopted role is another's: read, never changed.
-      { actions: ROLE_READS, resources: ["arn:aws:iam::*:role/*"], why: "An adopted role is read wherever it lives; only reads." },
+      { actions: ROLE_READS, resources: ["arn:aws:iam::${account}:role/*"], why: "An adopted role is read wherever it lives; only reads." },
     ],
     create: [
       // TagRole: the ownership tags are given in CreateRole itself, which IAM authorizes as tagging.

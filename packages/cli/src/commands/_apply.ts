@@ -67,7 +67,22 @@ async function showConfirmApply(cli: Cli, flow: ApplyFlow, prepared: PreparedRun
   }
   if (changes && !flow.yes) {
     ui.print();
-    if (!(await confirm(ui, flow.question(ui.out.c.bold(plan.stack))))) {
+    // A signal while the question waits (a CI job cancelled, a kill from another terminal) ends the run,
+    // but not before the stack's lock is let go: else it would stay until it lapses.
+    const onSignal = (signal: NodeJS.Signals) => {
+      ui.err.write(`\n${flow.cancelled}\n`);
+      void prepared.release().finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+    let yes: boolean;
+    try {
+      yes = await confirm(ui, flow.question(ui.out.c.bold(plan.stack)));
+    } finally {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    }
+    if (!yes) {
       ui.print(flow.cancelled);
       ui.emit("result", { ok: false, cancelled: true });
       return 1;
@@ -86,21 +101,25 @@ interface ApplyOptions {
 
 /**
  * Runs a plan the user has seen and confirmed, showing progress, then the
- * outcome. Ctrl-C stops new steps from starting and lets those in flight end
- * (a half-made resource is worse than a finished one); a second Ctrl-C quits.
+ * outcome. Ctrl-C (or SIGTERM, what a cancelled CI job gets) stops new steps
+ * from starting and lets those in flight end (a half-made resource is worse
+ * than a finished one), then lets go of the lock; a second signal quits.
  * Resolves with the exit code; an ApplyError propagates to the error display.
  */
 async function applyChanges(cli: Cli, prepared: PreparedRun, options: ApplyOptions): Promise<number> {
   const { ui } = cli;
   const controller = new AbortController();
   let interrupted = false;
-  const onInterrupt = () => {
-    if (interrupted) process.exit(130);
+  let exitCode = 130;
+  const onInterrupt = (signal: NodeJS.Signals) => {
+    exitCode = signal === "SIGINT" ? 130 : 143;
+    if (interrupted) process.exit(exitCode);
     interrupted = true;
-    controller.abort(new Error("interrupted by Ctrl-C"));
+    controller.abort(new Error(signal === "SIGINT" ? "interrupted by Ctrl-C" : `interrupted by ${signal}`));
     ui.err.write("\nStopping: no new steps will start; waiting for the ones in flight. Press Ctrl-C again to quit now.\n");
   };
   process.on("SIGINT", onInterrupt);
+  process.on("SIGTERM", onInterrupt);
   const changes = hasChanges(prepared.plan);
   if (changes) ui.print();
   const shown = changes ? progress(ui) : undefined;
@@ -136,10 +155,11 @@ async function applyChanges(cli: Cli, prepared: PreparedRun, options: ApplyOptio
     shown?.stop();
     // A failed apply changed things too: its journal is the record of what.
     if (error instanceof ApplyError) writeJournal(error.result.journal);
-    // main exits with an error's exitCode: 130 is the shell's code for Ctrl-C.
-    if (interrupted && typeof error === "object" && error !== null) Object.assign(error, { exitCode: 130 });
+    // main exits with an error's exitCode: 130 and 143 are the shell's codes for SIGINT and SIGTERM.
+    if (interrupted && typeof error === "object" && error !== null) Object.assign(error, { exitCode });
     throw error;
   } finally {
     process.off("SIGINT", onInterrupt);
+    process.off("SIGTERM", onInterrupt);
   }
 }

@@ -8,6 +8,8 @@ export const permissionsCommand = defineJitiCommand({
   args: {
     ...stackArgs,
     "plan-only": { type: "boolean", description: "Only what `jiti plan` needs: the read-only policy" },
+    region: { type: "string", valueHint: "region", description: "Name this region in the ARNs (default: any, *)" },
+    account: { type: "string", valueHint: "id", description: "Name this account in the ARNs (default: any, *)" },
     ...outputArgs,
   },
   async run(cli, flags) {
@@ -16,6 +18,8 @@ export const permissionsCommand = defineJitiCommand({
     const lock = await stackLock();
     const { policy, notes } = deployPolicy(tree, await particleCatalogue(), {
       planOnly: flags["plan-only"] === true,
+      ...(flags.region ? { region: flags.region } : {}),
+      ...(flags.account ? { account: flags.account } : {}),
       extra: lock.permissions ?? [],
     });
     cli.timings?.lap("render");

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
 import { compileStack, type Compiled } from "./_compile.js";
 import { mapFrames, spotAt, type SourceSpot } from "./_frames.js";
@@ -49,8 +49,15 @@ function cacheDir(stackFile: string): string | undefined {
 
 /** The URL to import the compiled stack from: a data: URL, or a file where its npm imports resolve. */
 async function place(stackFile: string, compiled: Compiled, outdir: string | undefined): Promise<string> {
-  if (compiled.packages.length === 0 || !outdir) {
-    return `data:text/javascript;base64,${Buffer.from(compiled.code).toString("base64")}`;
+  if (compiled.packages.length === 0) return `data:text/javascript;base64,${Buffer.from(compiled.code).toString("base64")}`;
+  if (!outdir) {
+    // Node resolves npm imports from a node_modules folder above the file: there is none.
+    const shown = relative(process.cwd(), stackFile) || stackFile;
+    throw new StackLoadError(
+      `${shown} imports ${compiled.packages.map((p) => `"${p}"`).join(", ")}, but there is no node_modules folder above it to import from`,
+      undefined,
+      `Install ${compiled.packages.length === 1 ? "it" : "them"} beside the file: npm install ${compiled.packages.join(" ")}`,
+    );
   }
   // `stack-<which stack>-<which version>.mjs`: stacks of one name in
   // different folders of a monorepo share this folder.
