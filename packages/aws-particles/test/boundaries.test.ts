@@ -2,6 +2,7 @@ import { particles } from "@jiti/aws-particles";
 import { readdirSync, readFileSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import ts from "typescript";
 import { describe, expect, it } from "vitest";
 
 /**
@@ -22,8 +23,43 @@ function sourceFiles(dir: string): string[] {
 
 const files = sourceFiles(src).map((path) => ({ path, name: relative(src, path), text: readFileSync(path, "utf8") }));
 // userData steps deal in file paths, not element paths.
-const outsideRules = files.filter((f) => !f.name.startsWith("rules/") && !f.name.startsWith("userdata/"));
+const outsideUserData = files.filter((f) => !f.name.startsWith("userdata/"));
 const particleFiles = files.filter((f) => /\bdefineParticle</.test(f.text));
+/** The folders particles live in: their files and their `_` helpers must not reach other particles. */
+const particleFolders = new Set(particleFiles.map((f) => dirname(f.name)));
+const particleSide = files.filter((f) => particleFolders.has(dirname(f.name)));
+
+/** What the reconciler's path module exports: none of it may be used here. */
+const PATH_FUNCTIONS = [...readFileSync(resolve(src, "../../reconciler/src/path.ts"), "utf8").matchAll(/export function (\w+)/g)].map(
+  (m) => m[1]!,
+);
+
+/** The names a file imports from `module`, as the TypeScript scanner and the import clause give them. */
+function namesImported(text: string, module: string): string[] {
+  const imported = ts.preProcessFile(text, true, true).importedFiles.some((f) => f.fileName === module);
+  if (!imported) return [];
+  const clauses = [...text.matchAll(new RegExp(`import\\s*(type\\s*)?\\{([^}]*)\\}\\s*from\\s*"${module.replace("/", "\\/")}"`, "g"))];
+  return clauses
+    .flatMap((c) =>
+      c[2]!.split(",").map(
+        (n) =>
+          n
+            .trim()
+            .replace(/^type\s+/, "")
+            .split(/\s+as\s+/)[0]!,
+      ),
+    )
+    .filter(Boolean);
+}
+
+/** The relative modules a file imports, resolved to paths under src/ without their extension. */
+function relativeImports(file: { name: string; text: string }): string[] {
+  return ts
+    .preProcessFile(file.text, true, true)
+    .importedFiles.map((f) => f.fileName)
+    .filter((m) => m.startsWith("."))
+    .map((m) => join(dirname(file.name), m).replace(/\.js$/, ""));
+}
 
 /** Text operations on an element path or a reference's target path: `path.split("/")`, `$ref.startsWith(…)`, a regex `.test(…$ref)`. */
 const PATH_TEXT =
@@ -38,13 +74,19 @@ describe("particles know only themselves", () => {
     for (const particle of particles) expect(particle.validate?.length ?? 1, particle.type).toBeLessThanOrEqual(1);
   });
 
-  it.each(particleFiles.map((f) => [f.name, f] as const))("%s imports no other particle", (_, file) => {
-    const others = particleFiles.filter((f) => f !== file).map((f) => basename(f.name, ".ts"));
-    const imported = [...file.text.matchAll(/from "(\.[^"]+)\.js"/g)].map((m) => basename(m[1]!));
-    expect(imported.filter((name) => others.includes(name))).toEqual([]);
+  it.each(particleSide.map((f) => [f.name, f] as const))("%s imports no other particle, nor the list of them", (_, file) => {
+    // A particle's helpers are named after it (`_ec2.ts`, `_security-group-rules.ts`): they may reach their own particle.
+    const plain = (name: string) => basename(name, ".ts").replace(/[_-]/g, "").toLowerCase();
+    const others = particleFiles.filter((f) => !plain(file.name).startsWith(plain(f.name))).map((f) => f.name.replace(/\.ts$/, ""));
+    const reached = relativeImports(file).filter((m) => others.includes(m) || m === "kinds" || m === "index");
+    expect(reached).toEqual([]);
   });
 
-  it.each(outsideRules.map((f) => [f.name, f] as const))("%s takes no element path apart", (_, file) => {
+  it.each(files.map((f) => [f.name, f] as const))("%s uses none of the reconciler's path functions", (_, file) => {
+    expect(namesImported(file.text, "@jiti/reconciler").filter((n) => PATH_FUNCTIONS.includes(n))).toEqual([]);
+  });
+
+  it.each(outsideUserData.map((f) => [f.name, f] as const))("%s takes no element path apart", (_, file) => {
     const lines = file.text.split("\n").filter((line) => PATH_TEXT.test(line));
     expect(lines).toEqual([]);
   });
@@ -54,7 +96,10 @@ describe("particles know only themselves", () => {
       f.name.startsWith(`${dirname(particleFiles.find((pf) => basename(pf.name, ".ts") === particle.name)!.name)}/`),
     );
     for (const prop of Object.keys(particle.defaults ?? {})) {
-      const restated = new RegExp(`\\bprops\\??\\.${prop}\\s*\\?\\?|\\bp\\.${prop}\\s*\\?\\?`);
+      // `props.type ?? "t3.micro"`, `p.type || …`, or a default in a destructuring: `{ type = "t3.micro" } = p`.
+      const restated = new RegExp(
+        `\\b(props|p|desired\\.props)\\??\\.${prop}\\s*(\\?\\?|\\|\\|)|[{,]\\s*${prop}\\s*(:\\s*\\w+\\s*)?=(?![=>])`,
+      );
       expect(
         own.flatMap((f) =>
           f.text

@@ -28,6 +28,7 @@ export function desired<P extends object>(ctx: ParticleContext, path: string, pr
   return {
     path,
     name: element.name,
+    names: pathSegments(path).map((s) => s.name ?? s.component),
     props: { ...defaults, ...given } as P,
     tags: { ...tags, "jiti:stack": ctx.stack, "jiti:path": path },
     state: "running",

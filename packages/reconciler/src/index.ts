@@ -2,7 +2,8 @@ export { renderTree, renderStack, formatSource, Stack, Tags, tagsContext, isStac
 export type { RenderOptions, Rendered, StackProps } from "./render/index.js";
 export { defineConfig, ruleTree, runRules, STALE_WAIVER } from "./rules/index.js";
 export type { Finding, JitiConfig, Rule, RuleNode, RuleResult, RuleSettings, RuleTree, Severity } from "./rules/index.js";
-export { childPath, parentPath, pathDepth, lastSegment, pathSegments, pathNames, isInside } from "./path.js";
+// Paths are opaque outside the reconciler; their parts, for tools and tests that must name them.
+export { pathSegments } from "./path.js";
 export type { PathSegment } from "./path.js";
 export { walk } from "./tree.js";
 export type { ParticleNode, StackTree } from "./tree.js";

@@ -129,8 +129,11 @@ export interface AwsSettings {
 
 /** What create and update are given: desired props with every reference resolved to an id. */
 export interface Desired<Props> {
+  /** The element's identity: an opaque key, never taken apart (`names` holds what it is made of). */
   path: string;
   name: string | undefined;
+  /** The names along the path, outermost first, the component's standing in for an unnamed element: `["main", "public-a"]`. */
+  names: readonly string[];
   props: Props;
   /** Ownership and user tags to put on the resource in its create call. */
   tags: Record<string, string>;

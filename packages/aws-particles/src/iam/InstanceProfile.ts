@@ -268,7 +268,7 @@ export const InstanceProfile = defineParticle<InstanceProfileProps, InstanceProf
   },
 
   async create(ctx, desired) {
-    const name = iamName(ctx.stack, desired.path, NAME_LIMIT.instanceProfile);
+    const name = iamName(ctx.stack, desired, NAME_LIMIT.instanceProfile);
     const role = roleOf(desired);
     try {
       // Path and Tags in the create call itself: a profile is never without its owner.

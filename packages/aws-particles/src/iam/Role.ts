@@ -497,7 +497,7 @@ export const Role = defineParticle<RoleProps, RoleData, "aws.iam.Role", Defaulte
 
   async create(ctx, desired) {
     const client = iam(ctx);
-    const name = iamName(ctx.stack, desired.path, NAME_LIMIT.role);
+    const name = iamName(ctx.stack, desired, NAME_LIMIT.role);
     const props = desired.props;
     let before: RoleData;
     let changed: string[];

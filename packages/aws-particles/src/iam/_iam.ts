@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { paginateGetAccountAuthorizationDetails, type RoleDetail, type Tag } from "@aws-sdk/client-iam";
 import { iam } from "../aws/clients.js";
-import { is, pathNames, type Check, type ParticleContext } from "@jiti/reconciler";
+import { is, type Check, type ParticleContext } from "@jiti/reconciler";
 import { PATH_TAG, STACK_TAG } from "../aws/tags.js";
 
 /**
@@ -30,8 +30,8 @@ const HASH_LENGTH = 8;
  * path instead. Stack and element names only use characters IAM names allow
  * ([\w+=,.@-]), so nothing needs escaping.
  */
-export function iamName(stack: string, path: string, limit: number): string {
-  const names = pathNames(path);
+export function iamName(stack: string, element: { path: string; names: readonly string[] }, limit: number): string {
+  const { path, names } = element;
   const readable = [stack, ...names].join(".");
   const ambiguous = names.length > 1 && names.some((n) => n.includes("."));
   if (readable.length <= limit && !ambiguous) return readable;

@@ -1,6 +1,7 @@
 import { isRefValue, type AnyParticle, type Desired, type Json, type JsonObject, type LiveResource, type PendingRef } from "../particle.js";
 import type { Snapshot } from "../read.js";
 import type { ParticleNode } from "../tree.js";
+import { pathNames } from "../path.js";
 
 /** Desired props for create/update: references replaced by the current ids, ownership tags added. */
 export function desiredOf(
@@ -33,6 +34,7 @@ export function desiredOf(
   return {
     path: node.path,
     name: node.name,
+    names: pathNames(node.path),
     props: canonical,
     tags: { ...userTags, "jiti:stack": stack, "jiti:path": node.path, ...(node.protect ? { "jiti:protect": "true" } : {}) },
     state: node.state,
