@@ -66,6 +66,11 @@ function awayFromHome(file: string, target: string): string | undefined {
   return `nothing outside ${to}/ imports from it by path`;
 }
 
+/** The line of `text` that names `specifier`. */
+function lineOf(text: string, specifier: string): string {
+  return text.split("\n").find((line) => line.includes(`"${specifier}"`)) ?? "";
+}
+
 /** What breaks the conventions in `sources`, one line each. */
 function violations(sources: readonly Source[]): string[] {
   const found: string[] = [];
@@ -76,6 +81,12 @@ function violations(sources: readonly Source[]): string[] {
       const folder = posix.dirname(target);
       if (posix.basename(target).startsWith("_") && folder !== posix.dirname(file)) {
         found.push(`${file} imports "${specifier}", a _ module of ${folder}/: import what ${folder}/index.ts exports instead`);
+      }
+      // An index re-exports what its folder offers: a file it re-exports from is no _ module.
+      if (posix.basename(target).startsWith("_") && posix.basename(file) === "index.ts" && /^\s*export\b/m.test(lineOf(text, specifier))) {
+        found.push(
+          `${file} re-exports from "${specifier}": what an index exports is not private to its folder, so drop the _ from its name`,
+        );
       }
       const away = awayFromHome(file, target);
       if (away) found.push(`${file} imports "${specifier}", outside ${homeOf(file)}/: ${away}`);
@@ -133,7 +144,8 @@ describe("workspace conventions", () => {
     ],
     ["the root test helpers, from a benchmark", "bench/cli.ts", 'import { ensureBuilt } from "../test/cli/build.js";', 1],
     ["an example's stack, from a package", "packages/cli/src/main.ts", 'import WebApp from "../../../examples/web-app/stack.js";', 1],
-    ["a _ module of its own folder", "packages/cli/src/load/index.ts", 'export { x } from "./_modules.js";', 0],
+    ["a _ module of its own folder", "packages/cli/src/load/from-flags.ts", 'import { x } from "./_load-stack.js";', 0],
+    ["a _ module re-exported by its folder's index", "packages/cli/src/load/index.ts", 'export { x } from "./_modules.js";', 1],
     ["its own package's sources, from its tests", "packages/aws-particles/test/a.test.ts", 'import { Vpc } from "../src/ec2/Vpc.js";', 0],
     ["another package by its name", "test/a.test.ts", 'import { useMoto } from "@jiti/testkit";', 0],
     ["an example's stack, from a root test", "test/web-app.test.tsx", 'import WebApp from "../examples/web-app/stack.js";', 0],

@@ -11,7 +11,7 @@ import { createUi } from "./ui.js";
 /**
  * The `jiti` command. The commands' modules are imported only after
  * `--version` is answered, and the AWS SDK only when a command loads a stack
- * (see load/_modules.ts), so `jiti --help` and `jiti --version` start in a
+ * (see load/modules.ts), so `jiti --help` and `jiti --version` start in a
  * few milliseconds.
  */
 async function main(rawArgs: string[]): Promise<number> {

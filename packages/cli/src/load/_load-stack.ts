@@ -2,8 +2,8 @@ import { existsSync, statSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import { createElement, isElement, type JitiNode } from "@jiti/jsx-runtime";
 import { CliError } from "../cli-error.js";
-import { importUserFile, StackLoadError } from "./_import.js";
-import { loadModule } from "./_modules.js";
+import { importUserFile, StackLoadError } from "./import.js";
+import { loadModule } from "./modules.js";
 import type { Timings } from "../timings.js";
 
 export interface LoadOptions {
@@ -13,7 +13,7 @@ export interface LoadOptions {
 }
 
 /**
- * Loads `stack.tsx`: compiles it (see _compile.ts), imports it, and returns
+ * Loads `stack.tsx`: compiles it (see compile.ts), imports it, and returns
  * the element to render: the default export, called as a component with
  * `{ env }` when it is one.
  */

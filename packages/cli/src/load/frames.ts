@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { SourceMap, type SourceMapping, type SourceMapPayload } from "node:module";
 import { relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Compiled } from "./_compile.js";
+import type { Compiled } from "./compile.js";
 
 /** Where in the user's code something went wrong. */
 export interface SourceSpot {

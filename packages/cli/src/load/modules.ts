@@ -4,7 +4,7 @@ import { particleOf, type AnyParticle, type Rule, type StackLock } from "@jiti/r
  * The jiti packages a `stack.tsx` may import, as bundled into this CLI.
  *
  * A stack's `@jiti/*` imports are served from these very module objects (see
- * _compile.ts), so the process holds one copy of jiti: the particles the stack
+ * compile.ts), so the process holds one copy of jiti: the particles the stack
  * renders are the ones the CLI plans with, and nothing is loaded twice.
  * Each entry is a dynamic import, so a command loads only what it uses.
  *

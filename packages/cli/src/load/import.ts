@@ -3,8 +3,8 @@ import { existsSync } from "node:fs";
 import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
-import { compileStack, type Compiled } from "./_compile.js";
-import { mapFrames, spotAt, type SourceSpot } from "./_frames.js";
+import { compileStack, type Compiled } from "./compile.js";
+import { mapFrames, spotAt, type SourceSpot } from "./frames.js";
 import type { Timings } from "../timings.js";
 
 /** The user's code threw while it was being imported, or exports no stack. */
@@ -21,7 +21,7 @@ export class StackLoadError extends Error {
 }
 
 /**
- * Compiles one of the user's files (see _compile.ts), imports it, and
+ * Compiles one of the user's files (see compile.ts), imports it, and
  * returns its default export. `what` names it in errors: "the stack",
  * "jiti.config.ts". An error while importing points at the user's line.
  */

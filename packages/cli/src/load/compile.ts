@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises";
 import { isBuiltin } from "node:module";
 import { extname, isAbsolute, resolve, sep } from "node:path";
 import { pathToFileURL } from "node:url";
-import { REGISTRY, isModuleName, loadModule, MODULE_NAMES } from "./_modules.js";
+import { REGISTRY, isModuleName, loadModule, MODULE_NAMES } from "./modules.js";
 
 export interface Compiled {
   /** The stack as one ES module. */
@@ -88,7 +88,7 @@ export async function compileStack(file: string, outdir: string): Promise<Compil
 
 /**
  * Resolves every `@jiti/*` import to a module that re-exports the CLI's own
- * copy, read from the registry on `globalThis` (see _modules.ts). Export names
+ * copy, read from the registry on `globalThis` (see modules.ts). Export names
  * are listed at compile time, so importing a name jiti does not have is an
  * esbuild error at the user's line, like any other missing export.
  */

@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import type { JitiConfig, Rule } from "@jiti/reconciler";
-import { importUserFile, StackLoadError } from "./_import.js";
-import { loadModule } from "./_modules.js";
+import { importUserFile, StackLoadError } from "./import.js";
+import { loadModule } from "./modules.js";
 import type { Timings } from "../timings.js";
 
 export const CONFIG_FILE = "jiti.config.ts";

@@ -4,7 +4,7 @@ import { renderTree, type RenderOptions } from "@jiti/reconciler";
 import type { JitiNode } from "@jiti/jsx-runtime";
 import type { Cli } from "../cli.js";
 import { CliError } from "../cli-error.js";
-import { findConfig, loadConfig } from "./_config.js";
+import { findConfig, loadConfig } from "./config.js";
 import { loadStack } from "./_load-stack.js";
 import { DEFAULT_FILE } from "../options.js";
 
