@@ -7,5 +7,5 @@ export type { Context, ContextScope } from "./context.js";
 export { jsx, jsxs } from "./jsx-runtime.js";
 export { jsxDEV } from "./jsx-dev-runtime.js";
 export type { JSX } from "./jsx-namespace.js";
-export { walkJsx, componentName } from "./walk.js";
+export { walkJsx, componentName, describeChild } from "./walk.js";
 export type { JsxVisitor, Place, Owner, ComponentFailure } from "./walk.js";

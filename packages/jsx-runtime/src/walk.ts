@@ -1,9 +1,10 @@
 import { providerContext, withContextScope, type ContextScope } from "./context.js";
 import { isElement, isFragment, type ElementType, type JitiElement, type JitiNode, type Source } from "./element.js";
+import { isRef } from "./ref.js";
 
 /**
  * The one way through a JSX tree, shared by everything that renders one (the
- * stack, userData, finding the `<Stack>`): children are flattened as React
+ * stack, down to and inside its `<Stack>`, and userData): children are flattened as React
  * does them (arrays, fragments, `null`, `false`), context providers extend
  * the scope, function components are called inside that scope, and every
  * element the caller renders itself (a particle, a step) is handed to it.
@@ -83,4 +84,16 @@ export function walkJsx<State>(node: unknown, at: Place<State>, visitor: JsxVisi
 /** How messages name a component. */
 export function componentName(type: unknown): string {
   return (typeof type === "function" && type.name) || "(anonymous component)";
+}
+
+/** What a child that is not an element the caller takes is, for messages: `Text`, `A number`, `An object with keys {a}`. */
+export function describeChild(value: unknown): string {
+  if (typeof value === "string") return "Text";
+  if (typeof value === "number") return "A number";
+  if (typeof value === "function") return "A function";
+  if (isRef(value)) return "A ref";
+  if (isElement(value)) return `<${componentName(value.type)}>`;
+  if (Array.isArray(value)) return `An array of ${value.length}`;
+  if (typeof value === "object" && value !== null) return `An object with keys {${Object.keys(value).join(", ")}}`;
+  return `A ${typeof value}`;
 }

@@ -6,12 +6,11 @@ import { planActions, ProtectionError, protectionProblems, type Plan } from "./p
 import { read, type Catalogue, type Snapshot } from "./read.js";
 import type { Problem } from "./problems.js";
 import { renderStack, type RenderOptions } from "./render/index.js";
-import type { RuleSettings } from "./rules/index.js";
 import { hostname } from "node:os";
 import type { HeldLock, LockRecord, StackLock } from "./lock.js";
 import type { ParticleNode, StackTree } from "./tree.js";
 
-export interface RunOptions extends AwsSettings, RuleSettings {
+export interface RunOptions extends AwsSettings, RenderOptions {
   /**
    * Every particle kind the stack may own (e.g. `particles` from
    * `@jiti/aws-particles`), so that resources of kinds no longer rendered are
@@ -24,10 +23,6 @@ export interface RunOptions extends AwsSettings, RuleSettings {
   onEvent?: (event: ApplyEvent) => void;
   /** Stops starting new work; work in flight finishes or is aborted. */
   signal?: AbortSignal;
-  /** Source locations in errors are relative to this folder. @default process.cwd() */
-  sourceRoot?: string;
-  /** Renders the stack under this name instead of the one its `<Stack name>` gives (`jiti --stack`). */
-  stackName?: string;
   /**
    * Takes the stack's lock before reading AWS and holds it until the apply
    * ends, so that two applies of one stack never run at once: the second
@@ -97,7 +92,7 @@ function phaseClock(options: RunOptions): (phase: Phase) => void {
 /** Renders the stack, reads what it owns and plans; `apply()` then runs that plan. Changes nothing by itself. */
 export async function prepareApply(element: JitiNode, options: RunOptions = {}): Promise<PreparedRun> {
   const ended = phaseClock(options);
-  const { tree, particles: used, warnings, waived } = renderStack(element, renderOptionsOf(options));
+  const { tree, particles: used, warnings, waived } = renderStack(element, options);
   const particles = catalogueOf(options, used);
   const g = graph(tree, { weakRefs: (type) => particles.get(type)?.weakRefs });
   ended("render");
@@ -168,17 +163,6 @@ async function locked(
 function refuseProtected(plan: Plan, snapshot: Snapshot, nodes: ReadonlyMap<string, ParticleNode>, particles?: Catalogue) {
   const problems = protectionProblems(plan, snapshot, nodes, particles);
   if (problems.length > 0) throw new ProtectionError(problems);
-}
-
-/** The run's options that render reads. */
-function renderOptionsOf(options: RunOptions): RenderOptions {
-  const { sourceRoot, stackName, rules, severity } = options;
-  return {
-    ...(sourceRoot !== undefined ? { sourceRoot } : {}),
-    ...(stackName !== undefined ? { stackName } : {}),
-    ...(rules !== undefined ? { rules } : {}),
-    ...(severity !== undefined ? { severity } : {}),
-  };
 }
 
 /** What `destroy` would delete (everything the stack owns, found from its tags alone); `apply()` deletes it. */

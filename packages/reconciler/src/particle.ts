@@ -11,6 +11,17 @@ import type { Rule } from "./rules/types.js";
 
 export const PARTICLE = Symbol.for("jiti.particle");
 
+/**
+ * The ownership tags: what the reconciler puts on every resource it has a
+ * particle create (in the create call itself), and what a particle's `list`
+ * reads back into `LiveResource.stack`, `.path` and `.protected`. jiti never
+ * changes a resource whose `jiti:stack` is not the run's.
+ */
+export const STACK_TAG = "jiti:stack";
+export const PATH_TAG = "jiti:path";
+/** Set (to "true") on the resources of elements with `protect`. */
+export const PROTECT_TAG = "jiti:protect";
+
 /** Plain JSON, what trees and plans are made of. */
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };

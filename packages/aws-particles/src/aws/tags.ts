@@ -1,10 +1,8 @@
 import { CreateTagsCommand, DeleteTagsCommand, type EC2Client, type Tag } from "@aws-sdk/client-ec2";
-import type { Desired, ParticleContext } from "@jiti/reconciler";
+import { PATH_TAG, PROTECT_TAG, STACK_TAG, type Desired, type ParticleContext } from "@jiti/reconciler";
 
-export const STACK_TAG = "jiti:stack";
-export const PATH_TAG = "jiti:path";
-/** Set on a resource whose element has `protect`: `destroy` from tags alone honours it too. */
-export const PROTECT_TAG = "jiti:protect";
+// The ownership tags are the reconciler's contract: named once, there.
+export { PATH_TAG, PROTECT_TAG, STACK_TAG };
 
 /** What a resource's tags say of its ownership: its stack, its element path, whether it is protected. */
 export function ownership(tags: Record<string, string>): { stack: string | undefined; path: string | undefined; protected: boolean } {

@@ -1,5 +1,5 @@
+import { describeChild } from "@jiti/jsx-runtime";
 import type { Issue } from "@jiti/reconciler";
-import { describeChild } from "./_checks.js";
 import { defineStep } from "./_step.js";
 
 type Text = string | number;

@@ -83,15 +83,3 @@ export function oneLine(example: string): Check {
     return undefined;
   };
 }
-
-/** What a child that is not a step is, for messages: `Text`, `<File>`, `An object with keys {a}`. */
-export function describeChild(value: unknown): string {
-  if (typeof value === "string") return "Text";
-  if (typeof value === "number") return "A number";
-  if (typeof value === "function") return "A function";
-  if (isRef(value)) return "A ref";
-  if (isElement(value)) return `<${value.type.name || "(anonymous component)"}>`;
-  if (Array.isArray(value)) return `An array of ${value.length}`;
-  if (typeof value === "object" && value !== null) return `An object with keys {${Object.keys(value).join(", ")}}`;
-  return `A ${typeof value}`;
-}

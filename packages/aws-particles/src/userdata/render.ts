@@ -1,7 +1,7 @@
+import { describeChild } from "@jiti/jsx-runtime";
 import { isElement, walkJsx, type JitiElement, type JsxVisitor, type Place, type Source } from "@jiti/jsx-runtime";
-import { formatProblem, formatSource, isStack, particleOf, type Issue, type Problem } from "@jiti/reconciler";
+import { formatProblem, formatSource, isStack, nearestName, particleOf, type Issue, type Problem } from "@jiti/reconciler";
 import { isCloudInit, type CloudInitProps } from "./CloudInit.js";
-import { describeChild } from "./_checks.js";
 import { renderScript, type StepGroup } from "./_script.js";
 import { stepOf, type AnyStepDefinition } from "./_step.js";
 
@@ -214,8 +214,7 @@ function checkSharedFiles(
 }
 
 function unknownProp(key: string, value: unknown, known: readonly string[], component: string): Issue {
-  const lower = key.toLowerCase();
-  const near = known.find((k) => k.toLowerCase() === lower || k.toLowerCase().startsWith(lower) || lower.startsWith(k.toLowerCase()));
+  const near = nearestName(key, known);
   return {
     message: `unknown prop "${key}"`,
     found: value,

@@ -154,6 +154,9 @@ function hintFor(f: Failure): string | undefined {
 }
 
 /** Errors from outside the pipeline: AWS configuration, the network, or a bug. */
+/** Node's codes for a call that reached no AWS API at all. */
+const NETWORK = new Set(["ECONNREFUSED", "ENOTFOUND", "ECONNRESET", "ETIMEDOUT", "EHOSTUNREACH", "EAI_AGAIN"]);
+
 function otherError(error: unknown, head: (text: string) => string, context: ErrorContext): ShownError {
   const e = (typeof error === "object" && error !== null ? error : {}) as { name?: string; message?: string; code?: string };
   const aws = readAwsError(error);
@@ -161,7 +164,7 @@ function otherError(error: unknown, head: (text: string) => string, context: Err
   const lines: string[] = [];
   let kind = "internal";
   // readAwsError also reads an SDK call that reached no one: the network errors first.
-  if (e.code === "ECONNREFUSED" || e.code === "ENOTFOUND" || e.code === "ECONNRESET") {
+  if (aws && NETWORK.has(aws.code)) {
     kind = "network";
     const endpoint = context.endpoint;
     lines.push(head(`could not reach AWS: ${message}`));
@@ -172,8 +175,9 @@ function otherError(error: unknown, head: (text: string) => string, context: Err
     else lines.push("  Check the network, and --region.");
   } else if (aws) {
     kind = "aws";
-    lines.push(head(`AWS answered ${e.name ?? "an error"}: ${message}`));
+    lines.push(head(`AWS answered ${aws.code}: ${message}`));
     if (aws.requestId) lines.push(`  AWS request id: ${aws.requestId}`);
+    if (aws.transient) lines.push("  AWS says this may pass (throttling, or a fault on its side): run the command again.");
     if (context.endpoint && !aws.requestId) {
       // AWS (and its emulators) tag every answer with a request id: none means something else answered.
       lines.push(
@@ -194,7 +198,10 @@ function otherError(error: unknown, head: (text: string) => string, context: Err
       lines.push("  No AWS region is set: pass --region, or set AWS_REGION (or a region in your AWS profile).");
     lines.push("  Run again with --debug to see where it happened.");
   }
-  return { text: lines.join("\n"), json: { error: kind, message, ...(e.name ? { name: e.name } : {}) } };
+  return {
+    text: lines.join("\n"),
+    json: { error: kind, message, ...(aws ? { code: aws.code } : {}), ...(e.name ? { name: e.name } : {}) },
+  };
 }
 
 function problemsOf(error: unknown): readonly Problem[] | undefined {

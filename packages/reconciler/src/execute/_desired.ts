@@ -1,4 +1,15 @@
-import { isRefValue, type AnyParticle, type Desired, type Json, type JsonObject, type LiveResource, type PendingRef } from "../particle.js";
+import {
+  PATH_TAG,
+  PROTECT_TAG,
+  STACK_TAG,
+  isRefValue,
+  type AnyParticle,
+  type Desired,
+  type Json,
+  type JsonObject,
+  type LiveResource,
+  type PendingRef,
+} from "../particle.js";
 import type { Snapshot } from "../read.js";
 import type { ParticleNode } from "../tree.js";
 import { pathNames } from "../path.js";
@@ -36,7 +47,7 @@ export function desiredOf(
     name: node.name,
     names: pathNames(node.path),
     props: canonical,
-    tags: { ...userTags, "jiti:stack": stack, "jiti:path": node.path, ...(node.protect ? { "jiti:protect": "true" } : {}) },
+    tags: { ...userTags, [STACK_TAG]: stack, [PATH_TAG]: node.path, ...(node.protect ? { [PROTECT_TAG]: "true" } : {}) },
     state: node.state,
   };
 }

@@ -39,7 +39,11 @@ export async function runSteps<T extends Task>(all: ReadonlyMap<string, T>, sche
   const runnable: string[] = [];
   for (const step of all.values()) {
     waitingOn.set(step.id, step.deps.size);
-    for (const d of step.deps) dependents.set(d, [...(dependents.get(d) ?? []), step.id]);
+    for (const d of step.deps) {
+      const list = dependents.get(d);
+      if (list) list.push(step.id);
+      else dependents.set(d, [step.id]);
+    }
     if (step.deps.size === 0) runnable.push(step.id);
   }
 

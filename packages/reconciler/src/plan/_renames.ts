@@ -12,7 +12,11 @@ import { lastSegment, parentPath, pathDepth } from "../path.js";
  * unless both would hold a value AWS keeps unique (a subnet's CIDR block),
  * in which case the old one goes first.
  */
-export function markRenames(actions: Action[], particles: Catalogue, snapshot: Snapshot) {
+/** How each create that replaces an old resource came about, by its key: `renamesAfterDeletes` words its reason by it. */
+export type Replacements = Map<string, "renamed" | "moved">;
+
+export function markRenames(actions: Action[], particles: Catalogue, snapshot: Snapshot): Replacements {
+  const how: Replacements = new Map();
   // Old path → new path of each rename found so far: a renamed element's children move with it.
   const moved = new Map<string, string>();
   // A delete's old parent counts as where that parent moved to, so its children pair under the new one.
@@ -48,8 +52,10 @@ export function markRenames(actions: Action[], particles: Catalogue, snapshot: S
   for (const [create, old] of loneCreateAndDelete(unpaired, (a) => `${a.type} ${lastSegment(a.path)}`)) {
     old.renamedTo = create.key;
     create.reason = `replaces ${old.path} (moved; the old one is deleted once this one exists)`;
+    how.set(create.key, "moved");
     old.reason = `moved to ${create.path}: replaced`;
   }
+  return how;
 }
 
 /** Creates and deletes grouped by `keyOf`: each group of exactly one create and one delete, as `[create, old]`. */
@@ -71,7 +77,7 @@ function loneCreateAndDelete(actions: readonly Action[], keyOf: (a: Action) => s
  * parent's, or something it refers to, goes delete-first) cannot keep its
  * old resource until the new one exists: the old one goes first too.
  */
-export function renamesAfterDeletes(actions: Action[]) {
+export function renamesAfterDeletes(actions: Action[], how: Replacements) {
   const byKey = new Map(actions.map((a) => [a.key, a]));
   const memo = new Map<string, boolean>();
   const waitsOnDelete = (key: string): boolean => {
@@ -88,6 +94,6 @@ export function renamesAfterDeletes(actions: Action[]) {
     if (!old.renamedTo || !waitsOnDelete(old.renamedTo)) continue;
     const create = byKey.get(old.renamedTo)!;
     delete old.renamedTo;
-    create.reason = `replaces ${old.path} (${create.reason?.includes("(moved") ? "moved" : "renamed"}; the old one is deleted first)`;
+    create.reason = `replaces ${old.path} (${how.get(create.key) ?? "renamed"}; the old one is deleted first)`;
   }
 }

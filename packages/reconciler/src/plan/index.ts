@@ -37,10 +37,10 @@ export function planActions(tree: StackTree, g: Graph, snapshot: Snapshot, parti
   rediffWeakReferrers(actions, g, snapshot, particles, known);
   actions.push(...orphanDeletes(snapshot, g, matching, new Set(actions.map((a) => a.key))));
 
-  markRenames(actions, particles, snapshot);
+  const replacements = markRenames(actions, particles, snapshot);
   linkActions(actions, g, particles);
   propagateDeleteFirst(actions);
-  renamesAfterDeletes(actions);
+  renamesAfterDeletes(actions, replacements);
   // The tree's actions in dependency order, then the deletes of what it no longer holds, children first.
   const sorted = [
     ...actions.filter((a) => g.nodes.has(a.key)),

@@ -1,5 +1,6 @@
 import { isElement, isRef, type Ref } from "@jiti/jsx-runtime";
 import type { DesiredState, Existing, Json, JsonObject } from "../particle.js";
+import { nearestName } from "../fields.js";
 import { describeValue, type Problem } from "../problems.js";
 import { blame, type Draft, type StackDraft } from "./_draft.js";
 
@@ -65,7 +66,7 @@ export function convertProps(draft: Draft, refs: ReadonlyMap<Ref, Draft>, proble
   for (const [key, value] of Object.entries(raw)) {
     if (META_PROPS.has(key) || value === undefined) continue;
     if (!known.includes(key)) {
-      const near = known.find((k) => k.toLowerCase() === key.toLowerCase() || editDistance(k, key) <= 2);
+      const near = nearestName(key, known);
       report(`unknown prop "${key}"`, value, near ? `Rename it to "${near}"` : `Known props of <${particle.name}>: ${known.join(", ")}`);
       continue;
     }
@@ -217,18 +218,4 @@ function sortKeys(props: JsonObject): JsonObject {
       .sort()
       .map((k) => [k, props[k]!]),
   );
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previous = current;
-    }
-  }
-  return row[b.length]!;
 }

@@ -1,5 +1,6 @@
 import {
   componentName,
+  describeChild,
   isElement,
   isRef,
   useContext,
@@ -197,15 +198,6 @@ function inSourceOrder(problems: Problem[]): Problem[] {
     .map((p, i) => ({ p, i, k: key(p) }))
     .sort((a, b) => (a.k.file === b.k.file ? a.k.line - b.k.line : a.k.file < b.k.file ? -1 : 1) || a.i - b.i)
     .map((x) => x.p);
-}
-
-function describeChild(value: unknown): string {
-  if (typeof value === "string") return "Text";
-  if (typeof value === "number") return "A number";
-  if (typeof value === "function") return "A function";
-  if (isRef(value)) return "A ref";
-  if (typeof value === "object" && value !== null) return `An object with keys {${Object.keys(value).join(", ")}}`;
-  return `A ${typeof value}`;
 }
 
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;

@@ -1,4 +1,7 @@
 import {
+  PATH_TAG,
+  PROTECT_TAG,
+  STACK_TAG,
   defineParticle,
   digest,
   particleOf,
@@ -63,9 +66,9 @@ function toLive(r: FakeResource): LiveResource<JsonObject> {
   return {
     type: r.type,
     id: r.id,
-    path: r.tags["jiti:path"],
-    stack: r.tags["jiti:stack"],
-    protected: r.tags["jiti:protect"] === "true",
+    path: r.tags[PATH_TAG],
+    stack: r.tags[STACK_TAG],
+    protected: r.tags[PROTECT_TAG] === "true",
     data: { ...r.props },
     status: (r.props.state as string) ?? "running",
   };
@@ -84,7 +87,7 @@ function fake<P extends FakeProps, K extends string>(
     ...spec,
     async list(ctx: ParticleContext) {
       cloud.log.push(`list ${spec.type}`);
-      return [...cloud.resources.values()].filter((r) => r.type === spec.type && r.tags["jiti:stack"] === ctx.stack).map(toLive);
+      return [...cloud.resources.values()].filter((r) => r.type === spec.type && r.tags[STACK_TAG] === ctx.stack).map(toLive);
     },
     async lookup(_ctx, existing) {
       return [...cloud.resources.values()]
