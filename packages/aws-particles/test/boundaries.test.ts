@@ -1,4 +1,4 @@
-import { particles } from "@jiti/aws-particles";
+import { particles, rules } from "@jiti/aws-particles";
 import { readdirSync, readFileSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -120,5 +120,10 @@ describe("particles know only themselves", () => {
     ]) {
       expect(PATH_TEXT.test(line), line).toBe(true);
     }
+  });
+
+  it("lists every rule the particles run, and attaches every rule it lists to a particle", () => {
+    const attached = new Set(particles.flatMap((p) => p.rules ?? []).map((r) => r.id));
+    expect([...attached].sort()).toEqual(rules.map((r) => r.id).sort());
   });
 });

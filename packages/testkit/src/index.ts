@@ -25,8 +25,8 @@ export {
   useJiti,
   type Fixture,
   type Fixtures,
-  type Run,
+  type CliRun,
   type RunningJiti,
-  type RunOptions,
+  type CliRunOptions,
 } from "./cli/jiti.js";
 export * from "./fake/index.js";

@@ -171,7 +171,13 @@ const PUBLIC_IMAGE_PARAMETERS: Grant = {
   resources: ["arn:aws:ssm:${region}::parameter/aws/service/*"],
 };
 
-/** An EC2 instance in a subnet, created from an AMI, optionally with a boot script and a role. */
+/**
+ * An EC2 instance in a subnet, created from an AMI, optionally with a boot script and a role.
+ *
+ * The component is named for the service users know (`<Ec2>`); the type is
+ * AWS's name for the resource (`AWS::EC2::Instance`), as every type of jiti
+ * is, and is what plans and snapshots show: the two differ on purpose.
+ */
 export const Ec2 = defineParticle<Ec2Props, Ec2Data, "aws.ec2.Instance", Defaulted>({
   type: TYPE,
   name: "Ec2",

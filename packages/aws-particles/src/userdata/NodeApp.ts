@@ -33,6 +33,9 @@ export interface NodeAppProps {
  * Linux 2023, apt-get on Ubuntu), writes the bundled app to
  * `/opt/<name>/app.js` and runs it as a systemd service.
  */
+/** The service and folder name of an app that names none. */
+const DEFAULT_NAME = "app";
+
 export const NodeApp = defineStep<NodeAppProps>({
   name: "NodeApp",
   props: ["entry", "port", "env", "name"],
@@ -57,9 +60,9 @@ export const NodeApp = defineStep<NodeAppProps>({
     }
     return issues;
   },
-  label: (props) => props.name ?? "app",
+  label: (props) => props.name ?? DEFAULT_NAME,
   steps(props, ctx) {
-    const name = props.name ?? "app";
+    const name = props.name ?? DEFAULT_NAME;
     const code = bundle(props.entry, ctx);
     if (code === undefined) return [];
     const env: Record<string, string> = { NODE_ENV: "production", ...props.env };

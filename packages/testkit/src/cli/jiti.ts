@@ -15,13 +15,13 @@ import { dirname, join } from "node:path";
 import { afterAll, beforeAll } from "vitest";
 import { BIN, ensureBuilt } from "./build.js";
 
-export interface Run {
+export interface CliRun {
   code: number | null;
   stdout: string;
   stderr: string;
 }
 
-export interface RunOptions {
+export interface CliRunOptions {
   /** Written to stdin, which is then closed (stdin is never a terminal here). */
   input?: string;
   env?: Record<string, string | undefined>;
@@ -38,7 +38,7 @@ export interface RunningJiti {
   /** Sends `signal` to the process (to its own pid only). */
   kill(signal: NodeJS.Signals): void;
   /** Resolves when it has exited, with everything it wrote. */
-  readonly done: Promise<Run>;
+  readonly done: Promise<CliRun>;
 }
 
 /** A folder (a fixture's copy, or one made for a test) for a test to change freely. */
@@ -107,12 +107,12 @@ function inFolder(dir: string): Fixture {
 }
 
 /** Runs `jiti …args` in the fixture's folder and collects its output. */
-export function jiti(stack: Fixture | string, args: readonly string[], options: RunOptions = {}): Promise<Run> {
+export function jiti(stack: Fixture | string, args: readonly string[], options: CliRunOptions = {}): Promise<CliRun> {
   return startJiti(stack, args, options).done;
 }
 
 /** Starts `jiti …args` in the fixture's folder; `done` collects its output. */
-export function startJiti(stack: Fixture | string, args: readonly string[], options: RunOptions = {}): RunningJiti {
+export function startJiti(stack: Fixture | string, args: readonly string[], options: CliRunOptions = {}): RunningJiti {
   const cwd = typeof stack === "string" ? stack : stack.dir;
   const env: Record<string, string | undefined> = { ...process.env, ...options.env };
   // Plain output whatever the developer's terminal or vitest set.
@@ -124,7 +124,7 @@ export function startJiti(stack: Fixture | string, args: readonly string[], opti
   child.stdout.setEncoding("utf8").on("data", (d: string) => (written.stdout += d));
   child.stderr.setEncoding("utf8").on("data", (d: string) => (written.stderr += d));
   const timeoutMs = options.timeoutMs ?? 30_000;
-  const done = new Promise<Run>((resolve, reject) => {
+  const done = new Promise<CliRun>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
       reject(
