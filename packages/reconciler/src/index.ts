@@ -13,7 +13,7 @@ export { read, catalogue, LookupError } from "./read.js";
 export type { Catalogue, Snapshot } from "./read.js";
 export { planActions, KNOWN_AFTER_APPLY, ProtectionError } from "./plan/index.js";
 export type { Plan, Action, Change, Verb } from "./plan/index.js";
-export { execute, steps, ApplyError } from "./execute/index.js";
+export { execute, steps, ApplyError, DEFAULT_CONCURRENCY } from "./execute/index.js";
 export type { ApplyEvent, ApplyResult, ExecuteOptions, Failure, FailureInfo, JournalEntry, StepKind } from "./execute/index.js";
 export { plan, apply, destroy, planDestroy, prepareApply, prepareDestroy, lockHolder, unlock } from "./api.js";
 export type { RunOptions, PlanResult, ApplyOutcome, PreparedRun, Phase } from "./api.js";

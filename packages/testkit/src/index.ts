@@ -1,7 +1,7 @@
 /**
  * What tests share, from one place: `import { useMoto, jiti, fakeWorld } from "@jiti/testkit"`.
  * This entry is for test files (it uses vitest's hooks); code that runs
- * outside a test imports `@jiti/testkit/moto-server`, `/build` or `/fake`.
+ * outside a test imports `@jiti/testkit/moto-server`, `/proxy`, `/build` or `/fake`.
  */
 export { useMoto, type MotoHandle, type SharedMoto } from "./moto/use-moto.js";
 export {
@@ -14,6 +14,17 @@ export {
   type MotoServer,
 } from "./moto/server.js";
 export { holdCall, type HeldCall } from "./moto/hold-call.js";
+export {
+  startAwsProxy,
+  type AwsProxy,
+  type AwsProxyOptions,
+  type Fault,
+  type FaultKind,
+  type FaultRule,
+  type Injected,
+  type ProxyCall,
+  type RandomFaults,
+} from "./proxy/aws-proxy.js";
 export { countCalls, type CallCounter, type MiddlewareClient } from "./sdk-calls.js";
 export { BIN, CLI_VERSION, ensureBuilt } from "./cli/build.js";
 export {

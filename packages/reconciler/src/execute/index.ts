@@ -7,10 +7,11 @@ import { perform } from "./_perform.js";
 import { runSteps } from "./_scheduler.js";
 import { abortReason, ApplyError, failureInfo } from "./failure.js";
 import { steps } from "./steps.js";
-import type { ApplyResult, ExecuteOptions, Failure, Step } from "./types.js";
+import { DEFAULT_CONCURRENCY, type ApplyResult, type ExecuteOptions, type Failure, type Step } from "./types.js";
 
 export { ApplyError } from "./failure.js";
 export { steps } from "./steps.js";
+export { DEFAULT_CONCURRENCY } from "./types.js";
 export type { ApplyEvent, ApplyResult, ExecuteOptions, Failure, FailureInfo, JournalEntry, StepKind } from "./types.js";
 
 /**
@@ -59,7 +60,7 @@ export async function execute(
     const { action } = step;
     emit({ event: "skipped", key: action.key, path: action.path, type: action.type, step: step.kind, action: action.action, message });
   };
-  const notStarted = await runSteps(steps(plan), { concurrency: options.concurrency ?? 10, signal, start, skip });
+  const notStarted = await runSteps(steps(plan), { concurrency: options.concurrency ?? DEFAULT_CONCURRENCY, signal, start, skip });
 
   const { resources: live, journal } = run.model;
   const outputs: Record<string, JsonObject> = {};

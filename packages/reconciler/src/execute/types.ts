@@ -77,8 +77,11 @@ export interface ApplyResult {
   interrupted?: { notStarted: number; reason: string };
 }
 
+/** How many steps of an apply run at once unless told otherwise. */
+export const DEFAULT_CONCURRENCY = 10;
+
 export interface ExecuteOptions {
-  /** How many AWS operations run at once. @default 10 */
+  /** How many AWS operations run at once. @default DEFAULT_CONCURRENCY */
   concurrency?: number;
   signal?: AbortSignal;
   onEvent?: (event: ApplyEvent) => void;

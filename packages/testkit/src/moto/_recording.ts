@@ -2,7 +2,7 @@
  * Reads moto's request recording (`MOTO_ENABLE_RECORDING`): one JSON line per
  * HTTP request that reached the server, written before the request is handled.
  * See moto/moto_api/_internal/recorder/models.py in moto 5.2.1. Also tells
- * which AWS operation any request calls, for hold-call.ts.
+ * which AWS operation and service any request calls, for the proxy.
  */
 
 /** One HTTP request that reached moto_server. */
@@ -48,10 +48,15 @@ export interface AwsRequest {
 function toCall(recorded: RecordedRequest): MotoCall {
   const request: AwsRequest = { ...recorded, body: bodyText(recorded) };
   return {
-    service: /Credential=[^/]*\/[^/]*\/[^/]*\/([^/]+)\//.exec(header(request, "authorization") ?? "")?.[1] ?? "unknown",
+    service: serviceOf(request),
     operation: operationOf(request),
     attempt: Number(/attempt=(\d+)/.exec(header(request, "amz-sdk-request") ?? "")?.[1] ?? 1),
   };
+}
+
+/** The signing name in the request's credential scope ("ec2", "iam"): the service it is for. */
+export function serviceOf(request: AwsRequest): string {
+  return /Credential=[^/]*\/[^/]*\/[^/]*\/([^/]+)\//.exec(header(request, "authorization") ?? "")?.[1] ?? "unknown";
 }
 
 function header(request: AwsRequest, name: string): string | undefined {

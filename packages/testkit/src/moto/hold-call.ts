@@ -11,9 +11,7 @@
  *
  * No vitest imports: plain HTTP.
  */
-import { createServer, request, type IncomingMessage } from "node:http";
-import type { AddressInfo } from "node:net";
-import { operationOf } from "./_recording.js";
+import { startAwsProxy } from "../proxy/aws-proxy.js";
 
 export interface HeldCall {
   /** Where to point clients (AWS_ENDPOINT_URL) instead of the server itself. */
@@ -28,48 +26,7 @@ export interface HeldCall {
 
 /** Starts a proxy on a free loopback port forwarding to `target`, holding the first `operation` ("CreateVpc"). */
 export async function holdCall(target: string, operation: string): Promise<HeldCall> {
-  let arrive!: () => void;
-  const arrived = new Promise<void>((resolve) => (arrive = resolve));
-  let release!: () => void;
-  const released = new Promise<void>((resolve) => (release = resolve));
-  let holding = true;
-
-  const server = createServer(async (incoming, outgoing) => {
-    const body = await read(incoming);
-    const url = new URL(incoming.url ?? "/", target);
-    const called = operationOf({ method: incoming.method ?? "GET", url: url.href, headers: incoming.headers, body: body.toString("utf8") });
-    if (holding && called === operation) {
-      holding = false;
-      arrive();
-      await released;
-    }
-    const forwarded = request(url, { method: incoming.method, headers: incoming.headers }, (answer) => {
-      outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(outgoing);
-    });
-    forwarded.once("error", (error) => outgoing.destroy(error));
-    forwarded.end(body);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    arrived,
-    release,
-    async close() {
-      release();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
-
-/** The whole body, as bytes: it is forwarded as it came. */
-function read(message: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    message.on("data", (chunk: Buffer) => chunks.push(chunk));
-    message.once("end", () => resolve(Buffer.concat(chunks)));
-    message.once("error", reject);
-  });
+  const proxy = await startAwsProxy(target);
+  const held = proxy.hold(operation);
+  return { endpoint: proxy.endpoint, arrived: held.arrived, release: held.release, close: () => proxy.close() };
 }
