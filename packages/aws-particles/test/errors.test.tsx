@@ -30,17 +30,41 @@ describe("readAwsError", () => {
     [
       "EC2 throttling is transient",
       ec2Error("RequestLimitExceeded", "client"),
-      { code: "RequestLimitExceeded", requestId: "req-1", message: "RequestLimitExceeded happened", transient: true, fault: "client" },
+      {
+        code: "RequestLimitExceeded",
+        requestId: "req-1",
+        message: "RequestLimitExceeded happened",
+        transient: true,
+        throttled: true,
+        refused: true,
+        fault: "client",
+      },
     ],
     [
       "IAM throttling is transient",
       new IAMServiceException({ name: "Throttling", $fault: "client", $metadata: { requestId: "req-2" }, message: "Rate exceeded" }),
-      { code: "Throttling", requestId: "req-2", message: "Rate exceeded", transient: true, fault: "client" },
+      {
+        code: "Throttling",
+        requestId: "req-2",
+        message: "Rate exceeded",
+        transient: true,
+        throttled: true,
+        refused: true,
+        fault: "client",
+      },
     ],
     [
       "a DependencyViolation is not transient",
       ec2Error("DependencyViolation", "client"),
-      { code: "DependencyViolation", requestId: "req-1", message: "DependencyViolation happened", transient: false, fault: "client" },
+      {
+        code: "DependencyViolation",
+        requestId: "req-1",
+        message: "DependencyViolation happened",
+        transient: false,
+        throttled: false,
+        refused: true,
+        fault: "client",
+      },
     ],
     [
       "a server fault is transient, whatever its code",
@@ -50,13 +74,24 @@ describe("readAwsError", () => {
         requestId: "req-1",
         message: "InsufficientInstanceCapacity happened",
         transient: true,
+        throttled: false,
+        // A server error leaves it open whether the change was made.
+        refused: false,
         fault: "server",
       },
     ],
     [
       "an error the service models as retryable is transient",
       retryable,
-      { code: "SomeModelledError", requestId: "req-1", message: "SomeModelledError happened", transient: true, fault: "client" },
+      {
+        code: "SomeModelledError",
+        requestId: "req-1",
+        message: "SomeModelledError happened",
+        transient: true,
+        throttled: false,
+        refused: true,
+        fault: "client",
+      },
     ],
     ["an error not from an SDK call is none", new Error("boom"), undefined],
     ["nor is one of jiti's own", new WaitTimeoutError("timed out"), undefined],
@@ -72,6 +107,8 @@ describe("readAwsError", () => {
       requestId: expect.stringMatching(/^\S+$/),
       message: expect.stringContaining("vpc-0123456789abcdef0"),
       transient: false,
+      throttled: false,
+      refused: true,
       fault: "client",
     });
 
@@ -80,10 +117,21 @@ describe("readAwsError", () => {
     expect(readAwsError(role)).toMatchObject({ code: "NoSuchEntity", requestId: expect.stringMatching(/^\S+$/), transient: false });
   });
 
+  test("EC2's throttling answer is a 503 and still a refusal", () => {
+    const throttled = new EC2ServiceException({
+      name: "RequestLimitExceeded",
+      $fault: "server",
+      $metadata: { httpStatusCode: 503, requestId: "req-3" },
+      message: "Request limit exceeded.",
+    });
+    expect(readAwsError(throttled)).toMatchObject({ throttled: true, refused: true, fault: "server" });
+  });
+
   test("a call that reached no one is transient and has no request id", async () => {
     const client = new EC2Client({ endpoint: "http://127.0.0.1:9", maxAttempts: 1 });
     const info = readAwsError(await failure(client.send(new DescribeVpcsCommand({}))));
-    expect(info).toMatchObject({ code: "ECONNREFUSED", transient: true });
+    // No answer: nothing says whether a change was made.
+    expect(info).toMatchObject({ code: "ECONNREFUSED", transient: true, refused: false });
     expect(info).not.toHaveProperty("requestId");
     expect(info).not.toHaveProperty("fault");
   });

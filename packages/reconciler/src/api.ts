@@ -102,7 +102,7 @@ export async function prepareApply(element: JitiNode, options: RunOptions = {}):
     ended("read");
     const plan = planActions(tree, g, snapshot, particles);
     // Any ordering the plan cannot satisfy fails here, before anyone approves it; so does touching what is protected.
-    steps(plan);
+    steps(plan, (type) => particles.get(type)?.configure !== undefined);
     refuseProtected(plan, snapshot, g.nodes, particles);
     if (!options.particles) {
       plan.notes.push(

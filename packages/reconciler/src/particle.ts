@@ -231,7 +231,21 @@ export interface Particle<Props extends object = JsonObject, Data = JsonObject, 
   lookup(ctx: ParticleContext, existing: Existing): Promise<LiveResource<Data>[]>;
   /** The live resource expressed as props, for diffing with the desired props. */
   observe(live: LiveResource<Data>): Partial<Record<keyof Props, unknown>>;
+  /**
+   * Makes the resource, with the ownership tags in the create call itself,
+   * and returns as soon as what depends on it can be made (it has an id, and
+   * whatever AWS needs before dependents use it is done). Everything else
+   * goes in `configure`.
+   */
   create(ctx: ParticleContext, desired: Desired<WithDefaults<Props, Defaulted>>): Promise<LiveResource<Data>>;
+  /**
+   * The rest of a create: attributes, rules, policies, waiting until the
+   * resource runs. It runs while what depends on the resource is being made
+   * (an update that moves a referrer onto a new resource waits for it), and
+   * the apply ends when it has. A run stopped in between leaves a resource
+   * whose next plan shows what is still to do.
+   */
+  configure?(ctx: ParticleContext, live: LiveResource<Data>, desired: Desired<WithDefaults<Props, Defaulted>>): Promise<LiveResource<Data>>;
   update(
     ctx: ParticleContext,
     live: LiveResource<Data>,

@@ -3,8 +3,8 @@ import { ApplyError, Stack } from "@jiti/reconciler";
 import { describe, expect, it } from "vitest";
 import { fakeWorld } from "@jiti/testkit";
 
-function world() {
-  const w = fakeWorld();
+function world(options: { configure?: boolean } = {}) {
+  const w = fakeWorld(options);
   const { Net, Sub, Box, Group } = w;
   const stack = (o: { sub?: string; subs?: string[]; boxes?: number; failBox?: boolean; box?: boolean; groupRules?: string[] } = {}) => {
     const group = ref(Group);
@@ -134,6 +134,61 @@ describe("execute", () => {
     w2.cloud.delayMs = 5;
     await w2.apply(w2.stack({ subs: ["a", "b", "c", "d"], boxes: 5 }));
     expect(w2.cloud.maxRunning).toBe(10);
+  });
+
+  it("starts what depends on a resource once it exists, while the resource's configure step runs", async () => {
+    const w = world({ configure: true });
+    w.cloud.delayMs = 20;
+    const result = await w.apply(w.stack());
+    const at = (event: string, step: string, path: string) =>
+      w.events.findIndex((e) => e.event === event && e.step === step && e.path === path);
+    // The subnet and the group start before the network's configure has finished.
+    expect(at("start", "create", "Net:main/Sub:a")).toBeLessThan(at("done", "configure", "Net:main"));
+    expect(at("start", "create", "Net:main/Group:web")).toBeLessThan(at("done", "configure", "Net:main"));
+    // The instance needs the group to exist, not to be configured.
+    expect(at("start", "create", "Net:main/Sub:a/Box:b0")).toBeLessThan(at("done", "configure", "Net:main/Group:web"));
+    // The configure step acts on the new resource, and the apply waits for it.
+    expect(w.events.find((e) => e.event === "start" && e.step === "configure" && e.path === "Net:main")?.id).toBe(
+      result.outputs["Net:main"]!.id,
+    );
+    expect(result.journal.map((j) => `${j.step} ${j.key}`)).toContain("configure Net:main");
+  });
+
+  it("moves a live resource onto a replacement only once the replacement is configured, and deletes the old one after", async () => {
+    const w = world({ configure: true });
+    const { Net, Sub, Box, Group } = w;
+    const tree = (rule: string) => {
+      const g = ref(Group);
+      return (
+        <Stack name="app">
+          <Net name="n" cidr="10.0.0.0/16">
+            <Group name="web" ref={g} rules={[rule]} replaceOnChanges={["rules"]} />
+            <Sub name="a" cidr="10.0.1.0/24">
+              <Box name="b" groups={[g]} />
+            </Sub>
+          </Net>
+        </Stack>
+      );
+    };
+    await w.apply(tree("80"));
+    w.cloud.log.length = 0;
+    await w.apply(tree("443"));
+    expect(mutations(w.cloud.log)).toEqual([
+      "create Net:n/Group:web",
+      "configure Net:n/Group:web",
+      "update(groups) Net:n/Sub:a/Box:b",
+      "delete Net:n/Group:web",
+    ]);
+  });
+
+  it("runs the step heading the longest chain first when more are ready than may run", async () => {
+    const w = world({ configure: true });
+    await w.apply(w.stack(), { concurrency: 1 });
+    const log = mutations(w.cloud.log);
+    // Ready together once the network exists: its configure ends no chain, the subnet and group head the instance's.
+    expect(log[0]).toBe("create Net:main");
+    expect(log.slice(1, 3).sort()).toEqual(["create Net:main/Group:web", "create Net:main/Sub:a"]);
+    expect(log.indexOf("configure Net:main")).toBeGreaterThan(2);
   });
 
   it("stops starting work when aborted, and reports what was not started", async () => {

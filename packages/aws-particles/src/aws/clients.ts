@@ -65,3 +65,15 @@ export function iam(ctx: ParticleContext): IAMClient {
   // IAM is global: its endpoint is us-east-1 whatever the stack's region.
   return cached(ctx, "aws.iam.client", () => new IAMClient({ ...config(ctx), region: "us-east-1" }));
 }
+
+/**
+ * Clients whose calls the SDK never retries by itself: for creates, which
+ * `createOnce` retries only once it knows the first attempt made nothing.
+ */
+export function ec2Once(ctx: ParticleContext): EC2Client {
+  return cached(ctx, "aws.ec2.client.once", () => new EC2Client({ ...config(ctx), maxAttempts: 1 }));
+}
+
+export function iamOnce(ctx: ParticleContext): IAMClient {
+  return cached(ctx, "aws.iam.client.once", () => new IAMClient({ ...config(ctx), region: "us-east-1", maxAttempts: 1 }));
+}

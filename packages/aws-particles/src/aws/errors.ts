@@ -15,6 +15,14 @@ export interface AwsErrorInfo {
   message: string;
   /** Throttling, or a server-side or network failure: the same call may succeed later. */
   transient: boolean;
+  /** AWS turned the call away for its rate: it did nothing, and the same call may be sent again after a pause. */
+  throttled: boolean;
+  /**
+   * AWS answered that it would not do what was asked (a 4xx, or throttling):
+   * nothing was done. False after a server error or no answer at all, when
+   * the change may or may not have been made.
+   */
+  refused: boolean;
   /** Whose fault AWS says it is, when an AWS API answered. */
   fault?: "client" | "server";
 }
@@ -28,7 +36,7 @@ export interface AwsErrorInfo {
  * codes, and it is not a dependency of ours. As in the SDK, IAM's `LimitExceededException` (a
  * quota) counts as throttling.
  */
-const SDK_TRANSIENT_CODES: ReadonlySet<string> = new Set([
+const THROTTLING_CODES: ReadonlySet<string> = new Set([
   "BandwidthLimitExceeded",
   "EC2ThrottledException",
   "LimitExceededException",
@@ -43,6 +51,10 @@ const SDK_TRANSIENT_CODES: ReadonlySet<string> = new Set([
   "ThrottlingException",
   "TooManyRequestsException",
   "TransactionInProgressException",
+]);
+
+const SDK_TRANSIENT_CODES: ReadonlySet<string> = new Set([
+  ...THROTTLING_CODES,
   "TimeoutError",
   "RequestTimeout",
   "RequestTimeoutException",
@@ -92,11 +104,14 @@ export function readAwsError(error: unknown): AwsErrorInfo | undefined {
   // The SDK matches its lists against `name`; IAM's modelled errors carry AWS's code in `Code` and the class in `name`.
   const named = (codes: ReadonlySet<string>) => codes.has(code) || (typeof e.name === "string" && codes.has(e.name));
   const transient = named(SDK_TRANSIENT_CODES) || named(SERVER_TRANSIENT_CODES) || fault === "server" || e.$retryable !== undefined;
+  const throttled = named(THROTTLING_CODES);
   return {
     code,
     ...(typeof requestId === "string" ? { requestId } : {}),
     message: typeof e.message === "string" ? e.message : String(error),
     transient,
+    throttled,
+    refused: throttled || fault === "client",
     ...(fault ? { fault } : {}),
   };
 }

@@ -11,7 +11,8 @@ export interface Bounds {
 
 const DEFAULT: Required<Bounds> = { timeoutMs: 300_000, intervalMs: 1_000, maxIntervalMs: 10_000 };
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+/** A pause that ends early, rejecting, when the run is aborted. */
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(signal.reason);
     const timer = setTimeout(() => {

@@ -31,7 +31,9 @@ export async function perform(step: Step, particle: AnyParticle, ctx: ParticleCo
     });
     return live.id;
   }
-  const desired = desiredOf(particle, run.nodes.get(action.path)!, run.snapshot, model.resources, ctx.stack, step.kind === "create");
+  // A configure finishes the create, with the same props.
+  const creating = step.kind === "create" || step.kind === "configure";
+  const desired = desiredOf(particle, run.nodes.get(action.path)!, run.snapshot, model.resources, ctx.stack, creating);
   if (step.kind === "create") {
     const created = await particle.create(ctx, desired);
     const old = model.resources[action.key];
@@ -43,6 +45,13 @@ export async function perform(step: Step, particle: AnyParticle, ctx: ParticleCo
   }
   let live = model.resources[action.key]!;
   assertOwned(live, ctx.stack);
+  if (step.kind === "configure") {
+    const configured = await particle.configure!(ctx, live, desired);
+    model.commit(action.key, "configure", [action.key], (d) => {
+      d[action.key] = configured;
+    });
+    return configured.id;
+  }
   // Completing a create: the weakly referenced props, now that their targets exist.
   // Putting on or lifting protection changes the resource's tags.
   const fields = step.completes

@@ -32,11 +32,10 @@ export async function runSteps<T extends Task>(all: ReadonlyMap<string, T>, sche
   // Steps that failed or were skipped: what waits for them is skipped.
   const blocked = new Set<string>();
 
-  // Runnable steps wait in a queue; each step counts the dependencies it still
-  // waits for, so scheduling stays linear in the number of steps and edges.
+  // Each step counts the dependencies it still waits for, so scheduling stays
+  // linear in the number of steps and edges (and a log for the queue).
   const waitingOn = new Map<string, number>();
   const dependents = new Map<string, string[]>();
-  const runnable: string[] = [];
   for (const step of all.values()) {
     waitingOn.set(step.id, step.deps.size);
     for (const d of step.deps) {
@@ -44,8 +43,11 @@ export async function runSteps<T extends Task>(all: ReadonlyMap<string, T>, sche
       if (list) list.push(step.id);
       else dependents.set(d, [step.id]);
     }
-    if (step.deps.size === 0) runnable.push(step.id);
   }
+  // When more steps could run than may, the one heading the longest chain
+  // of steps still to come goes first: it is what the apply's end waits for.
+  const runnable = new StepQueue(chainLengths(all.keys(), dependents));
+  for (const step of all.values()) if (step.deps.size === 0) runnable.push(step.id);
 
   // A step finished (or was skipped): its dependents wait for one step fewer, or are skipped in turn.
   const release = (id: string) => {
@@ -75,7 +77,7 @@ export async function runSteps<T extends Task>(all: ReadonlyMap<string, T>, sche
 
   for (;;) {
     while (runnable.length > 0 && running.size < concurrency && !signal.aborted) {
-      const id = runnable.shift()!;
+      const id = runnable.pop()!;
       if (!notStarted.delete(id)) continue;
       start(all.get(id)!);
     }
@@ -85,4 +87,78 @@ export async function runSteps<T extends Task>(all: ReadonlyMap<string, T>, sche
   const count = notStarted.size;
   for (const id of notStarted) schedule.skip(all.get(id)!, signal.aborted ? "interrupted before it started" : "not started");
   return count;
+}
+
+/** Each step's longest chain of dependents, itself included: how many steps in a row still wait for it. */
+function chainLengths(ids: Iterable<string>, dependents: ReadonlyMap<string, readonly string[]>): Map<string, number> {
+  const lengths = new Map<string, number>();
+  // Iterative depth-first, so that a chain of thousands of steps cannot overflow the stack.
+  for (const root of ids) {
+    if (lengths.has(root)) continue;
+    const stack: Array<{ id: string; next: number }> = [{ id: root, next: 0 }];
+    // A step already on the way down is not entered again (steps() has ruled out cycles; this only keeps the walk finite).
+    const entered = new Set([root]);
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      const after = dependents.get(top.id) ?? [];
+      if (top.next < after.length) {
+        const child = after[top.next++]!;
+        if (!lengths.has(child) && !entered.has(child)) {
+          entered.add(child);
+          stack.push({ id: child, next: 0 });
+        }
+        continue;
+      }
+      lengths.set(top.id, 1 + after.reduce((most, d) => Math.max(most, lengths.get(d) ?? 0), 0));
+      stack.pop();
+    }
+  }
+  return lengths;
+}
+
+/** Runnable steps, longest chain first, then in the order they became runnable. */
+class StepQueue {
+  private readonly heap: Array<{ id: string; length: number; order: number }> = [];
+  private added = 0;
+  constructor(private readonly lengths: ReadonlyMap<string, number>) {}
+
+  get length(): number {
+    return this.heap.length;
+  }
+
+  push(id: string): void {
+    const heap = this.heap;
+    heap.push({ id, length: this.lengths.get(id) ?? 1, order: this.added++ });
+    for (let i = heap.length - 1; i > 0;) {
+      const parent = (i - 1) >> 1;
+      if (!this.before(i, parent)) break;
+      [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
+      i = parent;
+    }
+  }
+
+  pop(): string | undefined {
+    const heap = this.heap;
+    const top = heap[0];
+    const last = heap.pop();
+    if (top === undefined || last === undefined || heap.length === 0) return top?.id;
+    heap[0] = last;
+    for (let i = 0; ;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let best = i;
+      if (l < heap.length && this.before(l, best)) best = l;
+      if (r < heap.length && this.before(r, best)) best = r;
+      if (best === i) break;
+      [heap[i], heap[best]] = [heap[best]!, heap[i]!];
+      i = best;
+    }
+    return top.id;
+  }
+
+  private before(a: number, b: number): boolean {
+    const x = this.heap[a]!;
+    const y = this.heap[b]!;
+    return x.length !== y.length ? x.length > y.length : x.order < y.order;
+  }
 }

@@ -39,8 +39,8 @@ export async function execute(
     const base = { key: action.key, path: action.path, type: action.type, step: step.kind, action: action.action } as const;
     const started = Date.now();
     const stepCtx: ParticleContext = { ...ctx, signal, progress: (message) => emit({ ...base, event: "wait", message }) };
-    // A replace's create makes a new resource: the old id is not its own.
-    const idAtStart = step.kind === "create" ? undefined : action.id;
+    // A replace's create makes a new resource: the old id is not its own; its configure acts on the new one.
+    const idAtStart = step.kind === "create" ? undefined : step.kind === "configure" ? run.model.resources[action.key]?.id : action.id;
     emit({ ...base, event: "start", ...(idAtStart ? { id: idAtStart } : {}) });
     return perform(step, particle, stepCtx, run).then(
       (id) => {
@@ -60,7 +60,13 @@ export async function execute(
     const { action } = step;
     emit({ event: "skipped", key: action.key, path: action.path, type: action.type, step: step.kind, action: action.action, message });
   };
-  const notStarted = await runSteps(steps(plan), { concurrency: options.concurrency ?? DEFAULT_CONCURRENCY, signal, start, skip });
+  const configures = (type: string) => particles.get(type)?.configure !== undefined;
+  const notStarted = await runSteps(steps(plan, configures), {
+    concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
+    signal,
+    start,
+    skip,
+  });
 
   const { resources: live, journal } = run.model;
   const outputs: Record<string, JsonObject> = {};

@@ -2,7 +2,8 @@ import type { Patch } from "immer";
 import type { JsonObject, LiveResource } from "../particle.js";
 import type { Action } from "../plan/index.js";
 
-export type StepKind = "create" | "update" | "delete";
+/** A step's verb: `configure` is the rest of a create, which dependents do not wait for. */
+export type StepKind = "create" | "configure" | "update" | "delete";
 
 /** One unit of work of an apply: a plan action, or half of a replace, or the completion of a create. */
 export interface Step {

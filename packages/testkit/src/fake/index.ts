@@ -1,2 +1,11 @@
-export { FakeCloud, fakeParticles, type BoxProps, type FakeResource, type GroupProps, type NetProps, type SubProps } from "./particles.js";
+export {
+  FakeCloud,
+  fakeParticles,
+  type BoxProps,
+  type FakeOptions,
+  type FakeResource,
+  type GroupProps,
+  type NetProps,
+  type SubProps,
+} from "./particles.js";
 export { fakeWorld, summarise } from "./world.js";

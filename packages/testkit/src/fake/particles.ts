@@ -82,9 +82,17 @@ function fake<P extends FakeProps, K extends string>(
     Particle<P, JsonObject>,
     "name" | "parents" | "props" | "parentProp" | "references" | "replaceStrategy" | "hashed" | "stoppable" | "uniqueBy"
   > & { type: K },
+  options: FakeOptions = {},
 ) {
   const particle: Particle<P, JsonObject> & { type: K } = {
     ...spec,
+    ...(options.configure
+      ? {
+          async configure(ctx: ParticleContext, live: LiveResource<JsonObject>, desired: Desired<P>) {
+            return cloud.call("configure", desired.path, () => toLive(cloud.resources.get(live.id)!), ctx.signal);
+          },
+        }
+      : {}),
     async list(ctx: ParticleContext) {
       cloud.log.push(`list ${spec.type}`);
       return [...cloud.resources.values()].filter((r) => r.type === spec.type && r.tags[STACK_TAG] === ctx.stack).map(toLive);
@@ -178,14 +186,23 @@ export interface BoxProps extends FakeProps {
   sub?: unknown;
 }
 
+export interface FakeOptions {
+  /** Net and Group finish their creates with a `configure` step (logged as `configure <path>`), as a VPC's attributes and a group's rules do. */
+  configure?: boolean;
+}
+
 /** Net > Sub > Box, with Group under Net referenced by Box: the shape of a VPC stack. */
-export function fakeParticles(cloud: FakeCloud) {
-  const Net = fake<NetProps, "fake.Net">(cloud, {
-    type: "fake.Net",
-    name: "Net",
-    parents: ["Stack"],
-    props: { cidr: "replace", tags: "update" },
-  });
+export function fakeParticles(cloud: FakeCloud, options: FakeOptions = {}) {
+  const Net = fake<NetProps, "fake.Net">(
+    cloud,
+    {
+      type: "fake.Net",
+      name: "Net",
+      parents: ["Stack"],
+      props: { cidr: "replace", tags: "update" },
+    },
+    options,
+  );
   const Sub = fake<SubProps, "fake.Sub">(cloud, {
     type: "fake.Sub",
     name: "Sub",
@@ -195,13 +212,17 @@ export function fakeParticles(cloud: FakeCloud) {
     replaceStrategy: "delete-first",
     uniqueBy: ["cidr"],
   });
-  const Group = fake<GroupProps, "fake.Group">(cloud, {
-    type: "fake.Group",
-    name: "Group",
-    parents: ["Net"],
-    parentProp: "net",
-    props: { rules: "update", net: "replace", tags: "update" },
-  });
+  const Group = fake<GroupProps, "fake.Group">(
+    cloud,
+    {
+      type: "fake.Group",
+      name: "Group",
+      parents: ["Net"],
+      parentProp: "net",
+      props: { rules: "update", net: "replace", tags: "update" },
+    },
+    options,
+  );
   const Box = fake<BoxProps, "fake.Box">(cloud, {
     type: "fake.Box",
     name: "Box",

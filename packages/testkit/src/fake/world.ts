@@ -1,11 +1,11 @@
 import type { JitiNode } from "@jiti/jsx-runtime";
 import { apply, destroy, plan, type ApplyEvent, type Plan, type RunOptions } from "@jiti/reconciler";
-import { FakeCloud, fakeParticles } from "./particles.js";
+import { FakeCloud, fakeParticles, type FakeOptions } from "./particles.js";
 
 /** A fake cloud with its particles and the API bound to them. */
-export function fakeWorld() {
+export function fakeWorld(particleOptions: FakeOptions = {}) {
   const cloud = new FakeCloud();
-  const kit = fakeParticles(cloud);
+  const kit = fakeParticles(cloud, particleOptions);
   const events: ApplyEvent[] = [];
   const options = (extra: RunOptions = {}): RunOptions => ({ particles: kit.particles, onEvent: (e) => events.push(e), ...extra });
   return {
