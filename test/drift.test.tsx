@@ -14,13 +14,16 @@ import {
   DeleteSecurityGroupCommand,
   DeleteSubnetCommand,
   DeleteTagsCommand,
+  DescribeInstanceAttributeCommand,
   DescribeInstancesCommand,
   DescribeRouteTablesCommand,
   DescribeSecurityGroupsCommand,
+  DescribeVpcAttributeCommand,
   DescribeVpcsCommand,
   DisassociateRouteTableCommand,
   EC2Client,
   ModifyInstanceAttributeCommand,
+  ModifyVpcAttributeCommand,
   RevokeSecurityGroupIngressCommand,
   StartInstancesCommand,
   StopInstancesCommand,
@@ -39,13 +42,13 @@ import {
   PutRolePolicyCommand,
   RemoveRoleFromInstanceProfileCommand,
 } from "@aws-sdk/client-iam";
-import { Role, Stack, particles, type PolicyDocument } from "@jiti/aws-particles";
-import { apply, plan, type Action, type Change, type RunOptions } from "@jiti/reconciler";
+import { Role, Stack, Vpc, particles, type PolicyDocument } from "@jiti/aws-particles";
+import { apply, digest, plan, type Action, type Change, type RunOptions } from "@jiti/reconciler";
 import { describe, expect, it } from "vitest";
 import { useMoto } from "@jiti/testkit";
 import WebApp from "../examples/web-app/stack.js";
 
-useMoto();
+const moto = useMoto();
 const options = { particles, sourceRoot: "examples/web-app" };
 const ec2 = new EC2Client({});
 const iam = new IAMClient({});
@@ -300,5 +303,76 @@ describe("a resource deleted by hand is created again, and what depends on it fo
     expect(after.changes(PROFILE).role).toEqual({ from: undefined, to: "(known after apply)" });
     const profile = await iam.send(new GetInstanceProfileCommand({ InstanceProfileName: ids[PROFILE] }));
     expect(profile.InstanceProfile!.Roles!.map((r) => r.RoleName)).toEqual([after.ids[ROLE]]);
+  });
+});
+
+describe("attributes jiti records in its jiti:attrs tag: drift seen only with refreshAttrs", () => {
+  it("DNS hostnames turned off by hand: no change to a plan, an update with refreshAttrs", async () => {
+    const ids = await applied();
+    await ec2.send(new ModifyVpcAttributeCommand({ VpcId: ids[VPC], EnableDnsHostnames: { Value: false } }));
+    // The trade-off: a plan compares with what jiti recorded when it applied the setting, and reads no
+    // attribute resource by resource, so a change made outside jiti is not seen.
+    expect(planned((await plan(<WebApp env="dev" />, options)).plan.actions)).toEqual({});
+    const { changes } = await repaired({ [VPC]: "update dnsHostnames" }, { refreshAttrs: true });
+    expect(changes(VPC).dnsHostnames).toEqual({ from: false, to: true });
+    const read = await ec2.send(new DescribeVpcAttributeCommand({ VpcId: ids[VPC], Attribute: "enableDnsHostnames" }));
+    expect(read.EnableDnsHostnames?.Value).toBe(true);
+  });
+
+  it("user data changed by hand: no change to a plan, a replace with refreshAttrs", async () => {
+    const ids = await applied();
+    const id = ids[INSTANCE]!;
+    // AWS changes user data only on a stopped instance.
+    await stopped(id);
+    // The value is the script in base64, which the SDK sends as a blob (base64 once more), as AWS asks:
+    // https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ModifyInstanceAttribute.html
+    const byHand = "#!/bin/sh\necho changed by hand\n";
+    const encoded = new TextEncoder().encode(Buffer.from(byHand).toString("base64"));
+    await ec2.send(new ModifyInstanceAttributeCommand({ InstanceId: id, UserData: { Value: encoded } }));
+    await started(id);
+    expect(planned((await plan(<WebApp env="dev" />, options)).plan.actions)).toEqual({});
+    const after = await repaired({ [INSTANCE]: "replace userData" }, { refreshAttrs: true });
+    // The digest of the script AWS now holds against the digest of the one stack.tsx renders.
+    const { from, to } = after.changes(INSTANCE).userData!;
+    expect(from).toBe(digest(byHand));
+    expect(to).toMatch(/^sha256:/);
+    expect(to).not.toBe(from);
+    expect(after.ids[INSTANCE]).not.toBe(id);
+    const userData = await ec2.send(new DescribeInstanceAttributeCommand({ InstanceId: after.ids[INSTANCE], Attribute: "userData" }));
+    expect(Buffer.from(userData.UserData!.Value!, "base64").toString("utf8")).toContain("# Boot script rendered by jiti from userData JSX");
+  });
+
+  it("costs no call without refreshAttrs; with it, two per VPC and one per instance to be diffed, and nothing else more", async () => {
+    await applied();
+    const ATTRIBUTE_READS = new Set(["DescribeVpcAttribute", "DescribeInstanceAttribute"]);
+    const operations = async (run: RunOptions) => {
+      const from = (await moto.calls()).length;
+      expect(planned((await plan(<WebApp env="dev" />, { ...options, ...run })).plan.actions)).toEqual({});
+      return (await moto.operations(from)).sort();
+    };
+    const plain = await operations({});
+    const refreshing = await operations({ refreshAttrs: true });
+    expect(plain.filter((op) => ATTRIBUTE_READS.has(op))).toEqual([]);
+    expect(refreshing.filter((op) => ATTRIBUTE_READS.has(op))).toEqual([
+      "DescribeInstanceAttribute",
+      "DescribeVpcAttribute",
+      "DescribeVpcAttribute",
+    ]);
+    expect(refreshing.filter((op) => !ATTRIBUTE_READS.has(op))).toEqual(plain);
+    // What a plan only deletes is never diffed, so nothing of it is read one by one: here the
+    // stack without its instance, which the plan deletes, and the VPC, which it keeps.
+    const from = (await moto.calls()).length;
+    const network = (
+      <Stack name="web-app-dev" tags={{ app: "web-app", env: "dev" }}>
+        <Vpc name="main" cidr="10.0.0.0/16" />
+      </Stack>
+    );
+    const smaller = await plan(network, { ...options, refreshAttrs: true });
+    expect(smaller.plan.actions.find((a) => a.path === INSTANCE)?.action).toBe("delete");
+    expect(smaller.plan.actions.find((a) => a.path === VPC)?.action).toBe("noop");
+    expect((await moto.operations(from)).filter((op) => ATTRIBUTE_READS.has(op)).sort()).toEqual([
+      "DescribeVpcAttribute",
+      "DescribeVpcAttribute",
+    ]);
   });
 });
