@@ -2,6 +2,8 @@
  * API calls made by a no-change plan, against moto through the real SDK:
  * generated stacks of 10, 100 and 1,000 particles are applied, then planned
  * again. The target is one list call per resource kind, whatever the size.
+ * Beside it, the calls of the same plan with `refreshAttrs`, which reads
+ * two attributes per VPC and one per instance.
  *
  *   pnpm bench:calls
  */
@@ -58,7 +60,7 @@ async function main() {
   pointAwsAt(moto.endpoint);
   const kinds = particles.length;
   console.log(`resource kinds: ${kinds}`);
-  console.log("particles   created   calls in a no-change plan   ratio to kinds   apply time");
+  console.log("particles   created   calls in a no-change plan   ratio to kinds   apply time   with refreshAttrs");
   try {
     for (const size of [10, 100, 1000]) {
       await moto.reset();
@@ -70,11 +72,15 @@ async function main() {
       const result = await plan(el, { particles });
       const calls = (await moto.calls()).slice(before);
       const changes = result.plan.actions.filter((a) => a.action !== "noop").length;
+      // The same plan reading, resource by resource, what jiti otherwise takes from its jiti:attrs tag.
+      const beforeRefresh = (await moto.calls()).length;
+      await plan(el, { particles, refreshAttrs: true });
+      const refreshing = (await moto.calls()).length - beforeRefresh;
       const counts = new Map<string, number>();
       for (const c of calls) counts.set(c.operation, (counts.get(c.operation) ?? 0) + 1);
       const ops = [...counts].sort(([a], [b]) => a.localeCompare(b)).map(([op, n]) => (n > 1 ? `${op} ×${n}` : op));
       console.log(
-        `${String(result.plan.actions.length).padStart(9)}   ${String(applied.plan.summary.create).padStart(7)}   ${String(calls.length).padStart(25)}   ${(calls.length / kinds).toFixed(2).padStart(14)}   ${seconds.toFixed(1).padStart(8)} s` +
+        `${String(result.plan.actions.length).padStart(9)}   ${String(applied.plan.summary.create).padStart(7)}   ${String(calls.length).padStart(25)}   ${(calls.length / kinds).toFixed(2).padStart(14)}   ${seconds.toFixed(1).padStart(8)} s   ${String(refreshing).padStart(16)}` +
           (changes ? `   (!) ${changes} changes planned` : ""),
       );
       console.log(`            ${ops.join(", ")}`);

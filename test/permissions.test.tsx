@@ -1,8 +1,8 @@
 /**
  * `jiti permissions` holds: the deploy policy lists exactly the actions the
- * SDK sends (moto's recording) while the web-app stack is planned, applied,
- * changed in every way its particles update, stopped and started, and
- * destroyed; the read-only policy exactly those of the plans; and every
+ * SDK sends (moto's recording) while the web-app stack is planned (also with
+ * `refreshAttrs`), applied, changed in every way its particles update,
+ * stopped and started, and destroyed; the read-only policy exactly those of the plans; and every
  * write on an EC2 resource is conditioned on the stack's tag, but for the
  * ones AWS cannot condition, each named with why.
  */
@@ -179,7 +179,7 @@ async function recorded(from: number) {
 
 describe("the deploy policy against the calls the SDK makes", () => {
   it(
-    "lists exactly the actions of a plan, an apply, every kind of change, a stop and start, and a destroy",
+    "lists exactly the actions of a plan, a refreshing plan, an apply, every kind of change, a stop and start, and a destroy",
     { timeout: 120_000 },
     async () => {
       const reads: string[] = [];
@@ -194,6 +194,8 @@ describe("the deploy policy against the calls the SDK makes", () => {
       let knobs: Knobs = {};
       await step(() => plan(<WebServer {...knobs} />, options), "read");
       await step(() => apply(<WebServer {...knobs} />, options), "write");
+      // A plan that also reads what jiti records in its tags (`--refresh-attrs`): the particles' refresh.
+      await step(() => plan(<WebServer {...knobs} />, { ...options, refreshAttrs: true }), "read");
       for (const change of CHANGES) {
         knobs = { ...knobs, ...change };
         await step(() => plan(<WebServer {...knobs} />, options), "read");

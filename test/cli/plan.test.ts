@@ -1,7 +1,8 @@
 /**
  * `jiti plan` against moto: the plan text for each kind of change, exit
- * codes, --json, and validation that fails before any AWS call.
+ * codes, --refresh-attrs, --json, and validation that fails before any AWS call.
  */
+import { DescribeVpcAttributeCommand, DescribeVpcsCommand, EC2Client, ModifyVpcAttributeCommand } from "@aws-sdk/client-ec2";
 import { join } from "node:path";
 import { beforeEach, describe, expect, test } from "vitest";
 import { jiti, jsonLines, mutations, normalise, useJiti, useMoto, type Fixture } from "@jiti/testkit";
@@ -114,6 +115,35 @@ describe("jiti plan", () => {
     expect(none).toMatchObject({ code: 0, stdout: "No changes. Live AWS matches stack.tsx.\n" });
     await stack.edit((s) => s.replace('cidr="10.0.0.0/16"', 'cidr="10.0.0.0/8"'));
     expect((await jiti(stack, ["plan", "--detailed-exitcode"])).code).toBe(1);
+  });
+
+  test("--refresh-attrs: a DNS setting changed outside jiti shows only with it, and render --refresh-attrs sets it back", async () => {
+    await applied();
+    const ec2 = new EC2Client({});
+    const vpcs = await ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: "tag:jiti:stack", Values: ["cli-dev"] }] }));
+    const VpcId = vpcs.Vpcs![0]!.VpcId!;
+    await ec2.send(new ModifyVpcAttributeCommand({ VpcId, EnableDnsHostnames: { Value: false } }));
+    // A plan compares the DNS settings with what jiti recorded in the VPC's jiti:attrs tag, reading no attribute.
+    expect(await jiti(stack, ["plan", "--detailed-exitcode"])).toMatchObject({
+      code: 0,
+      stdout: "No changes. Live AWS matches stack.tsx.\n",
+    });
+    const refreshed = await jiti(stack, ["plan", "--refresh-attrs", "--detailed-exitcode"]);
+    expect(refreshed.code, refreshed.stderr).toBe(2);
+    expect(normalise(refreshed.stdout)).toMatchInlineSnapshot(`
+      "jiti will make these changes to stack cli-dev:
+
+        ~ Vpc:main aws.ec2.Vpc vpc-<id> (stack.tsx:7)
+            dnsHostnames: false → true
+
+      Plan: 0 to create, 1 to update, 0 to replace, 0 to delete.
+      "
+    `);
+    const render = await jiti(stack, ["render", "--yes", "--refresh-attrs"]);
+    expect(render.code, render.stderr).toBe(0);
+    const read = await ec2.send(new DescribeVpcAttributeCommand({ VpcId, Attribute: "enableDnsHostnames" }));
+    expect(read.EnableDnsHostnames?.Value).toBe(true);
+    expect((await jiti(stack, ["plan", "--refresh-attrs", "--detailed-exitcode"])).code).toBe(0);
   });
 
   test("--endpoint on this machine needs no credentials or region: the emulator gets fake ones", async () => {

@@ -13,7 +13,10 @@ import {
   DescribeSecurityGroupsCommand,
   DescribeVolumesCommand,
   EC2Client,
+  ModifyInstanceAttributeCommand,
+  StopInstancesCommand,
   TerminateInstancesCommand,
+  waitUntilInstanceStopped,
 } from "@aws-sdk/client-ec2";
 import { CreateInstanceProfileCommand, IAMClient } from "@aws-sdk/client-iam";
 import { GetParameterCommand, PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
@@ -255,6 +258,36 @@ describe("list and observe", () => {
     expect(listed.map((l) => [l.id, l.path, l.stack])).toEqual([[live.id, PATH, "test-stack"]]);
     // userData is hashed: observe shows the digest of what was applied, as the plan compares it.
     expect(particle.observe(listed[0]!)).toEqual({ ...p, userData: digest(SCRIPT) });
+  });
+
+  test("refresh reads the user data, one call, so observe reports the digest of what AWS holds", async () => {
+    const net = await network();
+    const ctx = particleContext();
+    const p = props(net, { userData: SCRIPT });
+    const live = await launch(ctx, p);
+    const plain = await launch(particleContext("plain"), props(net));
+    const [listed] = await particle.list(ctx);
+    const before = (await moto.calls()).length;
+    // Read back, the script jiti gave the instance has the digest jiti recorded.
+    expect(particle.observe(await particle.refresh!(ctx, listed!))).toEqual({ ...p, userData: digest(SCRIPT) });
+    expect(await moto.operations(before)).toEqual(["DescribeInstanceAttribute"]);
+    // Changed by hand (on a stopped instance, base64 as AWS asks, sent as a blob), it is seen.
+    await ec2.send(new StopInstancesCommand({ InstanceIds: [live.id] }));
+    await waitUntilInstanceStopped({ client: ec2, maxWaitTime: 30, minDelay: 1, maxDelay: 1 }, { InstanceIds: [live.id] });
+    const other = "#!/bin/bash\necho changed\n";
+    await ec2.send(
+      new ModifyInstanceAttributeCommand({
+        InstanceId: live.id,
+        UserData: { Value: new TextEncoder().encode(Buffer.from(other).toString("base64")) },
+      }),
+    );
+    const [again] = await particle.list(ctx);
+    expect(particle.observe(again!).userData).toBe(digest(SCRIPT));
+    expect(particle.observe(await particle.refresh!(ctx, again!)).userData).toBe(digest(other));
+    // An instance without user data reads as none.
+    const [none] = await particle.list(particleContext("plain"));
+    expect(particle.observe(await particle.refresh!(ctx, none!)).userData).toBeUndefined();
+    expect(none!.id).toBe(plain.id);
   });
 
   test("with no security groups AWS attaches the VPC's default group, which observe reports as []", async () => {

@@ -4,7 +4,7 @@
  * a `jiti:attrs` tag; these tests read the attributes themselves with
  * DescribeVpcAttribute.
  */
-import { CreateVpcCommand, DescribeVpcAttributeCommand, DescribeVpcsCommand } from "@aws-sdk/client-ec2";
+import { CreateVpcCommand, DescribeVpcAttributeCommand, DescribeVpcsCommand, ModifyVpcAttributeCommand } from "@aws-sdk/client-ec2";
 import { jsx } from "@jiti/jsx-runtime";
 import { apply, particleOf, plan, Stack, type ParticleContext } from "@jiti/reconciler";
 import { countCalls, useMoto } from "@jiti/testkit";
@@ -124,6 +124,22 @@ describe("Vpc particle", () => {
     expect(await vpc.list(ctx)).toEqual([]);
     // Idempotent: deleting what is gone is not an error.
     await expect(vpc.delete(ctx, third)).resolves.toBeUndefined();
+  });
+
+  test("refresh reads the DNS attributes, two calls, so observe reports what AWS has rather than what jiti set", async () => {
+    const ctx = particleContext("s");
+    const live = await vpc.create(ctx, desired(ctx, PATH, props()));
+    await rawEc2.send(new ModifyVpcAttributeCommand({ VpcId: live.id, EnableDnsHostnames: { Value: false } }));
+    const [listed] = await vpc.list(ctx);
+    // Without refresh, what the jiti:attrs tag recorded.
+    expect(vpc.observe(listed!)).toEqual(props());
+    const before = (await moto.calls()).length;
+    const refreshed = await vpc.refresh!(ctx, listed!);
+    expect(await moto.operations(before)).toEqual(["DescribeVpcAttribute", "DescribeVpcAttribute"]);
+    expect(vpc.observe(refreshed)).toEqual(props({ dnsHostnames: false }));
+    // A VPC gone since it was listed is left as listed.
+    await vpc.delete(ctx, live);
+    expect(await vpc.refresh!(ctx, listed!)).toEqual(listed);
   });
 
   test("a create cut short before the DNS settings observes AWS's defaults, so the next plan sets them", async () => {

@@ -31,6 +31,20 @@ export const awsArgs = {
   concurrency: { type: "string", default: "10", valueHint: "n", description: "How many AWS operations run at once" },
 } as const satisfies ArgsDef;
 
+/** Flags of commands that plan a stack's changes (plan, render). */
+export const refreshArgs = {
+  "refresh-attrs": {
+    type: "boolean",
+    description:
+      "Also read what jiti keeps in its jiti:attrs tag (VPC DNS settings, user data), a call per resource, to see changes made outside jiti",
+  },
+} as const satisfies ArgsDef;
+
+/** RunOptions from the refresh flag. */
+export function refreshOptions(flags: { "refresh-attrs"?: boolean | undefined }): RunOptions {
+  return flags["refresh-attrs"] ? { refreshAttrs: true } : {};
+}
+
 /** Flags of commands that apply changes. */
 export const applyArgs = {
   journal: {

@@ -1,5 +1,5 @@
 import type { JitiNode } from "@jiti/jsx-runtime";
-import { execute, steps, type ApplyEvent, type ApplyResult } from "./execute/index.js";
+import { DEFAULT_CONCURRENCY, execute, steps, type ApplyEvent, type ApplyResult } from "./execute/index.js";
 import { graph } from "./graph.js";
 import type { AnyParticle, AwsSettings, ParticleContext } from "./particle.js";
 import { planActions, ProtectionError, protectionProblems, type Plan } from "./plan/index.js";
@@ -32,6 +32,17 @@ export interface RunOptions extends AwsSettings, RenderOptions {
   lock?: StackLock;
   /** What the lock records as running: `render`, `destroy`, a job's name. @default "apply" or "destroy" */
   command?: string;
+  /**
+   * Also reads the attributes that the particles otherwise take from what
+   * jiti recorded when it applied them (their `refresh`; in
+   * `@jiti/aws-particles`, what the `jiti:attrs` tag holds: a VPC's DNS
+   * settings, an instance's user data), so that a change made to them
+   * outside jiti shows in the plan as drift. It costs one call or more
+   * per such resource on every plan (two per VPC, one per instance); without
+   * it a plan reads one list per kind, however big the stack. What
+   * `--refresh-attrs` sets. @default false
+   */
+  refreshAttrs?: boolean;
   /** Called as each phase of planning ends, with its duration: what `jiti --timings` shows. */
   onPhase?: (phase: Phase, elapsedMs: number) => void;
 }
@@ -98,7 +109,12 @@ export async function prepareApply(element: JitiNode, options: RunOptions = {}):
   ended("render");
   const ctx = context(tree.stack, options);
   return locked(ctx, options, "apply", async () => {
-    const snapshot = await read(tree, particles, { ...ctx, progress: () => {} });
+    const snapshot = await read(
+      tree,
+      particles,
+      { ...ctx, progress: () => {} },
+      { refreshAttrs: options.refreshAttrs ?? false, concurrency: options.concurrency ?? DEFAULT_CONCURRENCY },
+    );
     ended("read");
     const plan = planActions(tree, g, snapshot, particles);
     // Any ordering the plan cannot satisfy fails here, before anyone approves it; so does touching what is protected.

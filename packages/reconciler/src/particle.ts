@@ -182,9 +182,10 @@ export interface Particle<Props extends object = JsonObject, Data = JsonObject, 
   /** The prop that receives a reference to the parent element, if the particle needs its parent. */
   parentProp?: keyof Props & string;
   /**
-   * Props AWS cannot show back (user data) or that must not be shown (secrets).
-   * `observe` reports them as `digest(value)` of what jiti applied (kept in a
-   * tag); the plan compares digests and shows only digests.
+   * Props AWS cannot show back cheaply (user data) or that must not be shown
+   * (secrets). `observe` reports them as `digest(value)` of what jiti applied
+   * (kept in a tag), or of what `refresh` read; the plan compares digests and
+   * shows only digests.
    */
   hashed?: ReadonlyArray<keyof Props & string>;
   /**
@@ -229,6 +230,16 @@ export interface Particle<Props extends object = JsonObject, Data = JsonObject, 
   list(ctx: ParticleContext): Promise<LiveResource<Data>[]>;
   /** A resource jiti does not own, by id or tag lookup: all matches. */
   lookup(ctx: ParticleContext, existing: Existing): Promise<LiveResource<Data>[]>;
+  /**
+   * Reads, resource by resource, the attributes that `list` does not return
+   * and `observe` otherwise takes from what jiti recorded when it applied
+   * them (a VPC's DNS settings, an instance's user data): the live resource
+   * with those attributes as AWS has them now, so that a change made outside
+   * jiti shows in the plan. It costs a call or more per resource, so the read
+   * phase calls it only when the run asks (`refreshAttrs`, `jiti plan
+   * --refresh-attrs`), and only for resources of rendered elements.
+   */
+  refresh?(ctx: ParticleContext, live: LiveResource<Data>): Promise<LiveResource<Data>>;
   /** The live resource expressed as props, for diffing with the desired props. */
   observe(live: LiveResource<Data>): Partial<Record<keyof Props, unknown>>;
   /**
@@ -274,7 +285,7 @@ export interface Particle<Props extends object = JsonObject, Data = JsonObject, 
 }
 
 /** The lifecycle functions whose AWS calls a deploy policy must allow. */
-export type LifecycleVerb = "resolve" | "list" | "lookup" | "create" | "update" | "delete" | "setState";
+export type LifecycleVerb = "resolve" | "list" | "lookup" | "refresh" | "create" | "update" | "delete" | "setState";
 
 /** The IAM actions of each lifecycle function. */
 export type Permissions = { readonly [V in LifecycleVerb]?: readonly Grant[] };

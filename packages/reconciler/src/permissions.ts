@@ -3,8 +3,8 @@ import type { AnyParticle, Grant, GrantCondition, LifecycleVerb } from "./partic
 import type { ParticleNode, StackTree } from "./tree.js";
 import { walk } from "./tree.js";
 
-/** Verbs a plan calls: reading only. */
-const READS: readonly LifecycleVerb[] = ["list", "lookup", "resolve"];
+/** Verbs a plan calls: reading only (`refresh` with `--refresh-attrs`). */
+const READS: readonly LifecycleVerb[] = ["list", "lookup", "resolve", "refresh"];
 /** Verbs an apply or destroy calls besides. */
 const WRITES: readonly LifecycleVerb[] = ["create", "update", "delete", "setState"];
 
@@ -54,7 +54,7 @@ export function deployPolicy(tree: StackTree, catalogue: Iterable<AnyParticle>, 
   const grants: Grant[] = [];
   for (const particle of catalogue) {
     // Every kind is listed (to find what the tree no longer holds) and may have something to delete;
-    // only the kinds the tree makes are resolved, created, updated and started or stopped; only the adopted ones looked up.
+    // only the kinds the tree makes are resolved, refreshed, created, updated and started or stopped; only the adopted ones looked up.
     const uses = (verb: LifecycleVerb) =>
       verb === "list" || verb === "delete" || (verb === "lookup" ? adoptedTypes.has(particle.type) : made.has(particle.type));
     const verbs = (options.planOnly ? READS : [...READS, ...WRITES]).filter(uses);

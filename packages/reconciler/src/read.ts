@@ -1,6 +1,7 @@
+import { DEFAULT_CONCURRENCY } from "./execute/index.js";
 import type { AnyParticle, JsonObject, LiveResource, ParticleContext } from "./particle.js";
 import { RenderError, describeValue, type Problem } from "./problems.js";
-import { walk, type StackTree } from "./tree.js";
+import { walk, type ParticleNode, type StackTree } from "./tree.js";
 
 /** Particles by type: everything a run can list, create or delete. */
 export type Catalogue = ReadonlyMap<string, AnyParticle>;
@@ -25,22 +26,39 @@ export class LookupError extends RenderError {
   override readonly name: string = "LookupError";
 }
 
+export interface ReadOptions {
+  /**
+   * Also reads, resource by resource, the attributes the particles otherwise
+   * take from what jiti recorded (their `refresh`): a call or more per
+   * resource instead of none. @default false
+   */
+  refreshAttrs?: boolean;
+  /** How many of those reads run at once. @default DEFAULT_CONCURRENCY */
+  concurrency?: number;
+}
+
 /**
  * Reads live state: one `list` per kind the stack may own, all kinds in
- * parallel; then lookups of existing resources and the particles' resolve
- * hooks. Calls only read APIs.
+ * parallel; with `refreshAttrs`, the particles' `refresh` of each resource
+ * a rendered element manages; then lookups of existing resources and the
+ * particles' resolve hooks. Calls only read APIs.
  */
-export async function read(tree: StackTree | undefined, particles: Catalogue, ctx: ParticleContext): Promise<Snapshot> {
+export async function read(
+  tree: StackTree | undefined,
+  particles: Catalogue,
+  ctx: ParticleContext,
+  options: ReadOptions = {},
+): Promise<Snapshot> {
   const lists = await Promise.all([...particles.values()].map((p) => p.list(ctx)));
-  const owned = lists
-    .flat()
-    .filter((live) => live.stack === ctx.stack)
-    .sort((a, b) => compare(a.type, b.type) || compare(a.path ?? "", b.path ?? "") || compare(a.id, b.id));
+  const nodes = tree ? [...walk(tree.children)] : [];
+  const listed = lists.flat().filter((live) => live.stack === ctx.stack);
+  const owned = (
+    options.refreshAttrs ? await refreshed(listed, nodes, particles, ctx, options.concurrency ?? DEFAULT_CONCURRENCY) : listed
+  ).sort((a, b) => compare(a.type, b.type) || compare(a.path ?? "", b.path ?? "") || compare(a.id, b.id));
 
   const existing: Record<string, LiveResource> = {};
   const resolved: Record<string, JsonObject> = {};
   const problems: Problem[] = [];
-  const nodes = tree ? [...walk(tree.children)] : [];
   await Promise.all(
     nodes.map(async (node) => {
       const particle = particles.get(node.type)!;
@@ -74,6 +92,39 @@ export async function read(tree: StackTree | undefined, particles: Catalogue, ct
   );
   if (problems.length > 0) throw new LookupError(problems.sort((a, b) => compare(a.path, b.path)));
   return { stack: ctx.stack, owned, existing: sortRecord(existing), resolved: sortRecord(resolved) };
+}
+
+/**
+ * The live resources with the attributes their particle's `refresh` reads,
+ * for those a rendered element manages: what is about to be deleted, or is
+ * only adopted, is never diffed, so reading more of it would be wasted.
+ */
+async function refreshed(
+  listed: LiveResource[],
+  nodes: readonly ParticleNode[],
+  particles: Catalogue,
+  ctx: ParticleContext,
+  concurrency: number,
+): Promise<LiveResource[]> {
+  const managed = new Set(nodes.filter((n) => !n.existing && n.state !== "terminated").map((n) => `${n.type} ${n.path}`));
+  return mapLimit(listed, concurrency, async (live) => {
+    const particle = particles.get(live.type);
+    return particle?.refresh && managed.has(`${live.type} ${live.path}`) ? particle.refresh(ctx, live) : live;
+  });
+}
+
+/** `items` mapped by `fn`, at most `limit` at a time, in order: reads one by one without a burst of thousands of calls. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
 }
 
 function compare(a: string, b: string) {

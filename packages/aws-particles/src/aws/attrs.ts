@@ -3,7 +3,9 @@
  * DNS settings, an instance's user data). Reading them would cost one call
  * per resource on every plan, so jiti records what it applied in a
  * `jiti:attrs` tag and compares against that. The trade-off: a change made
- * outside jiti to such an attribute is not seen as drift.
+ * outside jiti to such an attribute is not seen as drift, unless the run
+ * asks for it (`refreshAttrs`, `jiti plan --refresh-attrs`): then the
+ * particles' `refresh` reads those attributes, resource by resource.
  */
 export const ATTRS_TAG = "jiti:attrs";
 

@@ -40,6 +40,7 @@ import {
   terminate,
   toLive,
   TYPE,
+  userDataDigest,
   volumesById,
   waitState,
   withSize,
@@ -87,9 +88,10 @@ export interface Ec2Props {
   /**
    * The boot script cloud-init runs on first boot: a string, or JSX such as
    * `<CloudInit><NodeApp entry="./server.ts" /></CloudInit>`, rendered to a
-   * script (at most 16 KB). AWS cannot show it back, so plans compare its
-   * sha256 digest. Changing it **replaces** the instance, because the script
-   * runs only on first boot.
+   * script (at most 16 KB). AWS shows it only instance by instance, so plans
+   * compare the sha256 digest of what jiti gave the instance, and a change
+   * made outside jiti shows only with `--refresh-attrs`. Changing it
+   * **replaces** the instance, because the script runs only on first boot.
    */
   userData?: string | JitiElement;
   /** The EC2 key pair whose public key is installed for SSH. Changing it **replaces** the instance. */
@@ -139,6 +141,12 @@ export interface Ec2Data {
   publicDns: string | null;
   rootVolume: RootVolume | null;
   tags: Record<string, string>;
+  /**
+   * The digest of the user data AWS holds (null: none), read by `refresh`
+   * (`--refresh-attrs`); absent otherwise, and then the `jiti:attrs` tag says
+   * what jiti gave the instance.
+   */
+  userData?: string | null;
 }
 
 export interface RootVolume {
@@ -209,6 +217,7 @@ export const Ec2 = defineParticle<Ec2Props, Ec2Data, "aws.ec2.Instance", Default
     list: [describes("ec2:DescribeInstances", "ec2:DescribeVolumes")],
     lookup: [describes("ec2:DescribeInstances")],
     resolve: [PUBLIC_IMAGE_PARAMETERS],
+    refresh: [describes("ec2:DescribeInstanceAttribute")],
     create: [
       ...creating(["instance", "volume"], "ec2:RunInstances"),
       intoOwned("subnet", "ec2:RunInstances"),
@@ -337,6 +346,11 @@ export const Ec2 = defineParticle<Ec2Props, Ec2Data, "aws.ec2.Instance", Default
     }
   },
 
+  async refresh(ctx, live) {
+    const userData = await userDataDigest(ctx, live.id);
+    return userData === undefined ? live : { ...live, data: { ...live.data, userData } };
+  },
+
   observe(live) {
     const { data } = live;
     const attrs = readAttrs(data.tags);
@@ -344,6 +358,8 @@ export const Ec2 = defineParticle<Ec2Props, Ec2Data, "aws.ec2.Instance", Default
     // With no groups asked for, AWS attaches the VPC's default group (the only
     // group that may be named "default"); that is what [] means.
     const defaulted = attrs.defaultGroups === true && data.securityGroups.every((g) => g.name === "default");
+    // DescribeInstances does not return the user data: its digest as the run read it (refresh), else as jiti recorded it.
+    const userData = data.userData !== undefined ? data.userData : attrs.userData;
     return {
       subnet: data.subnet,
       type: data.type,
@@ -351,7 +367,7 @@ export const Ec2 = defineParticle<Ec2Props, Ec2Data, "aws.ec2.Instance", Default
       image: lookup && attrs.ami === data.imageId ? lookup : data.imageId,
       securityGroups: defaulted ? [] : data.securityGroups.map((g) => g.id).sort(),
       profile: data.profile ?? undefined,
-      userData: typeof attrs.userData === "string" ? attrs.userData : undefined,
+      userData: typeof userData === "string" ? userData : undefined,
       keyName: data.keyName ?? undefined,
       // Reported only when jiti set it: otherwise it is the image's, whatever that is.
       rootVolumeSize: attrs.rootVolumeSize !== undefined ? (data.rootVolume?.size ?? undefined) : undefined,

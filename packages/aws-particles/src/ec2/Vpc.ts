@@ -2,6 +2,7 @@ import {
   CreateTagsCommand,
   CreateVpcCommand,
   DeleteVpcCommand,
+  DescribeVpcAttributeCommand,
   DescribeVpcsCommand,
   ModifyVpcAttributeCommand,
   paginateDescribeVpcs,
@@ -23,9 +24,17 @@ export interface VpcProps {
    * Changing it **replaces** the VPC and everything in it.
    */
   cidr: string;
-  /** Resolve DNS names through the Amazon DNS server. Updated in place. @default true */
+  /**
+   * Resolve DNS names through the Amazon DNS server. Updated in place. A
+   * change made outside jiti shows in a plan only with `--refresh-attrs`.
+   * @default true
+   */
   dnsSupport?: boolean;
-  /** Give instances with public addresses public DNS names. Updated in place. @default true */
+  /**
+   * Give instances with public addresses public DNS names. Updated in place.
+   * A change made outside jiti shows in a plan only with `--refresh-attrs`.
+   * @default true
+   */
   dnsHostnames?: boolean;
   /** Tags on the VPC, merged over the stack's tags. `Name` defaults to the stack and path. Updated in place. */
   tags?: Record<string, string>;
@@ -36,6 +45,11 @@ export interface VpcData {
   state: string;
   isDefault: boolean;
   tags: Record<string, string>;
+  /**
+   * The DNS attributes as AWS has them, read by `refresh` (`--refresh-attrs`);
+   * absent otherwise, and then the `jiti:attrs` tag says what jiti set.
+   */
+  dns?: { dnsSupport: boolean; dnsHostnames: boolean };
 }
 
 const NOT_FOUND = ["InvalidVpcID.NotFound"];
@@ -66,6 +80,21 @@ async function describe(ctx: ParticleContext, id: string) {
   return out.Vpcs?.[0];
 }
 
+/** The DNS attributes as AWS has them: one DescribeVpcAttribute per attribute, which is all the API takes. */
+async function readDns(ctx: ParticleContext, id: string): Promise<VpcData["dns"]> {
+  try {
+    const [support, hostnames] = await Promise.all([
+      ec2(ctx).send(new DescribeVpcAttributeCommand({ VpcId: id, Attribute: "enableDnsSupport" })),
+      ec2(ctx).send(new DescribeVpcAttributeCommand({ VpcId: id, Attribute: "enableDnsHostnames" })),
+    ]);
+    return { dnsSupport: support.EnableDnsSupport?.Value ?? false, dnsHostnames: hostnames.EnableDnsHostnames?.Value ?? false };
+  } catch (error) {
+    // Deleted since it was listed: the plan goes by what was listed, and the apply finds it gone.
+    if (hasCode(error, ...NOT_FOUND)) return undefined;
+    throw error;
+  }
+}
+
 async function setDns(ctx: ParticleContext, id: string, props: WithDefaults<VpcProps, Defaulted>) {
   // One attribute per call: the API rejects both in one request.
   await ec2(ctx).send(new ModifyVpcAttributeCommand({ VpcId: id, EnableDnsSupport: { Value: props.dnsSupport } }));
@@ -83,6 +112,7 @@ export const Vpc = defineParticle<VpcProps, VpcData, "aws.ec2.Vpc", Defaulted>({
   permissions: {
     list: [describes("ec2:DescribeVpcs")],
     lookup: [describes("ec2:DescribeVpcs")],
+    refresh: [describes("ec2:DescribeVpcAttribute")],
     create: [
       ...creating("vpc", "ec2:CreateVpc"),
       onOwned("vpc", "ec2:ModifyVpcAttribute", "ec2:CreateTags"),
@@ -120,14 +150,20 @@ export const Vpc = defineParticle<VpcProps, VpcData, "aws.ec2.Vpc", Defaulted>({
     return found(NOT_FOUND, async () => (await ec2(ctx).send(new DescribeVpcsCommand(byIdOrTags("VpcIds", existing)))).Vpcs?.map(toLive));
   },
 
+  async refresh(ctx, live) {
+    const dns = await readDns(ctx, live.id);
+    return dns ? { ...live, data: { ...live.data, dns } } : live;
+  },
+
   observe(live) {
-    // DescribeVpcs does not return the DNS attributes, and reading them is one
-    // call per VPC; jiti records what it set in a tag instead (see attrs.ts).
-    const attrs = readAttrs(live.data.tags);
+    // DescribeVpcs does not return the DNS attributes, and reading them is two
+    // calls per VPC; jiti records what it set in a tag instead (see attrs.ts),
+    // unless the run refreshed them.
+    const dns = live.data.dns ?? readAttrs(live.data.tags);
     return {
       cidr: live.data.cidr,
-      dnsSupport: attrs.dnsSupport,
-      dnsHostnames: attrs.dnsHostnames,
+      dnsSupport: dns.dnsSupport,
+      dnsHostnames: dns.dnsHostnames,
       tags: userTags(live.data.tags),
     };
   },

@@ -1,6 +1,7 @@
 import {
   AssociateIamInstanceProfileCommand,
   DescribeIamInstanceProfileAssociationsCommand,
+  DescribeInstanceAttributeCommand,
   DescribeInstancesCommand,
   DescribeSecurityGroupsCommand,
   DescribeVolumesCommand,
@@ -105,6 +106,22 @@ export async function volumesById(ctx: ParticleContext, ids: string[]): Promise<
   } catch (error) {
     // One unknown id fails the whole call; a volume gone with its instance is simply not there.
     if (hasCode(error, "InvalidVolume.NotFound")) return new Map();
+    throw error;
+  }
+}
+
+/**
+ * The digest of the instance's user data as AWS holds it (null when it has
+ * none), which is what `attrsOf` records of the user data jiti gave it;
+ * undefined when the instance is gone. One call per instance.
+ */
+export async function userDataDigest(ctx: ParticleContext, id: string): Promise<string | null | undefined> {
+  try {
+    const out = await ec2(ctx).send(new DescribeInstanceAttributeCommand({ InstanceId: id, Attribute: "userData" }));
+    const encoded = out.UserData?.Value;
+    return encoded ? digest(Buffer.from(encoded, "base64").toString("utf8")) : null;
+  } catch (error) {
+    if (hasCode(error, ...NOT_FOUND)) return undefined;
     throw error;
   }
 }

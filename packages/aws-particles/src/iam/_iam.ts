@@ -71,19 +71,8 @@ export function tagChanges(live: Record<string, string>, desired: Record<string,
   };
 }
 
-/** `items` mapped by `fn`, at most `limit` at a time, in order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
+// Reads of many roles or profiles, a few at a time: the read phase's own helper.
+export { mapLimit } from "@jiti/reconciler";
 
 /**
  * The account's roles in detail (GetAccountAuthorizationDetails, Filter Role):

@@ -3,7 +3,16 @@ import { runOptions } from "../cli.js";
 import { defineJitiCommand } from "../command.js";
 import { loadedStack, shownFile, stackLock } from "../load/index.js";
 import { startEmulator, type Emulator } from "../emulator.js";
-import { applyArgs, awsArgs, EMULATOR_CREDENTIALS, EMULATOR_REGION, outputArgs, stackArgs } from "../options.js";
+import {
+  applyArgs,
+  awsArgs,
+  EMULATOR_CREDENTIALS,
+  EMULATOR_REGION,
+  outputArgs,
+  refreshArgs,
+  refreshOptions,
+  stackArgs,
+} from "../options.js";
 import { confirmAndApply } from "./_apply.js";
 
 export const renderCommand = defineJitiCommand({
@@ -12,6 +21,7 @@ export const renderCommand = defineJitiCommand({
     ...stackArgs,
     yes: { type: "boolean", alias: "y", description: "Apply without asking (needed when stdin is not a terminal)" },
     local: { type: "boolean", description: "Run against a temporary local AWS emulator (moto_server); nothing persists" },
+    ...refreshArgs,
     ...awsArgs,
     ...applyArgs,
     ...outputArgs,
@@ -41,6 +51,7 @@ export const renderCommand = defineJitiCommand({
           return prepareApply(element, {
             ...(await runOptions(cli, flags, local)),
             ...options,
+            ...refreshOptions(flags),
             lock: await stackLock(),
             command: "render",
           });
