@@ -10,7 +10,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { answers, EmulatorError, logTail, startEmulator, type Emulator } from "@jiti/cli/emulator";
-import { parseRecording, type MotoCall } from "./_recording.js";
+import { parseRecording, type MotoCall } from "./recording.js";
 
 export type { MotoCall };
 

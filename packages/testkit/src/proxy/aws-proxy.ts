@@ -16,7 +16,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, request, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { operationOf, serviceOf } from "../moto/_recording.js";
+import { operationOf, serviceOf } from "../moto/recording.js";
 
 /** What the proxy does to one call instead of forwarding it faithfully. */
 export type Fault =
