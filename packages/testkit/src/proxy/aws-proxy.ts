@@ -103,8 +103,12 @@ export interface AwsProxy {
   random(faults: RandomFaults | undefined): void;
   /** Changes the latency added to every call. */
   delay(ms: number): void;
-  /** Holds the next call of `operation` (or the next that `which` accepts) until released; later calls pass. */
-  hold(which: string | ((call: ArrivingCall) => boolean)): { arrived: Promise<ArrivingCall>; release(): void };
+  /**
+   * Holds the next call of `operation` (or the next that `which` accepts)
+   * until released, which forwards it, or dropped, which resets its
+   * connection without forwarding it (it never reached AWS); later calls pass.
+   */
+  hold(which: string | ((call: ArrivingCall) => boolean)): { arrived: Promise<ArrivingCall>; release(): void; drop(): void };
   /** Resolves once no call is in flight: none held, none waiting on the server. A call the client gave up on counts until the server has answered it. */
   idle(): Promise<void>;
   /** Forgets the calls logged so far, and starts counting arrivals from 0 again. */
@@ -125,8 +129,8 @@ export async function startAwsProxy(target: string, options: AwsProxyOptions = {
   const holds: Array<{
     which: (call: ArrivingCall) => boolean;
     arrive: (call: ArrivingCall) => void;
-    released: Promise<void>;
-    release: () => void;
+    released: Promise<"forward" | "drop">;
+    release: (how?: "forward" | "drop") => void;
   }> = [];
   const calls: ProxyCall[] = [];
   let arrivals = 0;
@@ -167,7 +171,11 @@ export async function startAwsProxy(target: string, options: AwsProxyOptions = {
     if (held >= 0) {
       const [h] = holds.splice(held, 1);
       h!.arrive(arriving);
-      await h!.released;
+      if ((await h!.released) === "drop") {
+        log(undefined, "reset");
+        incoming.socket.destroy();
+        return;
+      }
     }
     if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
     const fault = faultFor(call);
@@ -216,8 +224,8 @@ export async function startAwsProxy(target: string, options: AwsProxyOptions = {
     hold(which) {
       let arrive!: (call: ArrivingCall) => void;
       const arrived = new Promise<ArrivingCall>((resolve) => (arrive = resolve));
-      let release!: () => void;
-      const released = new Promise<void>((resolve) => (release = resolve));
+      let release!: (how?: "forward" | "drop") => void;
+      const released = new Promise<"forward" | "drop">((resolve) => (release = (how = "forward") => resolve(how)));
       const entry = {
         which: typeof which === "string" ? (call: ArrivingCall) => call.operation === which : which,
         arrive,
@@ -225,14 +233,12 @@ export async function startAwsProxy(target: string, options: AwsProxyOptions = {
         release,
       };
       holds.push(entry);
-      return {
-        arrived,
-        release: () => {
-          const at = holds.indexOf(entry);
-          if (at >= 0) holds.splice(at, 1);
-          release();
-        },
+      const end = (how: "forward" | "drop") => {
+        const at = holds.indexOf(entry);
+        if (at >= 0) holds.splice(at, 1);
+        release(how);
       };
+      return { arrived, release: () => end("forward"), drop: () => end("drop") };
     },
     idle() {
       return inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve));
