@@ -36,9 +36,11 @@ describe("jiti permissions", () => {
     expect(policy.Statement.find((s) => s.Action.includes("ec2:DeleteVpc"))!.Condition).toEqual({
       StringEquals: { "aws:ResourceTag/jiti:stack": "cli-dev" },
     });
-    expect(policy.Statement.find((s) => s.Action.includes("ssm:PutParameter"))!.Resource).toBe(
+    // The lock, and the claims a takeover of a stale lock makes beside it.
+    expect(policy.Statement.find((s) => s.Action.includes("ssm:PutParameter"))!.Resource).toEqual([
       "arn:aws:ssm:*:*:parameter/jiti/lock/cli-dev",
-    );
+      "arn:aws:ssm:*:*:parameter/jiti/lock/cli-dev/takeover/*",
+    ]);
     const wide = policy.Statement.find((s) => s.Resource === "*")!;
     expect(run.stderr).toContain(`${wide.Sid}: EC2's Describe actions take no resource`);
     expect(await moto.calls()).toEqual([]);

@@ -146,9 +146,11 @@ async function locked(
   prepare: () => Promise<{ prepared: PlanResult; run: (more: Parameters<PreparedRun["apply"]>[0]) => Promise<ApplyResult> }>,
 ): Promise<PreparedRun> {
   let held: HeldLock | undefined;
+  // What taking the lock reports (a stale lock taken over) goes with the plan, as its notes.
+  const lockNotes: string[] = [];
   if (options.lock)
     held = await options.lock.acquire(
-      { ...ctx, progress: () => {} },
+      { ...ctx, progress: (message) => void lockNotes.push(message) },
       { command: options.command ?? command, host: hostname(), pid: process.pid },
     );
   const release = async () => {
@@ -158,6 +160,7 @@ async function locked(
   };
   try {
     const { prepared, run } = await prepare();
+    prepared.plan.notes.unshift(...lockNotes);
     return {
       ...prepared,
       release,

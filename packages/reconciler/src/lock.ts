@@ -9,7 +9,11 @@ import type { Grant, ParticleContext } from "./particle.js";
  * keeps it in SSM Parameter Store).
  */
 export interface StackLock {
-  /** Takes the lock of `ctx.stack`, or fails at once with a `StackLockedError` naming who holds it. */
+  /**
+   * Takes the lock of `ctx.stack`, or fails at once with a `StackLockedError`
+   * naming who holds it. What it reports through `ctx.progress` (a stale lock
+   * taken over) becomes a note of the run's plan.
+   */
   acquire(ctx: ParticleContext, holder: LockHolder): Promise<HeldLock>;
   /** Who holds the lock of `ctx.stack`, if anyone. */
   holder(ctx: ParticleContext): Promise<LockRecord | undefined>;

@@ -16,6 +16,7 @@ export {
 export { holdCall, type HeldCall } from "./moto/hold-call.js";
 export {
   startAwsProxy,
+  type ArrivingCall,
   type AwsProxy,
   type AwsProxyOptions,
   type Fault,

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
 import { DeleteParameterCommand, GetParameterCommand, PutParameterCommand, type Parameter } from "@aws-sdk/client-ssm";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { StackLockedError, type HeldLock, type LockHolder, type LockRecord, type ParticleContext, type StackLock } from "@jiti/reconciler";
@@ -18,15 +19,27 @@ import { STACK_TAG } from "./tags.js";
  * - The holder writes a heartbeat (the same value again) every `heartbeatMs`;
  *   the time of the last write is AWS's own (`LastModifiedDate`), so no
  *   holder's clock is trusted.
- * - A lock without a heartbeat for `ttlMs` (a killed process) has lapsed: the
- *   next run deletes it and takes it, as above.
+ * - A stale lock is taken over: one without a heartbeat for `ttlMs` (a
+ *   killed process, anywhere), or one taken on this very host by a pid that
+ *   no longer runs (a process killed a moment ago: its re-run need not wait
+ *   out the lapse). A live pid, or a pid on another host, is never judged
+ *   by this host's processes.
+ * - Taking over is overwriting the stale value, which SSM cannot make
+ *   conditional. So the overwrite is done only under a claim on that very
+ *   write of the parameter (its version and time): another parameter,
+ *   `/jiti/lock/<stack>/takeover/<version>-<time>`, created with Overwrite
+ *   off. Of runs racing for one stale lock exactly one creates the claim;
+ *   under it, it checks the lock is still that write, overwrites it, and
+ *   deletes the claim. The others fail naming the taker, or find the lock
+ *   changed and fail naming its new holder. A claim left by a taker that
+ *   died in those two calls is stale in turn, and taken over the same way.
  * - Letting go deletes the parameter, after checking it is still this run's.
  *
- * Failure modes, also in the README: two runs taking over the same lapsed
- * lock within the same moment can both proceed (the deletion of a lapsed lock
- * is not conditional in SSM); a holder whose heartbeats fail for `ttlMs` (a
- * lost network) can have its lock taken over while it still runs; a reader
- * whose clock is far off AWS's misjudges lapse (by its skew).
+ * Failure modes, also in the README: a holder whose heartbeats fail for
+ * `ttlMs` (a lost network) can have its lock taken over while it still runs;
+ * a reader whose clock is far off AWS's misjudges lapse (by its skew); two
+ * machines that share a host name but not their processes (containers given
+ * one name) can judge each other's live pids dead.
  */
 export interface SsmLockOptions {
   /** A lock whose holder wrote no heartbeat for this long has lapsed. @default 120_000 */
@@ -43,7 +56,10 @@ export function ssmLock(options: SsmLockOptions = {}): StackLock {
       {
         // AddTagsToResource: the parameter is tagged with the stack in PutParameter itself.
         actions: ["ssm:PutParameter", "ssm:GetParameter", "ssm:DeleteParameter", "ssm:AddTagsToResource"],
-        resources: ["arn:aws:ssm:${region}:${account}:parameter/jiti/lock/${stack}"],
+        resources: [
+          "arn:aws:ssm:${region}:${account}:parameter/jiti/lock/${stack}",
+          "arn:aws:ssm:${region}:${account}:parameter/jiti/lock/${stack}/takeover/*",
+        ],
       },
     ],
     async acquire(ctx, holder) {
@@ -52,30 +68,22 @@ export function ssmLock(options: SsmLockOptions = {}): StackLock {
       const since = new Date().toISOString();
       const value = JSON.stringify({ token, ...holder, ...(identity ? { identity } : {}), since } satisfies Stored);
       const name = lockName(ctx.stack);
-      // A lapsed lock is deleted and the put tried again; a few rounds settle a race with another taker.
+      // A lock that goes between the failed put and the read is tried again; a few rounds settle a race.
       for (let attempt = 0; attempt < 3; attempt++) {
-        try {
-          await ssm(ctx).send(
-            new PutParameterCommand({
-              Name: name,
-              Value: value,
-              Type: "String",
-              Overwrite: false,
-              Description: `jiti: the lock of stack ${ctx.stack}; held while an apply runs`,
-              Tags: [{ Key: STACK_TAG, Value: ctx.stack }],
-            }),
-          );
+        if (await create(ctx, name, value, `jiti: the lock of stack ${ctx.stack}; held while an apply runs`)) {
           return hold(ctx, name, token, value, heartbeatMs);
-        } catch (error) {
-          if (!hasCode(error, "ParameterAlreadyExists")) throw error;
         }
         const current = await read(ctx, name, ttlMs);
         if (!current) continue;
-        if (!current.lapsed) throw new StackLockedError(ctx.stack, current.record);
-        ctx.progress(
-          `taking over the lapsed lock of ${current.record.host} (pid ${current.record.pid}), last heartbeat ${current.record.heartbeat}`,
-        );
-        await deleteParameter(ctx, name);
+        const why = staleness(current);
+        if (!why) throw new StackLockedError(ctx.stack, current.record);
+        const taken = await takeOver(ctx, name, current, value, ttlMs);
+        if (taken === "taken") {
+          ctx.progress(tookOver(current.record, why));
+          return hold(ctx, name, token, value, heartbeatMs);
+        }
+        // Another run is taking it over right now: it is the holder to name.
+        if (taken !== "changed") throw new StackLockedError(ctx.stack, taken);
       }
       const current = await read(ctx, name, ttlMs);
       if (current) throw new StackLockedError(ctx.stack, current.record);
@@ -98,16 +106,105 @@ interface Stored extends LockHolder {
   since: string;
 }
 
+/** A lock (or a claim on one) as read: who holds it, whether it has lapsed, and which write of the parameter it is. */
+interface Current {
+  record: LockRecord;
+  lapsed: boolean;
+  /** The parameter's version and the time of that write: unique to it, as a parameter deleted and made again starts over at version 1. */
+  write: string;
+}
+
 function lockName(stack: string) {
   return `/jiti/lock/${stack}`;
 }
 
-/** The lock as held now, with whether it has lapsed; undefined when nobody holds it. */
-async function read(
+/** Why `current` may be taken over, if it may. */
+function staleness(current: Current): "lapsed" | "dead" | undefined {
+  if (current.lapsed) return "lapsed";
+  const { host, pid } = current.record;
+  // Only this host's processes can be asked; a pid elsewhere is judged by its heartbeat alone.
+  if (host === hostname() && !running(pid)) return "dead";
+  return undefined;
+}
+
+/** Whether a process with this pid runs on this host: signal 0 checks without sending anything. */
+function running(pid: number): boolean {
+  // No usable pid (0: the record could not be read; below, a process group): judged by the heartbeat alone.
+  if (!Number.isInteger(pid) || pid <= 0) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it runs, as another user.
+    return (error as NodeJS.ErrnoException).code !== "ESRCH";
+  }
+}
+
+/** The note a takeover leaves, for the run's output. */
+function tookOver(record: LockRecord, why: "lapsed" | "dead"): string {
+  const left = `\`jiti ${record.command}\` (pid ${record.pid} on ${record.host}) since ${record.since}`;
+  return why === "dead"
+    ? `took over the lock left by ${left}: that process is no longer running`
+    : `took over the lapsed lock of ${left}: its last heartbeat was at ${record.heartbeat}`;
+}
+
+/**
+ * Overwrites the stale write `stale` of parameter `name` with `value`, under
+ * a claim on that write, so that of runs doing this at once only one does:
+ * "taken" when this run did; "changed" when the parameter is no longer that
+ * write (another run took it over, or its holder let go); or the record of
+ * the live run whose claim stands, which is taking it over now.
+ */
+async function takeOver(
   ctx: ParticleContext,
   name: string,
+  stale: Current,
+  value: string,
   ttlMs: number,
-): Promise<{ record: LockRecord; stored: Stored; lapsed: boolean } | undefined> {
+  depth = 0,
+): Promise<"taken" | "changed" | LockRecord> {
+  const claim = `${lockName(ctx.stack)}/takeover/${stale.write}`;
+  if (!(await create(ctx, claim, value, `jiti: a run taking over a stale lock of stack ${ctx.stack}; held for two calls`))) {
+    const other = await read(ctx, claim, ttlMs);
+    // The claim is gone: its taker is done, and the lock has changed since it was read.
+    if (!other) return "changed";
+    // Its taker died inside those two calls: take over the claim first. A chain of such deaths is given up on.
+    if (!staleness(other) || depth >= 2) return other.record;
+    const claimed = await takeOver(ctx, claim, other, value, ttlMs, depth + 1);
+    if (claimed !== "taken") return claimed;
+  }
+  try {
+    const now = await read(ctx, name, ttlMs);
+    if (now?.write !== stale.write) return "changed";
+    await ssm(ctx).send(new PutParameterCommand({ Name: name, Value: value, Type: "String", Overwrite: true }));
+    return "taken";
+  } finally {
+    await deleteParameter(ctx, claim);
+  }
+}
+
+/** Creates the parameter, tagged with the stack; false when it already exists. */
+async function create(ctx: ParticleContext, name: string, value: string, description: string): Promise<boolean> {
+  try {
+    await ssm(ctx).send(
+      new PutParameterCommand({
+        Name: name,
+        Value: value,
+        Type: "String",
+        Overwrite: false,
+        Description: description,
+        Tags: [{ Key: STACK_TAG, Value: ctx.stack }],
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (hasCode(error, "ParameterAlreadyExists")) return false;
+    throw error;
+  }
+}
+
+/** The lock as held now, with whether it has lapsed; undefined when nobody holds it. */
+async function read(ctx: ParticleContext, name: string, ttlMs: number): Promise<Current | undefined> {
   const parameter = await getParameter(ctx, name);
   if (!parameter) return undefined;
   // Not jiti's writing (or an older one): still a lock, its holder named as far as it can be.
@@ -119,21 +216,20 @@ async function read(
     // Not JSON at all.
   }
   const text = (value: unknown, fallback: string) => (typeof value === "string" && value !== "" ? value : fallback);
-  const stored: Stored = {
-    token: text(parsed.token, ""),
-    command: text(parsed.command, "unknown"),
-    host: text(parsed.host, "an unknown host"),
-    pid: typeof parsed.pid === "number" ? parsed.pid : 0,
-    since: text(parsed.since, parameter.LastModifiedDate?.toISOString() ?? "an unknown time"),
-    ...(typeof parsed.identity === "string" ? { identity: parsed.identity } : {}),
-  };
   const heartbeat = parameter.LastModifiedDate ?? new Date(0);
   const expires = new Date(heartbeat.getTime() + ttlMs);
-  const { token: _token, ...holder } = stored;
   return {
-    stored,
     lapsed: expires.getTime() <= Date.now(),
-    record: { ...holder, heartbeat: heartbeat.toISOString(), expires: expires.toISOString() },
+    write: `${parameter.Version ?? 0}-${heartbeat.getTime()}`,
+    record: {
+      command: text(parsed.command, "unknown"),
+      host: text(parsed.host, "an unknown host"),
+      pid: typeof parsed.pid === "number" ? parsed.pid : 0,
+      since: text(parsed.since, parameter.LastModifiedDate?.toISOString() ?? "an unknown time"),
+      ...(typeof parsed.identity === "string" ? { identity: parsed.identity } : {}),
+      heartbeat: heartbeat.toISOString(),
+      expires: expires.toISOString(),
+    },
   };
 }
 

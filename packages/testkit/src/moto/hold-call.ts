@@ -28,5 +28,5 @@ export interface HeldCall {
 export async function holdCall(target: string, operation: string): Promise<HeldCall> {
   const proxy = await startAwsProxy(target);
   const held = proxy.hold(operation);
-  return { endpoint: proxy.endpoint, arrived: held.arrived, release: held.release, close: () => proxy.close() };
+  return { endpoint: proxy.endpoint, arrived: held.arrived.then(() => undefined), release: held.release, close: () => proxy.close() };
 }

@@ -9,6 +9,7 @@
  *   const proxy = await startAwsProxy(moto.endpoint, { delayMs: 100 });
  *   proxy.inject({ operation: "CreateSubnet", fault: { kind: "drop-reply" } });
  *   proxy.random({ seed: 7, rate: 0.1 });
+ *   const held = proxy.hold((call) => call.index === 12);   // the 13th call to arrive
  *   // point clients at proxy.endpoint (AWS_ENDPOINT_URL)
  *
  * No vitest imports: the benchmarks use it too.
@@ -32,6 +33,14 @@ export type Fault =
   | { kind: "error"; code: string; status?: number; message?: string };
 
 export type FaultKind = Fault["kind"];
+
+/** A call as it arrives, before anything is done with it. */
+export interface ArrivingCall {
+  service: string;
+  operation: string;
+  /** Its place in the order calls arrived, from 0, since the proxy started or its calls were last cleared. */
+  index: number;
+}
 
 /** One call the proxy saw. Times are milliseconds since the proxy started. */
 export interface ProxyCall {
@@ -94,9 +103,15 @@ export interface AwsProxy {
   random(faults: RandomFaults | undefined): void;
   /** Changes the latency added to every call. */
   delay(ms: number): void;
-  /** Holds the next call of `operation` until released; later calls pass. */
-  hold(operation: string): { arrived: Promise<void>; release(): void };
-  /** Forgets the calls logged so far. */
+  /**
+   * Holds the next call of `operation` (or the next that `which` accepts)
+   * until released, which forwards it, or dropped, which resets its
+   * connection without forwarding it (it never reached AWS); later calls pass.
+   */
+  hold(which: string | ((call: ArrivingCall) => boolean)): { arrived: Promise<ArrivingCall>; release(): void; drop(): void };
+  /** Resolves once no call is in flight: none held, none waiting on the server. A call the client gave up on counts until the server has answered it. */
+  idle(): Promise<void>;
+  /** Forgets the calls logged so far, and starts counting arrivals from 0 again. */
   clearCalls(): void;
   /** Stops the proxy, releasing anything held. */
   close(): Promise<void>;
@@ -111,8 +126,16 @@ export async function startAwsProxy(target: string, options: AwsProxyOptions = {
   let delayMs = options.delayMs ?? 0;
   let random = options.random && seeded(options.random);
   const rules: Array<{ rule: FaultRule; seen: number; fired: number; removed: boolean }> = [];
-  const holds: Array<{ operation: string; arrive: () => void; released: Promise<void>; release: () => void }> = [];
+  const holds: Array<{
+    which: (call: ArrivingCall) => boolean;
+    arrive: (call: ArrivingCall) => void;
+    released: Promise<"forward" | "drop">;
+    release: (how?: "forward" | "drop") => void;
+  }> = [];
   const calls: ProxyCall[] = [];
+  let arrivals = 0;
+  let inFlight = 0;
+  const idleWaiters: Array<() => void> = [];
 
   const faultFor = (call: { service: string; operation: string }): Fault | undefined => {
     for (const entry of rules) {
@@ -126,22 +149,33 @@ export async function startAwsProxy(target: string, options: AwsProxyOptions = {
   };
 
   const server = createServer((incoming, outgoing) => {
-    void handle(incoming, outgoing).catch(() => incoming.socket.destroy());
+    inFlight++;
+    void handle(incoming, outgoing)
+      .catch(() => incoming.socket.destroy())
+      .finally(() => {
+        if (--inFlight > 0) return;
+        for (const resolve of idleWaiters.splice(0)) resolve();
+      });
   });
   const handle = async (incoming: IncomingMessage, outgoing: ServerResponse) => {
     const body = await readBody(incoming);
     const url = new URL(incoming.url ?? "/", target);
     const seen = { method: incoming.method ?? "GET", url: url.href, headers: incoming.headers, body: body.toString("utf8") };
     const call = { service: serviceOf(seen), operation: operationOf(seen) };
+    const arriving: ArrivingCall = { ...call, index: arrivals++ };
     const startedAt = now();
     const log = (status: number | undefined, fault?: FaultKind) =>
       calls.push({ ...call, startedAt, endedAt: now(), ...(fault ? { fault } : {}), ...(status !== undefined ? { status } : {}) });
 
-    const held = holds.findIndex((h) => h.operation === call.operation);
+    const held = holds.findIndex((h) => h.which(arriving));
     if (held >= 0) {
       const [h] = holds.splice(held, 1);
-      h!.arrive();
-      await h!.released;
+      h!.arrive(arriving);
+      if ((await h!.released) === "drop") {
+        log(undefined, "reset");
+        incoming.socket.destroy();
+        return;
+      }
     }
     if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
     const fault = faultFor(call);
@@ -187,24 +221,31 @@ export async function startAwsProxy(target: string, options: AwsProxyOptions = {
     delay(ms) {
       delayMs = ms;
     },
-    hold(operation) {
-      let arrive!: () => void;
-      const arrived = new Promise<void>((resolve) => (arrive = resolve));
-      let release!: () => void;
-      const released = new Promise<void>((resolve) => (release = resolve));
-      const entry = { operation, arrive, released, release };
-      holds.push(entry);
-      return {
-        arrived,
-        release: () => {
-          const at = holds.indexOf(entry);
-          if (at >= 0) holds.splice(at, 1);
-          release();
-        },
+    hold(which) {
+      let arrive!: (call: ArrivingCall) => void;
+      const arrived = new Promise<ArrivingCall>((resolve) => (arrive = resolve));
+      let release!: (how?: "forward" | "drop") => void;
+      const released = new Promise<"forward" | "drop">((resolve) => (release = (how = "forward") => resolve(how)));
+      const entry = {
+        which: typeof which === "string" ? (call: ArrivingCall) => call.operation === which : which,
+        arrive,
+        released,
+        release,
       };
+      holds.push(entry);
+      const end = (how: "forward" | "drop") => {
+        const at = holds.indexOf(entry);
+        if (at >= 0) holds.splice(at, 1);
+        release(how);
+      };
+      return { arrived, release: () => end("forward"), drop: () => end("drop") };
+    },
+    idle() {
+      return inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve));
     },
     clearCalls() {
       calls.splice(0);
+      arrivals = 0;
     },
     async close() {
       for (const h of holds.splice(0)) h.release();
