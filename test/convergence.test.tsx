@@ -197,7 +197,7 @@ describe("changes AWS only accepts in a certain order, and runs cut short", () =
         return Promise.reject(Object.assign(new Error("connection reset"), { name: "RequestTimeout" }));
       return (realSend as (...args: unknown[]) => unknown).call(this, command, ...rest);
     } as typeof realSend;
-    await expect(apply(stack, { particles })).rejects.toThrow(/Vpc:main \(aws.ec2.Vpc\): create failed: connection reset/);
+    await expect(apply(stack, { particles })).rejects.toThrow(/Vpc:main \(aws.ec2.Vpc\): configure failed: connection reset/);
     EC2Client.prototype.send = realSend;
 
     const again = await apply(stack, { particles });

@@ -169,6 +169,21 @@ const FREE = new Set(["sts:GetCallerIdentity"]);
  * create call carries tags; ssm:AddTagsToResource when PutParameter does.
  */
 const PERMISSION_ONLY = ["iam:PassRole", "ssm:AddTagsToResource"];
+/**
+ * Reads granted for the paths an apply takes only after something went wrong,
+ * so never on this happy path: finding the role or profile a create whose
+ * reply was lost made (or a stopped run left), and reading a role or profile
+ * afresh when a delete meets what the plan did not see. test/faults.test.tsx
+ * takes these paths and checks each call it makes is in the policy.
+ */
+const RECOVERY_ONLY = [
+  "iam:GetRole",
+  "iam:GetRolePolicy",
+  "iam:ListRolePolicies",
+  "iam:ListAttachedRolePolicies",
+  "iam:ListInstanceProfilesForRole",
+  "iam:GetInstanceProfile",
+];
 
 const actionsOf = (statements: readonly DeployPolicyStatement[]) => [...new Set(statements.flatMap((s) => s.Action))].sort();
 
@@ -207,7 +222,7 @@ describe("the deploy policy against the calls the SDK makes", () => {
       const tree = renderTree(<WebServer />);
       const full = deployPolicy(tree, particles, { extra: lock.permissions ?? [] });
       const planOnly = deployPolicy(tree, particles, { planOnly: true });
-      expect(actionsOf(full.policy.Statement)).toEqual([...new Set([...all, ...PERMISSION_ONLY])].sort());
+      expect(actionsOf(full.policy.Statement)).toEqual([...new Set([...all, ...PERMISSION_ONLY, ...RECOVERY_ONLY])].sort());
       expect(actionsOf(planOnly.policy.Statement)).toEqual([...new Set(reads)].sort());
     },
   );

@@ -37,11 +37,12 @@ describe("jiti render", () => {
         (line) => JSON.parse(line) as { key: string; step: string; patches: Array<{ op: string; path: string[]; value?: { id: string } }> },
       );
     expect(entries.map((e) => `${e.step} ${e.key}`).sort()).toEqual([
+      "configure Vpc:main",
       "create Vpc:main",
       "create Vpc:main/Subnet:a",
       "create Vpc:main/Subnet:b",
     ]);
-    const vpc = entries.find((e) => e.key === "Vpc:main")!;
+    const vpc = entries.find((e) => e.key === "Vpc:main" && e.step === "create")!;
     expect(vpc.patches).toEqual([
       { op: "add", path: ["Vpc:main"], value: expect.objectContaining({ id: expect.stringMatching(/^vpc-/), type: "aws.ec2.Vpc" }) },
     ]);
@@ -71,13 +72,15 @@ describe("jiti render", () => {
       "[<time>] Vpc:main  create  start",
       "[<time>] Vpc:main  create  done  vpc-<id> (<time>)",
     ]);
-    expect(lines.slice(4, 8).sort()).toEqual([
+    // The VPC's DNS settings are configured while its subnets are made.
+    expect(lines.slice(4, 9).sort()).toEqual([
+      "[<time>] Vpc:main  configure  done  vpc-<id> (<time>)",
       "[<time>] Vpc:main/Subnet:a  create  done  subnet-<id> (<time>)",
       "[<time>] Vpc:main/Subnet:a  create  start",
       "[<time>] Vpc:main/Subnet:b  create  done  subnet-<id> (<time>)",
       "[<time>] Vpc:main/Subnet:b  create  start",
     ]);
-    expect(lines.slice(8).join("\n")).toMatchInlineSnapshot(`
+    expect(lines.slice(9).join("\n")).toMatchInlineSnapshot(`
       "
       Apply complete: 3 created, 0 updated, 0 replaced, 0 deleted (<time>).
 
@@ -104,13 +107,13 @@ describe("jiti render", () => {
     expect(
       events
         .filter((e) => e.event === "done")
-        .map((e) => e.path)
+        .map((e) => `${e.step} ${e.path}`)
         .sort(),
-    ).toEqual(["Vpc:main", "Vpc:main/Subnet:a", "Vpc:main/Subnet:b"]);
-    expect(events.every((e) => e.step === "create" && typeof e.atMs === "number")).toBe(true);
+    ).toEqual(["configure Vpc:main", "create Vpc:main", "create Vpc:main/Subnet:a", "create Vpc:main/Subnet:b"]);
+    expect(events.every((e) => typeof e.atMs === "number")).toBe(true);
     const outputs = lines.at(-1)!.outputs as Record<string, { id: string }>;
     expect(outputs["Vpc:main"]!.id).toMatch(/^vpc-/);
-    expect(events.find((e) => e.event === "done" && e.path === "Vpc:main")!.id).toBe(outputs["Vpc:main"]!.id);
+    expect(events.find((e) => e.event === "done" && e.step === "create" && e.path === "Vpc:main")!.id).toBe(outputs["Vpc:main"]!.id);
   });
 
   test("a failure half way: independent work is done, the error names the failed element, a re-run converges", async () => {
@@ -176,7 +179,7 @@ describe("jiti render", () => {
     const failed = await jiti(stack, ["render", "--yes"]);
     expect(failed.code).toBe(1);
     expect(failed.stderr).toMatch(
-      /✗ stack\.tsx:7: Role:app \(aws\.iam\.Role\): create failed\n\s+NoSuchEntity: .*policy\/missing.*\n\s+AWS request id: \S+/,
+      /✗ stack\.tsx:7: Role:app \(aws\.iam\.Role\): configure failed\n\s+NoSuchEntity: .*policy\/missing.*\n\s+AWS request id: \S+/,
     );
     // The network does not depend on the role: it was created all the same.
     expect(normalise(failed.stdout)).toContain("[<time>] Vpc:main/Subnet:b  create  done  subnet-<id>");

@@ -23,12 +23,12 @@ import { GetParameterCommand, PutParameterCommand, SSMClient } from "@aws-sdk/cl
 import { jsx } from "@jiti/jsx-runtime";
 import { digest, particleOf, type DesiredState, type LiveResource, type ParticleContext } from "@jiti/reconciler";
 import { describe, expect, test } from "vitest";
-import { useMoto } from "@jiti/testkit";
+import { startAwsProxy, useMoto, type Fault } from "@jiti/testkit";
 import { Ec2, type Ec2Data, type Ec2Props } from "../src/ec2/Ec2.js";
 import { amazonLinux, ImageLookupError, imageParameter, ubuntu } from "../src/ec2/image.js";
 import { CloudInit, renderUserData, Run } from "../src/userdata/index.js";
-import { desired, particleContext } from "./context.js";
-import { injectOnce } from "./ec2-network.js";
+import { desired, particleContext, createAndConfigure } from "./context.js";
+import { noteProfileChanged } from "../src/aws/propagation.js";
 
 const moto = useMoto();
 // Built before useMoto's beforeAll: the SDK reads AWS_ENDPOINT_URL when the first command is sent.
@@ -108,7 +108,7 @@ async function calls(operation: string) {
 }
 
 async function launch(ctx: ParticleContext, p: Ec2Props, state: DesiredState = "running"): Promise<LiveResource<Ec2Data>> {
-  return particle.create(ctx, desired(ctx, PATH, p, { state }));
+  return createAndConfigure(particle, ctx, desired(ctx, PATH, p, { state }));
 }
 
 async function update(
@@ -150,8 +150,10 @@ describe("create", () => {
       team: "analytics",
     });
     // moto gap: RunInstances ignores ClientToken (a second call with the same token starts a second
-    // instance); AWS honours it, so one is sent: at most 64 characters, and stored with the instance.
-    expect(instance.ClientToken).toMatch(/^jiti-[0-9a-f]{16}$/);
+    // instance); AWS honours it, so one is sent: the create's token, also a tag, by which a create
+    // whose reply was lost finds the instance it made.
+    expect(instance.ClientToken).toMatch(/^[0-9a-f-]{36}$/);
+    expect(tagsOf(instance.Tags)["jiti:create-token"]).toBe(instance.ClientToken);
 
     const volume = await rawRootVolume(live.id);
     expect(volume.Attachments?.[0]?.Device).toBe(instance.RootDeviceName);
@@ -210,29 +212,57 @@ describe("create", () => {
     expect(particle.observe(live).userData).toBe(digest(renderUserData(element)));
   });
 
-  test("retries InvalidParameterValue while a just-created instance profile is not yet visible to EC2", async () => {
+  // moto gap: moto knows a profile at once (and answers NoSuchEntity for a
+  // missing one). AWS answers InvalidParameterValue for seconds after a profile
+  // is made or given its role; the fault proxy answers that, in AWS's words,
+  // in front of the real request to moto.
+  const NOT_READY: Fault = {
+    kind: "error",
+    code: "InvalidParameterValue",
+    message: "Value (fresh) for parameter iamInstanceProfile.name is invalid. Invalid IAM Instance Profile name",
+  };
+
+  test("retries EC2's refusal of an instance profile this run has just made, until IAM's change has spread", async () => {
     const net = await network();
     await instanceProfile("fresh");
-    const ctx = particleContext();
-    // moto gap: moto knows the profile at once (and answers NoSuchEntity for a
-    // missing one). AWS answers InvalidParameterValue for ~10 s after the
-    // profile is created; that answer is injected once, on the real client the
-    // particle uses, in front of the real request to moto.
-    injectOnce(ctx, "RunInstances", "InvalidParameterValue");
+    const proxy = await startAwsProxy(moto.endpoint);
+    try {
+      const ctx = { ...particleContext(), aws: { region: "us-east-1", endpoint: proxy.endpoint } };
+      // As the InstanceProfile particle does when it makes a profile or gives it its role.
+      noteProfileChanged(ctx, "fresh");
+      const refused = proxy.inject({ operation: "RunInstances", fault: NOT_READY, times: 2 });
 
-    const live = await launch(ctx, props(net, { profile: "fresh" }));
+      const live = await launch(ctx, props(net, { profile: "fresh" }));
 
-    expect(live.data.profile).toBe("fresh");
-    expect(await calls("RunInstances")).toBe(1);
+      expect(refused.fired).toBe(2);
+      expect(live.data.profile).toBe("fresh");
+      expect(proxy.calls.filter((c) => c.operation === "RunInstances" && c.status === 200)).toHaveLength(1);
+    } finally {
+      await proxy.close();
+    }
   });
 
-  test("does not retry InvalidParameterValue when no profile is given: it is a real error then", async () => {
+  test("fails at once on that refusal for a profile this run did not touch, and on any other InvalidParameterValue", async () => {
     const net = await network();
-    const ctx = particleContext();
-    injectOnce(ctx, "RunInstances", "InvalidParameterValue");
+    await instanceProfile("fresh");
+    const proxy = await startAwsProxy(moto.endpoint);
+    try {
+      const ctx = { ...particleContext(), aws: { region: "us-east-1", endpoint: proxy.endpoint } };
+      proxy.inject({ operation: "RunInstances", fault: NOT_READY });
+      // A profile made before this run is not propagating: the refusal is a real one.
+      await expect(launch(ctx, props(net, { profile: "fresh" }))).rejects.toMatchObject({ code: "InvalidParameterValue" });
 
-    await expect(launch(ctx, props(net))).rejects.toMatchObject({ name: "InvalidParameterValue" });
-    expect(await calls("RunInstances")).toBe(0);
+      noteProfileChanged(ctx, "fresh");
+      proxy.inject({
+        operation: "RunInstances",
+        fault: { kind: "error", code: "InvalidParameterValue", message: "Invalid value 't3.nano2' for InstanceType." },
+      });
+      await expect(launch(ctx, props(net, { profile: "fresh" }))).rejects.toMatchObject({ message: expect.stringContaining("t3.nano2") });
+      expect(proxy.calls.filter((c) => c.operation === "RunInstances")).toHaveLength(2);
+      expect(await calls("RunInstances")).toBe(0);
+    } finally {
+      await proxy.close();
+    }
   });
 });
 
@@ -242,7 +272,7 @@ describe("list and observe", () => {
     const ctx = particleContext();
     const p = props(net, { securityGroups: [net.web, net.admin].sort(), userData: SCRIPT, rootVolumeSize: 12 });
     const live = await launch(ctx, p);
-    const gone = await particle.create(ctx, desired(ctx, "Vpc:main/Subnet:a/Ec2:old", props(net)));
+    const gone = await createAndConfigure(particle, ctx, desired(ctx, "Vpc:main/Subnet:a/Ec2:old", props(net)));
     await ec2.send(new TerminateInstancesCommand({ InstanceIds: [gone.id] }));
     const other = particleContext("other-stack");
     await particle.create(other, desired(other, PATH, props(net)));
@@ -349,7 +379,11 @@ describe("image lookups", () => {
     const otherAmi = { ...live, data: { ...live.data, imageId: "ami-0123456789abcdef0" } };
     expect(particle.observe(otherAmi).image).toBe("ami-0123456789abcdef0");
     // An instance created from an explicit id is reported by it.
-    const byId = await particle.create(ctx, desired(ctx, "Vpc:main/Subnet:a/Ec2:pinned", props(net, { image: await latestAmazonLinux() })));
+    const byId = await createAndConfigure(
+      particle,
+      ctx,
+      desired(ctx, "Vpc:main/Subnet:a/Ec2:pinned", props(net, { image: await latestAmazonLinux() })),
+    );
     expect(particle.observe(byId).image).toBe(await latestAmazonLinux());
   });
 

@@ -13,7 +13,7 @@ import { describe, expect, test } from "vitest";
 import { useMoto } from "@jiti/testkit";
 import { InstanceProfile, type InstanceProfileData, type InstanceProfileProps } from "../src/iam/InstanceProfile.js";
 import { Role } from "../src/iam/Role.js";
-import { desired, particleContext } from "./context.js";
+import { desired, particleContext, createAndConfigure } from "./context.js";
 
 /*
  * Where moto 5.2.1 differs from AWS for instance profiles (the code follows AWS):
@@ -38,7 +38,7 @@ const PATH = "Role:app/InstanceProfile:app";
 /** A role of the stack, made by the Role particle: its name is what `role` resolves to. */
 async function makeRole(ctx: ParticleContext, name: string): Promise<string> {
   const props = role.normalize!({ ...role.defaults, tags: {}, assumedBy: "ec2.amazonaws.com" });
-  return (await role.create(ctx, desired(ctx, `Role:${name}`, props))).id;
+  return (await createAndConfigure(role, ctx, desired(ctx, `Role:${name}`, props))).id;
 }
 
 /** Props as the reconciler hands them to create and update: the parent reference resolved to the role's name. */
@@ -67,7 +67,7 @@ describe("InstanceProfile lifecycle against moto", () => {
     const want = desired(ctx, PATH, props({ role: roleName, tags: { team: "analytics" } }));
     const from = (await moto.calls()).length;
 
-    const live = await profile.create(ctx, want);
+    const live = await createAndConfigure(profile, ctx, want);
 
     expect(live.id).toBe("test-stack.app.app");
     expect(live.data.roles).toEqual([roleName]);
@@ -79,7 +79,12 @@ describe("InstanceProfile lifecycle against moto", () => {
     const created = await rawProfile(live.id);
     expect(created.Path).toBe("/jiti/test-stack/");
     expect(created.Roles!.map((r) => r.RoleName)).toEqual([roleName]);
-    expect(tagsOf(created.Tags)).toEqual({ team: "analytics", "jiti:stack": "test-stack", "jiti:path": PATH });
+    expect(tagsOf(created.Tags)).toEqual({
+      team: "analytics",
+      "jiti:stack": "test-stack",
+      "jiti:path": PATH,
+      "jiti:create-token": expect.any(String),
+    });
     const ops = await moto.operations(from);
     expect(ops[0]).toBe("CreateInstanceProfile");
     expect(ops).not.toContain("TagInstanceProfile");
@@ -95,7 +100,7 @@ describe("InstanceProfile lifecycle against moto", () => {
     const ctx = particleContext();
     const first = await makeRole(ctx, "app");
     const second = await makeRole(ctx, "other");
-    const live = await profile.create(ctx, desired(ctx, PATH, props({ role: first, tags: { team: "a", gone: "x" } })));
+    const live = await createAndConfigure(profile, ctx, desired(ctx, PATH, props({ role: first, tags: { team: "a", gone: "x" } })));
 
     let want = desired(ctx, PATH, props({ role: second, tags: { team: "a", gone: "x" } }));
     const swapped = await profile.update(ctx, await listed(ctx), want, ["role"]);
@@ -108,7 +113,13 @@ describe("InstanceProfile lifecycle against moto", () => {
     const retagged = await profile.update(ctx, await listed(ctx), want, ["tags"]);
     expect(retagged.id).toBe(live.id);
     expect(await moto.operations(from)).toEqual(expect.arrayContaining(["TagInstanceProfile", "UntagInstanceProfile"]));
-    expect(tagsOf((await rawProfile(live.id)).Tags)).toEqual({ team: "b", cost: "c1", "jiti:stack": "test-stack", "jiti:path": PATH });
+    expect(tagsOf((await rawProfile(live.id)).Tags)).toEqual({
+      team: "b",
+      cost: "c1",
+      "jiti:stack": "test-stack",
+      "jiti:path": PATH,
+      "jiti:create-token": expect.any(String),
+    });
     expect(profile.observe(await listed(ctx))).toEqual(want.props);
   });
 
@@ -116,7 +127,7 @@ describe("InstanceProfile lifecycle against moto", () => {
     const ctx = particleContext();
     const roleName = await makeRole(ctx, "app");
     const want = desired(ctx, PATH, props({ role: roleName }));
-    const live = await profile.create(ctx, want);
+    const live = await createAndConfigure(profile, ctx, want);
     await raw.send(new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: live.id, RoleName: roleName }));
 
     const drifted = await listed(ctx);
@@ -129,7 +140,7 @@ describe("InstanceProfile lifecycle against moto", () => {
   test("delete takes the role out and deletes the profile, not the role; again is a no-op", async () => {
     const ctx = particleContext();
     const roleName = await makeRole(ctx, "app");
-    const live = await profile.create(ctx, desired(ctx, PATH, props({ role: roleName })));
+    const live = await createAndConfigure(profile, ctx, desired(ctx, PATH, props({ role: roleName })));
 
     await profile.delete(ctx, await listed(ctx));
 
@@ -154,12 +165,12 @@ describe("InstanceProfile lifecycle against moto", () => {
       }),
     );
 
-    const live = await profile.create(ctx, desired(ctx, PATH, props({ role: roleName, tags: { team: "a" } })));
+    const live = await createAndConfigure(profile, ctx, desired(ctx, PATH, props({ role: roleName, tags: { team: "a" } })));
     expect(live.data.roles).toEqual([roleName]);
     expect(tagsOf((await rawProfile(live.id)).Tags)).toMatchObject({ team: "a" });
 
     await raw.send(new CreateInstanceProfileCommand({ InstanceProfileName: "test-stack.app.web", Path: "/" }));
-    await expect(profile.create(ctx, desired(ctx, "Role:app/InstanceProfile:web", props({ role: roleName })))).rejects.toThrow(
+    await expect(createAndConfigure(profile, ctx, desired(ctx, "Role:app/InstanceProfile:web", props({ role: roleName })))).rejects.toThrow(
       /InstanceProfile:web \(aws\.iam\.InstanceProfile\): an instance profile named "test-stack\.app\.web" already exists and jiti did not create it for this element/,
     );
   });
@@ -169,7 +180,8 @@ describe("InstanceProfile list", () => {
   test("one ListInstanceProfiles and the shared role details, whatever the number of profiles; GetInstanceProfile only for a profile without a role", async () => {
     const ctx = particleContext();
     const roleName = await makeRole(ctx, "app");
-    for (const name of ["a", "b"]) await profile.create(ctx, desired(ctx, `Role:app/InstanceProfile:${name}`, props({ role: roleName })));
+    for (const name of ["a", "b"])
+      await createAndConfigure(profile, ctx, desired(ctx, `Role:app/InstanceProfile:${name}`, props({ role: roleName })));
     const other = particleContext("test-stack-2");
     await profile.create(other, desired(other, PATH, props({ role: roleName })));
     // moto 5.2.1 ignores PathPrefix in ListInstanceProfiles (AWS honours it):

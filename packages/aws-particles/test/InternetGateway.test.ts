@@ -9,7 +9,7 @@ import { describe, expect, test } from "vitest";
 import { useMoto } from "@jiti/testkit";
 import { InternetGateway, type InternetGatewayProps } from "../src/ec2/InternetGateway.js";
 import { createVpc, rawEc2, tagsOf } from "./ec2-network.js";
-import { desired, particleContext } from "./context.js";
+import { desired, particleContext, createAndConfigure } from "./context.js";
 
 const moto = useMoto();
 const igw = particleOf(InternetGateway)!;
@@ -35,11 +35,19 @@ describe("InternetGateway particle", () => {
     const props: InternetGatewayProps = { vpc: a, tags: { Name: "s/main/gw", team: "net" } };
 
     const mark = (await moto.calls()).length;
-    const live = await igw.create(ctx, desired(ctx, PATH, props));
+    const live = await createAndConfigure(igw, ctx, desired(ctx, PATH, props));
     expect(await moto.operations(mark)).not.toContain("CreateTags");
     const raw = await rawGateway(live.id);
     expect(raw.Attachments).toEqual([{ VpcId: a, State: "available" }]);
-    expect(tagsOf(raw.Tags)).toEqual({ "jiti:stack": "s", "jiti:path": PATH, Name: "s/main/gw", team: "net" });
+    expect(tagsOf(raw.Tags)).toEqual({
+      "jiti:stack": "s",
+      "jiti:path": PATH,
+      "jiti:create-token": expect.any(String),
+      Name: "s/main/gw",
+      team: "net",
+    });
+    // What create answers is what AWS holds, without reading it back.
+    expect(live).toEqual((await igw.list(ctx)).find((g) => g.id === live.id));
     expect(igw.outputs(live)).toEqual({ id: live.id });
 
     // Another stack's gateway is not listed.
@@ -60,7 +68,12 @@ describe("InternetGateway particle", () => {
     expect(igw.observe(moved)).toEqual({ ...props, vpc: b });
 
     const retagged = await igw.update(ctx, moved, desired(ctx, PATH, { vpc: b, tags: { Name: "gw" } }), ["tags"]);
-    expect(tagsOf((await rawGateway(live.id)).Tags)).toEqual({ "jiti:stack": "s", "jiti:path": PATH, Name: "gw" });
+    expect(tagsOf((await rawGateway(live.id)).Tags)).toEqual({
+      "jiti:stack": "s",
+      "jiti:path": PATH,
+      "jiti:create-token": expect.any(String),
+      Name: "gw",
+    });
 
     await igw.delete(ctx, retagged);
     await expect(rawGateway(live.id)).rejects.toMatchObject({ name: "InvalidInternetGatewayID.NotFound" });
@@ -70,7 +83,7 @@ describe("InternetGateway particle", () => {
   test("a gateway found detached observes no VPC, and update attaches it again", async () => {
     const ctx = particleContext("s");
     const vpc = await createVpc();
-    const live = await igw.create(ctx, desired(ctx, PATH, { vpc, tags: {} }));
+    const live = await createAndConfigure(igw, ctx, desired(ctx, PATH, { vpc, tags: {} }));
     await rawEc2.send(new DetachInternetGatewayCommand({ InternetGatewayId: live.id, VpcId: vpc }));
 
     const [found] = await igw.list(ctx);
@@ -84,12 +97,12 @@ describe("InternetGateway particle", () => {
     const ctx = particleContext("s");
     const vpc = await createVpc();
 
-    const detached = await igw.create(ctx, desired(ctx, PATH, { vpc, tags: {} }));
+    const detached = await createAndConfigure(igw, ctx, desired(ctx, PATH, { vpc, tags: {} }));
     await rawEc2.send(new DetachInternetGatewayCommand({ InternetGatewayId: detached.id, VpcId: vpc }));
     await igw.delete(ctx, detached);
     await expect(rawGateway(detached.id)).rejects.toMatchObject({ name: "InvalidInternetGatewayID.NotFound" });
 
-    const created = await igw.create(ctx, desired(ctx, PATH, { vpc, tags: {} }));
+    const created = await createAndConfigure(igw, ctx, desired(ctx, PATH, { vpc, tags: {} }));
     await rawEc2.send(new DetachInternetGatewayCommand({ InternetGatewayId: created.id, VpcId: vpc }));
     const [stale] = await igw.list(ctx);
     expect(stale!.data.vpc).toBeNull();
@@ -100,7 +113,7 @@ describe("InternetGateway particle", () => {
 
   test("a gateway that cannot be attached is not left behind", async () => {
     const ctx = particleContext("s");
-    await expect(igw.create(ctx, desired(ctx, PATH, { vpc: "vpc-0000000000000000f", tags: {} }))).rejects.toMatchObject({
+    await expect(createAndConfigure(igw, ctx, desired(ctx, PATH, { vpc: "vpc-0000000000000000f", tags: {} }))).rejects.toMatchObject({
       name: "InvalidVpcID.NotFound",
     });
     expect(await igw.list(ctx)).toEqual([]);

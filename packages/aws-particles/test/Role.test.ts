@@ -28,7 +28,7 @@ import { describe, expect, test } from "vitest";
 import { useMoto } from "@jiti/testkit";
 import { InstanceProfile } from "../src/iam/InstanceProfile.js";
 import { Role, type RoleData, type RoleProps } from "../src/iam/Role.js";
-import { desired, particleContext } from "./context.js";
+import { desired, particleContext, createAndConfigure } from "./context.js";
 
 /*
  * Where moto 5.2.1 differs from AWS for roles (the code follows AWS):
@@ -117,7 +117,7 @@ describe("Role lifecycle against moto", () => {
       props({ assumedBy: "ec2.amazonaws.com", description: "web servers", tags: { team: "analytics" } }),
     );
 
-    const live = await role.create(ctx, want);
+    const live = await createAndConfigure(role, ctx, want);
 
     expect(live.id).toBe("test-stack.app");
     expect(role.outputs(live)).toEqual({
@@ -134,7 +134,10 @@ describe("Role lifecycle against moto", () => {
       team: "analytics",
       "jiti:stack": "test-stack",
       "jiti:path": "Role:app",
+      "jiti:create-token": expect.any(String),
     });
+    // What create and configure answer is what AWS holds, without reading it back.
+    expect(live).toEqual((await role.list(ctx)).find((r: LiveResource<RoleData>) => r.id === live.id));
     // Ownership from the create call itself: never a moment without the tags.
     const ops = await moto.operations();
     expect(ops[0]).toBe("CreateRole");
@@ -159,7 +162,7 @@ describe("Role lifecycle against moto", () => {
         tags: { team: "a", gone: "x" },
       }),
     );
-    let live = await role.create(ctx, want);
+    let live = await createAndConfigure(role, ctx, want);
     const id = live.id;
     await expectConverged(ctx, want);
 
@@ -245,6 +248,7 @@ describe("Role lifecycle against moto", () => {
     expect(Object.fromEntries((await rawRole(id)).Tags!.map((t) => [t.Key, t.Value]))).toEqual({
       team: "b",
       cost: "c1",
+      "jiti:create-token": expect.any(String),
       "jiti:stack": "test-stack",
       "jiti:path": "Role:app",
     });
@@ -253,7 +257,8 @@ describe("Role lifecycle against moto", () => {
   test("delete detaches, deletes inline policies, leaves the stack's instance profiles, deletes; again is a no-op", async () => {
     const ctx = particleContext();
     const logs = await customerPolicy("logs");
-    const live = await role.create(
+    const live = await createAndConfigure(
+      role,
       ctx,
       desired(
         ctx,
@@ -274,7 +279,7 @@ describe("Role lifecycle against moto", () => {
 
   test("delete refuses to take the role out of an instance profile the stack does not own", async () => {
     const ctx = particleContext();
-    const live = await role.create(ctx, desired(ctx, "Role:app", props({ assumedBy: "ec2.amazonaws.com" })));
+    const live = await createAndConfigure(role, ctx, desired(ctx, "Role:app", props({ assumedBy: "ec2.amazonaws.com" })));
     await raw.send(new CreateInstanceProfileCommand({ InstanceProfileName: "theirs", Path: "/team/" }));
     await raw.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: "theirs", RoleName: live.id }));
 
@@ -290,9 +295,10 @@ describe("Role lifecycle against moto", () => {
   test("create after a crash takes over the element's own role; another's role of that name is an error", async () => {
     const ctx = particleContext();
     const want = desired(ctx, "Role:app", props({ assumedBy: "ec2.amazonaws.com", description: "d" }));
-    const first = await role.create(ctx, want);
+    const first = await createAndConfigure(role, ctx, want);
 
-    const again = await role.create(
+    const again = await createAndConfigure(
+      role,
       ctx,
       desired(ctx, "Role:app", props({ assumedBy: "ec2.amazonaws.com", description: "changed meanwhile" })),
     );
@@ -300,7 +306,7 @@ describe("Role lifecycle against moto", () => {
     expect((await rawRole(first.id)).Description).toBe("changed meanwhile");
 
     await raw.send(new CreateRoleCommand({ RoleName: "test-stack.other", AssumeRolePolicyDocument: JSON.stringify(TRUST) }));
-    await expect(role.create(ctx, desired(ctx, "Role:other", props({ assumedBy: "ec2.amazonaws.com" })))).rejects.toThrow(
+    await expect(createAndConfigure(role, ctx, desired(ctx, "Role:other", props({ assumedBy: "ec2.amazonaws.com" })))).rejects.toThrow(
       /Role:other \(aws\.iam\.Role\): an IAM role named "test-stack\.other" already exists and jiti did not create it for this element \(found: path \/, jiti:stack none, jiti:path none\)/,
     );
   });
@@ -310,7 +316,8 @@ describe("Role list", () => {
   test("two calls however many roles: ListRoles under /jiti/<stack>/, then GetAccountAuthorizationDetails", async () => {
     const ctx = particleContext();
     for (const name of ["a", "b", "c"]) {
-      await role.create(
+      await createAndConfigure(
+        role,
         ctx,
         desired(ctx, `Role:${name}`, props({ assumedBy: "ec2.amazonaws.com", inlinePolicies: { p: readAssets as never } })),
       );
@@ -332,7 +339,7 @@ describe("Role list", () => {
 
   test("finds only roles under the stack's IAM path that carry its jiti:stack tag", async () => {
     const ctx = particleContext();
-    await role.create(ctx, desired(ctx, "Role:mine", props({ assumedBy: "ec2.amazonaws.com" })));
+    await createAndConfigure(role, ctx, desired(ctx, "Role:mine", props({ assumedBy: "ec2.amazonaws.com" })));
     const other = particleContext("test-stack-2");
     await role.create(other, desired(other, "Role:mine", props({ assumedBy: "ec2.amazonaws.com" })));
     const tags = [
@@ -366,7 +373,7 @@ describe("Role list", () => {
       "Role:app",
       props({ assumedBy: "ec2.amazonaws.com", inlinePolicies: { "read-assets": readAssets as never } }),
     );
-    const live = await role.create(ctx, want);
+    const live = await createAndConfigure(role, ctx, want);
     // Same policy, written by someone else in another shape.
     await raw.send(
       new PutRolePolicyCommand({

@@ -11,7 +11,7 @@ import { describe, expect, test } from "vitest";
 import { useMoto } from "@jiti/testkit";
 import { RouteTable, type RouteTableProps } from "../src/ec2/RouteTable.js";
 import { createVpc, rawEc2, tagsOf } from "./ec2-network.js";
-import { desired, particleContext } from "./context.js";
+import { desired, particleContext, createAndConfigure } from "./context.js";
 
 const moto = useMoto();
 const table = particleOf(RouteTable)!;
@@ -73,9 +73,16 @@ describe("RouteTable particle", () => {
     };
 
     const mark = (await moto.calls()).length;
-    const live = await table.create(ctx, desired(ctx, PATH, props));
+    const live = await createAndConfigure(table, ctx, desired(ctx, PATH, props));
     expect(await moto.operations(mark)).not.toContain("CreateTags");
-    expect(tagsOf((await rawTable(live.id)).Tags)).toEqual({ "jiti:stack": "s", "jiti:path": PATH, Name: "s/main/public" });
+    expect(tagsOf((await rawTable(live.id)).Tags)).toEqual({
+      "jiti:stack": "s",
+      "jiti:path": PATH,
+      "jiti:create-token": expect.any(String),
+      Name: "s/main/public",
+    });
+    // What create and configure answer is what AWS holds, without reading it back.
+    expect(live).toEqual((await table.list(ctx)).find((t) => t.id === live.id));
     expect(await rawRoutes(live.id)).toEqual({ "10.0.0.0/16": "local", "0.0.0.0/0": gw, "10.8.0.0/16": gw });
     expect(await rawSubnets(live.id)).toEqual([s1, s2]);
     expect(table.outputs(live)).toEqual({ id: live.id });
@@ -131,7 +138,13 @@ describe("RouteTable particle", () => {
     expect(table.observe(reassociated).subnets).toEqual([s2, s3]);
 
     const retagged = await table.update(ctx, reassociated, desired(ctx, PATH, { ...props, tags: { Name: "rt", tier: "web" } }), ["tags"]);
-    expect(tagsOf((await rawTable(live.id)).Tags)).toEqual({ "jiti:stack": "s", "jiti:path": PATH, Name: "rt", tier: "web" });
+    expect(tagsOf((await rawTable(live.id)).Tags)).toEqual({
+      "jiti:stack": "s",
+      "jiti:path": PATH,
+      "jiti:create-token": expect.any(String),
+      Name: "rt",
+      tier: "web",
+    });
 
     await table.delete(ctx, retagged);
     await expect(rawTable(live.id)).rejects.toMatchObject({ name: "InvalidRouteTableID.NotFound" });
@@ -146,7 +159,7 @@ describe("RouteTable particle", () => {
     const ctx = particleContext("s");
     const { vpc, gw } = await network();
     const props: RouteTableProps = { vpc, routes: [{ destination: "0.0.0.0/0", gateway: gw }], subnets: [], tags: {} };
-    const live = await table.create(ctx, desired(ctx, PATH, props));
+    const live = await createAndConfigure(table, ctx, desired(ctx, PATH, props));
     await rawEc2.send(new CreateRouteCommand({ RouteTableId: live.id, DestinationCidrBlock: "192.168.0.0/16", GatewayId: gw }));
 
     const [found] = await table.list(ctx);
@@ -158,22 +171,23 @@ describe("RouteTable particle", () => {
     expect(await rawRoutes(live.id)).toEqual({ "10.0.0.0/16": "local", "0.0.0.0/0": gw });
   });
 
-  test("a table whose routes cannot be made is not left behind", async () => {
+  test("a table whose routes cannot be made routes no subnet, and shows what is still to do", async () => {
     const ctx = particleContext("s");
     const { vpc, subnets } = await network();
+    const wanted = desired(ctx, PATH, {
+      vpc,
+      routes: [{ destination: "0.0.0.0/0", gateway: "igw-0000000000000000f" }],
+      subnets: [subnets[0]],
+      tags: {},
+    });
     // moto answers InvalidInternetGatewayID.NotFound; AWS says InvalidGatewayID.NotFound.
-    await expect(
-      table.create(
-        ctx,
-        desired(ctx, PATH, {
-          vpc,
-          routes: [{ destination: "0.0.0.0/0", gateway: "igw-0000000000000000f" }],
-          subnets: [subnets[0]],
-          tags: {},
-        }),
-      ),
-    ).rejects.toMatchObject({ name: expect.stringMatching(/GatewayID\.NotFound$/) });
-    expect(await table.list(ctx)).toEqual([]);
+    await expect(createAndConfigure(table, ctx, wanted)).rejects.toMatchObject({ name: expect.stringMatching(/GatewayID\.NotFound$/) });
+    // Routes come before associations: no subnet was moved onto a table without its routes.
+    const [left] = await table.list(ctx);
+    expect(left!.data.associations).toEqual([]);
+    // The table carries its ownership, so the next plan updates it rather than making another.
+    expect(left!.path).toBe(PATH);
+    expect(table.observe(left!)).toMatchObject({ routes: [], subnets: [] });
   });
 
   test("lookup finds an existing table by id or by tags", async () => {

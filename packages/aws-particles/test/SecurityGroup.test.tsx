@@ -5,13 +5,13 @@ import {
   type IpPermission,
 } from "@aws-sdk/client-ec2";
 import { ref } from "@jiti/jsx-runtime";
-import { particleOf, renderTree, Stack } from "@jiti/reconciler";
+import { particleOf, renderTree, Stack, type ParticleContext } from "@jiti/reconciler";
 import { describe, expect, test } from "vitest";
 import { useMoto } from "@jiti/testkit";
 import { SecurityGroup, type SecurityGroupProps } from "../src/ec2/SecurityGroup.js";
 import { Vpc } from "../src/ec2/Vpc.js";
 import { createVpc, rawEc2, tagsOf } from "./ec2-network.js";
-import { desired, particleContext, withIds } from "./context.js";
+import { desired, particleContext, withIds, createAndConfigure } from "./context.js";
 
 const moto = useMoto();
 const sg = particleOf(SecurityGroup)!;
@@ -23,6 +23,11 @@ async function rawGroup(id: string) {
 }
 
 /** AWS's permissions flattened to one sorted line per peer, to compare with what a test expects. */
+/** The group's data as the next plan's `list` reads it. */
+async function listedData(ctx: ParticleContext, id: string) {
+  return (await sg.list(ctx)).find((g) => g.id === id)?.data;
+}
+
 function lines(permissions: readonly IpPermission[] | undefined): string[] {
   return (permissions ?? [])
     .flatMap((p) => [
@@ -76,12 +81,20 @@ describe("SecurityGroup particle", () => {
     });
 
     const mark = (await moto.calls()).length;
-    const live = await sg.create(ctx, desired(ctx, PATH, web));
+    const live = await createAndConfigure(sg, ctx, desired(ctx, PATH, web));
     expect(await moto.operations(mark)).not.toContain("CreateTags");
     const raw = await rawGroup(live.id);
     expect(raw).toMatchObject({ VpcId: vpc, Description: "Managed by jiti", GroupName: expect.stringMatching(/^s-web-[0-9a-f]{6}$/) });
     // jiti:attrs records that the name was derived, so that observe leaves it out.
-    expect(tagsOf(raw.Tags)).toEqual({ "jiti:stack": "s", "jiti:path": PATH, "jiti:attrs": '{"derivedName":true}', Name: "s/main/web" });
+    expect(tagsOf(raw.Tags)).toEqual({
+      "jiti:stack": "s",
+      "jiti:path": PATH,
+      "jiti:attrs": '{"derivedName":true}',
+      "jiti:create-token": expect.any(String),
+      Name: "s/main/web",
+    });
+    // What create and configure answer is what AWS holds, without reading it back.
+    expect(live.data).toEqual(await listedData(ctx, live.id));
     expect(lines(raw.IpPermissions)).toEqual([
       `icmp -1--1 10.0.0.0/16`,
       `tcp 443-443 0.0.0.0/0 "https"`,
@@ -145,9 +158,11 @@ describe("SecurityGroup particle", () => {
       "jiti:stack": "s",
       "jiti:path": PATH,
       "jiti:attrs": '{"derivedName":true}',
+      "jiti:create-token": expect.any(String),
       Name: "web",
       tier: "front",
     });
+    expect(retagged.data).toEqual(await listedData(ctx, live.id));
     expect(sg.observe(retagged).tags).toEqual({ Name: "web", tier: "front" });
 
     await sg.delete(ctx, retagged);
@@ -161,7 +176,7 @@ describe("SecurityGroup particle", () => {
     const ctx = particleContext("s");
     const vpc = await createVpc();
     const described = props({ vpc, ingress: [{ port: 22, from: "10.0.0.0/8", description: "ssh" }] });
-    const live = await sg.create(ctx, desired(ctx, PATH, described));
+    const live = await createAndConfigure(sg, ctx, desired(ctx, PATH, described));
     const bare = props({ vpc, ingress: [{ port: 22, from: "10.0.0.0/8" }] });
     const updated = await sg.update(ctx, live, desired(ctx, PATH, bare), ["ingress"]);
     expect(lines((await rawGroup(live.id)).IpPermissions)).toEqual(["tcp 22-22 10.0.0.0/8"]);
@@ -172,7 +187,7 @@ describe("SecurityGroup particle", () => {
     const ctx = particleContext("s");
     const vpc = await createVpc();
     const web = props({ vpc, ingress: [{ port: 443, from: "0.0.0.0/0" }] });
-    const live = await sg.create(ctx, desired(ctx, PATH, web));
+    const live = await createAndConfigure(sg, ctx, desired(ctx, PATH, web));
     await rawEc2.send(
       new AuthorizeSecurityGroupIngressCommand({
         GroupId: live.id,
@@ -195,7 +210,7 @@ describe("SecurityGroup particle", () => {
     const ctx = particleContext("s");
     const vpc = await createVpc();
     const named = props({ vpc, groupName: "web-servers", description: "Web servers" });
-    const live = await sg.create(ctx, desired(ctx, PATH, named));
+    const live = await createAndConfigure(sg, ctx, desired(ctx, PATH, named));
     expect(await rawGroup(live.id)).toMatchObject({ GroupName: "web-servers", Description: "Web servers" });
     expect(tagsOf((await rawGroup(live.id)).Tags)["jiti:attrs"]).toBeUndefined();
     expect(sg.observe(live)).toEqual(named);
@@ -222,10 +237,10 @@ describe("SecurityGroup particle", () => {
       { protocol: "tcp", fromPort: 8080, toPort: 8080, group: { $ref: "Vpc:main/SecurityGroup:lb" } },
     ]);
 
-    const lbLive = await sg.create(ctx, desired(ctx, "Vpc:main/SecurityGroup:lb", withIds(lbProps, { "Vpc:main": vpc })));
+    const lbLive = await createAndConfigure(sg, ctx, desired(ctx, "Vpc:main/SecurityGroup:lb", withIds(lbProps, { "Vpc:main": vpc })));
     // After resolving references the rules are sorted again (ids, not paths), as observe sorts them.
     const resolved = sg.normalize!(withIds(webProps, { "Vpc:main": vpc, "Vpc:main/SecurityGroup:lb": lbLive.id }));
-    const webLive = await sg.create(ctx, desired(ctx, PATH, resolved));
+    const webLive = await createAndConfigure(sg, ctx, desired(ctx, PATH, resolved));
     expect(lines((await rawGroup(webLive.id)).IpPermissions)).toEqual([`tcp 8080-8080 10.0.0.0/16`, `tcp 8080-8080 ${lbLive.id}`]);
     expect(lines((await rawGroup(webLive.id)).IpPermissionsEgress)).toEqual([`-1 - ${lbLive.id}`]);
     const observed = sg.observe(webLive);

@@ -5,7 +5,7 @@ import { useMoto } from "@jiti/testkit";
 import { Subnet, type SubnetProps } from "../src/ec2/Subnet.js";
 import { Vpc } from "../src/ec2/Vpc.js";
 import { createVpc, rawEc2, tagsOf } from "./ec2-network.js";
-import { desired, particleContext, withIds } from "./context.js";
+import { desired, particleContext, withIds, createAndConfigure } from "./context.js";
 
 const moto = useMoto();
 const subnet = particleOf(Subnet)!;
@@ -47,7 +47,7 @@ describe("Subnet particle", () => {
     expect(props).toEqual({ vpc: vpcId, cidr: "10.0.1.0/24", zone: zones[1], public: false, tags: { Name: "s/main/a", team: "net" } });
 
     const mark = (await moto.calls()).length;
-    const live = await subnet.create(ctx, desired(ctx, PATH, props));
+    const live = await createAndConfigure(subnet, ctx, desired(ctx, PATH, props));
 
     // Ownership is set by the create call itself: no CreateTags afterwards.
     expect(await moto.operations(mark)).not.toContain("CreateTags");
@@ -59,7 +59,14 @@ describe("Subnet particle", () => {
       MapPublicIpOnLaunch: false,
       State: "available",
     });
-    expect(tagsOf(raw.Tags)).toEqual({ "jiti:stack": "s", "jiti:path": PATH, Name: "s/main/a", team: "net" });
+    // The create's token tells this subnet from any other of the element, should its reply be lost.
+    expect(tagsOf(raw.Tags)).toEqual({
+      "jiti:stack": "s",
+      "jiti:path": PATH,
+      "jiti:create-token": expect.stringMatching(/^[0-9a-f-]{36}$/),
+      Name: "s/main/a",
+      team: "net",
+    });
     expect(subnet.outputs(live)).toEqual({ id: live.id, cidr: "10.0.1.0/24", zone: zones[1], vpc: vpcId });
 
     // A subnet of another stack in the same VPC is not listed.
@@ -87,7 +94,14 @@ describe("Subnet particle", () => {
       "tags",
     ]);
     expect(retagged.id).toBe(live.id);
-    expect(tagsOf((await rawSubnet(live.id)).Tags)).toEqual({ "jiti:stack": "s", "jiti:path": PATH, Name: "renamed" });
+    expect(tagsOf((await rawSubnet(live.id)).Tags)).toEqual({
+      "jiti:stack": "s",
+      "jiti:path": PATH,
+      "jiti:create-token": expect.any(String),
+      Name: "renamed",
+    });
+    // What update answers is what AWS holds, without reading it back.
+    expect(retagged.data.tags).toEqual(tagsOf((await rawSubnet(live.id)).Tags));
     expect(subnet.observe(retagged).tags).toEqual({ Name: "renamed" });
 
     await subnet.delete(ctx, retagged);
@@ -101,7 +115,7 @@ describe("Subnet particle", () => {
     const ctx = particleContext("s");
     const vpcId = await createVpc();
     const props = { vpc: vpcId, cidr: "10.0.3.0/24", zone: "us-east-1a", public: true, tags: {} };
-    const live = await subnet.create(ctx, desired(ctx, PATH, props));
+    const live = await createAndConfigure(subnet, ctx, desired(ctx, PATH, props));
     expect((await rawSubnet(live.id)).MapPublicIpOnLaunch).toBe(true);
     expect(subnet.observe(live)).toEqual(props);
   });
@@ -152,8 +166,8 @@ describe("Subnet particle", () => {
     const ctx = particleContext("s");
     const vpcId = await createVpc();
     const props = { vpc: vpcId, cidr: "10.0.1.0/24", zone: "us-east-1a", public: false, tags: {} };
-    await subnet.create(ctx, desired(ctx, PATH, props));
-    await expect(subnet.create(ctx, desired(ctx, PATH, { ...props, zone: "us-east-1b" }))).rejects.toMatchObject({
+    await createAndConfigure(subnet, ctx, desired(ctx, PATH, props));
+    await expect(createAndConfigure(subnet, ctx, desired(ctx, PATH, { ...props, zone: "us-east-1b" }))).rejects.toMatchObject({
       name: "InvalidSubnet.Conflict",
     });
   });

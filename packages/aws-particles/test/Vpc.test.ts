@@ -9,9 +9,9 @@ import { jsx } from "@jiti/jsx-runtime";
 import { apply, particleOf, plan, Stack, type ParticleContext } from "@jiti/reconciler";
 import { countCalls, useMoto } from "@jiti/testkit";
 import { describe, expect, test } from "vitest";
-import { ec2 as particleEc2 } from "../src/aws/clients.js";
+import { ec2Once } from "../src/aws/clients.js";
 import { Vpc, type VpcProps } from "../src/ec2/Vpc.js";
-import { desired, particleContext } from "./context.js";
+import { desired, particleContext, createAndConfigure } from "./context.js";
 import { createVpc, injectOnce, rawEc2, tagsOf } from "./ec2-network.js";
 
 const moto = useMoto();
@@ -55,8 +55,9 @@ describe("Vpc particle", () => {
 
   test("create with ownership in the create call, list, observe, update each prop in place, delete", async () => {
     const ctx = particleContext("s");
-    const sent = countCalls(particleEc2(ctx));
-    const live = await vpc.create(ctx, desired(ctx, PATH, props()));
+    // Creates go through the client that leaves retries to createOnce.
+    const sent = countCalls(ec2Once(ctx));
+    const live = await createAndConfigure(vpc, ctx, desired(ctx, PATH, props()));
 
     // Ownership is set by the create call itself: never a moment without the tags.
     expect(sent.inputs("CreateVpc")).toEqual([
@@ -128,7 +129,7 @@ describe("Vpc particle", () => {
 
   test("refresh reads the DNS attributes, two calls, so observe reports what AWS has rather than what jiti set", async () => {
     const ctx = particleContext("s");
-    const live = await vpc.create(ctx, desired(ctx, PATH, props()));
+    const live = await createAndConfigure(vpc, ctx, desired(ctx, PATH, props()));
     await rawEc2.send(new ModifyVpcAttributeCommand({ VpcId: live.id, EnableDnsHostnames: { Value: false } }));
     const [listed] = await vpc.list(ctx);
     // Without refresh, what the jiti:attrs tag recorded.
@@ -145,7 +146,7 @@ describe("Vpc particle", () => {
   test("a create cut short before the DNS settings observes AWS's defaults, so the next plan sets them", async () => {
     const ctx = particleContext("s");
     injectOnce(ctx, "ModifyVpcAttribute", "InternalError");
-    await expect(vpc.create(ctx, desired(ctx, PATH, props()))).rejects.toMatchObject({ code: "InternalError" });
+    await expect(createAndConfigure(vpc, ctx, desired(ctx, PATH, props()))).rejects.toMatchObject({ code: "InternalError" });
     expect(await observed(ctx)).toEqual(props({ dnsSupport: true, dnsHostnames: false }));
   });
 

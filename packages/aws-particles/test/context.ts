@@ -1,5 +1,15 @@
 import { particles } from "@jiti/aws-particles";
-import { isRefValue, pathSegments, type Desired, type Json, type JsonObject, type ParticleContext } from "@jiti/reconciler";
+import {
+  isRefValue,
+  pathSegments,
+  type AnyParticle,
+  type Desired,
+  type Json,
+  type JsonObject,
+  type LiveResource,
+  type Particle,
+  type ParticleContext,
+} from "@jiti/reconciler";
 
 /**
  * A particle context for lifecycle tests: the SDK finds the emulator through
@@ -52,3 +62,13 @@ export function withIds<T>(value: T, ids: Record<string, string>): T {
 }
 
 export type { JsonObject };
+
+/** What the reconciler does to make an element: `create`, then the particle's `configure`, with the same desired state. */
+export async function createAndConfigure<Props, Data>(
+  particle: AnyParticle & Pick<Particle<Props & object, Data>, "create" | "configure">,
+  ctx: ParticleContext,
+  wanted: Desired<Props & object>,
+): Promise<LiveResource<Data>> {
+  const live = await particle.create(ctx, wanted as never);
+  return particle.configure ? particle.configure(ctx, live, wanted as never) : live;
+}

@@ -285,7 +285,7 @@ export interface Particle<Props extends object = JsonObject, Data = JsonObject, 
 }
 
 /** The lifecycle functions whose AWS calls a deploy policy must allow. */
-export type LifecycleVerb = "resolve" | "list" | "lookup" | "refresh" | "create" | "update" | "delete" | "setState";
+export type LifecycleVerb = "resolve" | "list" | "lookup" | "refresh" | "create" | "configure" | "update" | "delete" | "setState";
 
 /** The IAM actions of each lifecycle function. */
 export type Permissions = { readonly [V in LifecycleVerb]?: readonly Grant[] };

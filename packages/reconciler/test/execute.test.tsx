@@ -208,6 +208,31 @@ describe("execute", () => {
     expect(mutations(w.cloud.log)).toEqual(["create Net:main"]);
   });
 
+  it("once aborted, still configures what was created, and counts each create not started once", async () => {
+    const w = world({ configure: true });
+    const controller = new AbortController();
+    w.cloud.failOn = (op, path) => {
+      if (op === "create" && path === "Net:main") controller.abort(new Error("interrupted"));
+      return undefined;
+    };
+    const error = (await w.apply(w.stack({ subs: ["a", "b"] }), { signal: controller.signal }).catch((e: unknown) => e)) as ApplyError;
+    expect(error).toBeInstanceOf(ApplyError);
+    // The network in flight is left whole; nothing else starts.
+    expect(mutations(w.cloud.log)).toEqual(["create Net:main", "configure Net:main"]);
+    // Not started: the group, two subnets and their two boxes; their configures go with them.
+    expect(error.result.interrupted).toEqual({ notStarted: 5, reason: "interrupted" });
+  });
+
+  it("reports a failed create's configure with the create, not as a skipped dependent", async () => {
+    const w = world({ configure: true });
+    w.cloud.failOn = (op, path) => (op === "create" && path === "Net:main/Group:web" ? new Error("no") : undefined);
+    const error = (await w.apply(w.stack()).catch((e: unknown) => e)) as ApplyError;
+    expect(error.result.failures.map((f) => `${f.step} ${f.path}`)).toEqual(["create Net:main/Group:web"]);
+    // The box needed the group: its create is skipped; the configures of both go with their creates.
+    expect(error.result.skipped).toEqual(["create Net:main/Sub:a/Box:b0"]);
+    expect(w.events.filter((e) => e.event === "skipped").map((e) => `${e.step} ${e.path}`)).toEqual(["create Net:main/Sub:a/Box:b0"]);
+  });
+
   it("deletes an element and its subtree when it is rendered with state terminated", async () => {
     const w = world();
     const { Net, Sub, Box } = w;

@@ -1,6 +1,14 @@
 import type { ParticleContext } from "@jiti/reconciler";
+import { randomUUID } from "node:crypto";
 import { hasCode, readAwsError } from "./errors.js";
 import { sleep } from "./wait.js";
+
+/**
+ * Tag set by the create call that made a resource: the token of that create,
+ * one per element per run, which tells the resource it made from any other.
+ * The AWS ClientToken of the creates that have one plays the same part.
+ */
+export const CREATE_TOKEN_TAG = "jiti:create-token";
 
 export interface CreateOnce<T> {
   /** `VPC Vpc:main`: what is being made, for messages. */
@@ -10,12 +18,14 @@ export interface CreateOnce<T> {
    * (`ec2Once`, `iamOnce`). With a ClientToken where the API has one: AWS then
    * answers a second attempt with the first one's resource.
    */
-  send(): Promise<T>;
+  send(tags: Record<string, string>): Promise<T>;
   /**
-   * Finds the resource an earlier attempt of this create made, by its
-   * ownership tags (or its name and path, for IAM): undefined when there is none.
+   * Finds the resource an attempt of this create made: the one carrying
+   * `tags` (the attempt's token) besides its ownership tags; undefined when
+   * there is none. A resource of the same element made before (the one a
+   * replace replaces) does not carry them.
    */
-  find(): Promise<T | undefined>;
+  find(tags: Record<string, string>): Promise<T | undefined>;
   /**
    * AWS's answers meaning that the resource is already there
    * (`InvalidGroup.Duplicate`, `InvalidSubnet.Conflict`, `EntityAlreadyExists`):
@@ -47,13 +57,15 @@ const FIND_WINDOW_MS = 3_000;
  * retried after a pause. Anything else AWS refuses fails at once.
  */
 export async function createOnce<T>(ctx: ParticleContext, create: CreateOnce<T>): Promise<T> {
+  const token = { [CREATE_TOKEN_TAG]: randomUUID() };
+  const find = () => findWithin(ctx, () => create.find(token), FIND_WINDOW_MS);
   for (let attempt = 1; ; attempt++) {
     try {
-      return await create.send();
+      return await create.send(token);
     } catch (error) {
       const info = readAwsError(error);
       if (create.exists && hasCode(error, ...create.exists)) {
-        const earlier = await findWithin(ctx, create, FIND_WINDOW_MS);
+        const earlier = await find();
         if (earlier !== undefined) return earlier;
         // Someone else's: the particle's own message says whose and what to do.
         throw error;
@@ -61,7 +73,7 @@ export async function createOnce<T>(ctx: ParticleContext, create: CreateOnce<T>)
       if (!info?.transient || attempt >= MAX_ATTEMPTS) throw error;
       if (!info.refused) {
         // The change may have been made: look before sending it again.
-        const earlier = await findWithin(ctx, create, FIND_WINDOW_MS);
+        const earlier = await find();
         if (earlier !== undefined) return earlier;
       }
       if (attempt === 1) ctx.progress(`retrying the create of ${create.what} (${info.code})`);
@@ -71,10 +83,10 @@ export async function createOnce<T>(ctx: ParticleContext, create: CreateOnce<T>)
 }
 
 /** `find`, looking again for a while: a resource just made may not show in AWS's reads at once. */
-async function findWithin<T>(ctx: ParticleContext, create: CreateOnce<T>, windowMs: number): Promise<T | undefined> {
+async function findWithin<T>(ctx: ParticleContext, find: () => Promise<T | undefined>, windowMs: number): Promise<T | undefined> {
   const deadline = Date.now() + windowMs;
   for (let pause = 250; ; pause *= 2) {
-    const found = await create.find();
+    const found = await find();
     if (found !== undefined || Date.now() + pause > deadline) return found;
     await sleep(pause, ctx.signal);
   }

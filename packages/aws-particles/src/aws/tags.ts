@@ -34,6 +34,15 @@ export function stackFilter(ctx: ParticleContext) {
   return [{ Name: `tag:${STACK_TAG}`, Values: [ctx.stack] }];
 }
 
+/** Filters finding the resource of one element by its ownership tags, and by `more` tags (a create's token). */
+export function ownedBy(ctx: ParticleContext, path: string, more: Record<string, string> = {}) {
+  return [
+    ...stackFilter(ctx),
+    { Name: `tag:${PATH_TAG}`, Values: [path] },
+    ...Object.entries(more).map(([key, value]) => ({ Name: `tag:${key}`, Values: [value] })),
+  ];
+}
+
 /** EC2 `TagSpecifications` so that ownership is set by the create call itself. */
 export function tagSpecs(resourceType: string, desired: Desired<unknown>, extra: Record<string, string> = {}) {
   return [{ ResourceType: resourceType as never, Tags: tagList({ ...desired.tags, ...extra }) }];
@@ -44,7 +53,12 @@ export function tagSpecs(resourceType: string, desired: Desired<unknown>, extra:
  * adds, changes and removes only the difference; AWS's own `aws:` tags and
  * jiti's `jiti:` bookkeeping stay.
  */
-export async function syncEc2Tags(client: EC2Client, id: string, live: Record<string, string>, desired: Record<string, string>) {
+export async function syncEc2Tags(
+  client: EC2Client,
+  id: string,
+  live: Record<string, string>,
+  desired: Record<string, string>,
+): Promise<Record<string, string>> {
   const set = Object.entries(desired).filter(([k, v]) => live[k] !== v);
   // jiti's own bookkeeping (ownership, recorded attributes) is set by the particle, never removed here;
   // protection is lifted by leaving it out of the desired tags.
@@ -53,4 +67,8 @@ export async function syncEc2Tags(client: EC2Client, id: string, live: Record<st
   );
   if (set.length > 0) await client.send(new CreateTagsCommand({ Resources: [id], Tags: set.map(([Key, Value]) => ({ Key, Value })) }));
   if (removed.length > 0) await client.send(new DeleteTagsCommand({ Resources: [id], Tags: removed.map((Key) => ({ Key })) }));
+  // What the resource now carries, without reading it back.
+  const now = { ...live, ...desired };
+  for (const key of removed) delete now[key];
+  return now;
 }

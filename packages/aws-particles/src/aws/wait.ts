@@ -60,15 +60,17 @@ export async function waitFor<T>(
 /**
  * Retries `fn` while it fails with one of the named transient codes
  * (`DependencyViolation` while dependants detach, IAM's eventual consistency…),
- * within the same bounds as `waitFor`. Any other error is thrown at once.
+ * or an error `codes` accepts, within the same bounds as `waitFor`. Any other
+ * error is thrown at once.
  */
 export async function retryOn<T>(
   ctx: ParticleContext,
-  codes: readonly string[],
+  codes: readonly string[] | ((error: unknown) => boolean),
   what: string,
   fn: () => Promise<T>,
   bounds: Partial<Bounds> = {},
 ): Promise<T> {
+  const retryable = typeof codes === "function" ? codes : (error: unknown) => hasCode(error, ...codes);
   let last: unknown;
   const result = await waitFor(
     ctx,
@@ -77,7 +79,7 @@ export async function retryOn<T>(
       try {
         return { value: await fn() };
       } catch (error) {
-        if (!hasCode(error, ...codes)) throw error;
+        if (!retryable(error)) throw error;
         last = error;
         return undefined;
       }

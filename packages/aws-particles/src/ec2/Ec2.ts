@@ -11,29 +11,30 @@ import {
 import { isElement, type JitiElement, type Ref } from "@jiti/jsx-runtime";
 import { checkFields, defineParticle, is, type Grant, type WithDefaults } from "@jiti/reconciler";
 import { readAttrs } from "../aws/attrs.js";
-import { ec2 } from "../aws/clients.js";
+import { ec2, ec2Once } from "../aws/clients.js";
+import { CREATE_TOKEN_TAG, createOnce } from "../aws/create.js";
 import { idOf } from "../aws/lookup.js";
 import { hasCode } from "../aws/errors.js";
-import { stackFilter, syncEc2Tags, tagList, userTags } from "../aws/tags.js";
+import { ownedBy, stackFilter, syncEc2Tags, tagList, userTags } from "../aws/tags.js";
 import { retryOn } from "../aws/wait.js";
 import { instanceGroupsInVpc } from "../rules/instance-groups-in-vpc.js";
 import { imdsv1Allowed, privateInstancePublicSubnet, unencryptedRootVolume } from "../rules/instance-hardening.js";
 import { renderUserData } from "../userdata/index.js";
-import { describeImage, imageIssue, isImageLookup, resolveImage, type ImageLookup } from "./image.js";
+import { describeImage, imageIssue, isImageLookup, resolveImage, type ImageInfo, type ImageLookup } from "./image.js";
 import {
   ALIVE,
   attrsOf,
   changeState,
   changeType,
-  clientToken,
   defaultGroupId,
   groupIds,
   modifyRootVolume,
   NOT_FOUND,
   PART_TAG,
   parseLookup,
-  PROFILE_NOT_READY,
+  whileProfilePropagates,
   read,
+  requestedVolume,
   rootVolumeId,
   setMetadataOptions,
   setProfile,
@@ -179,6 +180,18 @@ const PUBLIC_IMAGE_PARAMETERS: Grant = {
   resources: ["arn:aws:ssm:${region}::parameter/aws/service/*"],
 };
 
+/** The root volume's part of RunInstances: as asked for, or the image's size when none is. */
+function rootEbs(p: RenderedEc2Props, image: ImageInfo) {
+  const size = p.rootVolumeSize ?? image.rootVolumeSize;
+  return {
+    // Without a size AWS takes the image's; moto insists on one, and saying it costs nothing.
+    ...(size !== undefined ? { VolumeSize: size } : {}),
+    VolumeType: p.rootVolumeType,
+    Encrypted: p.rootVolumeEncrypted,
+    DeleteOnTermination: true,
+  };
+}
+
 /**
  * An EC2 instance in a subnet, created from an AMI, optionally with a boot script and a role.
  *
@@ -216,17 +229,20 @@ export const Ec2 = defineParticle<Ec2Props, Ec2Data, "aws.ec2.Instance", Default
   permissions: {
     list: [describes("ec2:DescribeInstances", "ec2:DescribeVolumes")],
     lookup: [describes("ec2:DescribeInstances")],
-    resolve: [PUBLIC_IMAGE_PARAMETERS],
+    // The image's AMI id and root device, before the plan.
+    resolve: [PUBLIC_IMAGE_PARAMETERS, describes("ec2:DescribeImages")],
     refresh: [describes("ec2:DescribeInstanceAttribute")],
     create: [
       ...creating(["instance", "volume"], "ec2:RunInstances"),
       intoOwned("subnet", "ec2:RunInstances"),
       ...LAUNCHED_WITH,
-      // A profile's role passed to the instance; a state="stopped" instance stopped once it ran.
+      // A profile's role passed to the instance.
       onStackRoles("iam:PassRole"),
-      onOwned("instance", "ec2:StopInstances"),
-      describes("ec2:DescribeInstances", "ec2:DescribeImages", "ec2:DescribeVolumes"),
+      // Finding the instance a launch whose reply was lost started.
+      describes("ec2:DescribeInstances"),
     ],
+    // Waiting until it runs; a state="stopped" instance stopped once it ran.
+    configure: [onOwned("instance", "ec2:StopInstances"), describes("ec2:DescribeInstances")],
     update: [
       onOwned(
         "instance",
@@ -296,10 +312,11 @@ export const Ec2 = defineParticle<Ec2Props, Ec2Data, "aws.ec2.Instance", Default
   },
 
   async resolve(ctx, props) {
-    // Reads the lookup's AMI id now, in the read phase, so a missing parameter
-    // fails before anything changes; create takes it from the run's cache. The
-    // props keep the lookup itself: plans compare lookups, never today's AMI id.
-    if (isImageLookup(props.image)) await resolveImage(ctx, props.image);
+    // Reads the lookup's AMI id and the image's root device now, in the read
+    // phase, so a missing image fails before anything changes and create makes
+    // one call; create takes both from the run's cache. The props keep the
+    // lookup itself: plans compare lookups, never today's AMI id.
+    await describeImage(ctx, await resolveImage(ctx, props.image));
     return props;
   },
 
@@ -381,48 +398,56 @@ export const Ec2 = defineParticle<Ec2Props, Ec2Data, "aws.ec2.Instance", Default
   async create(ctx, desired) {
     // Render normalises JSX user data already; a caller that did not still gets it applied.
     const p = isElement(desired.props.userData) ? { ...desired.props, userData: renderUserData(desired.props.userData) } : desired.props;
+    // Both read in the read phase already (resolve): the run's cache answers.
     const imageId = await resolveImage(ctx, p.image);
     const image = await describeImage(ctx, imageId);
     const userData = typeof p.userData === "string" ? p.userData : undefined;
-    const input: RunInstancesCommandInput = {
+    const profile = p.profile !== undefined ? idOf(p.profile, "profile") : undefined;
+    const rootVolume = rootEbs(p, image);
+    const input = (token: Record<string, string>): RunInstancesCommandInput => ({
       ImageId: imageId,
       InstanceType: p.type as RunInstancesCommandInput["InstanceType"],
       MinCount: 1,
       MaxCount: 1,
       SubnetId: idOf(p.subnet, "subnet"),
       ...(groupIds(p).length > 0 ? { SecurityGroupIds: groupIds(p) } : {}),
-      ...(p.profile !== undefined ? { IamInstanceProfile: { Name: idOf(p.profile, "profile") } } : {}),
+      ...(profile !== undefined ? { IamInstanceProfile: { Name: profile } } : {}),
       ...(userData ? { UserData: Buffer.from(userData, "utf8").toString("base64") } : {}),
       ...(p.keyName ? { KeyName: p.keyName } : {}),
       MetadataOptions: { HttpTokens: p.imdsV2 ? "required" : "optional", HttpEndpoint: "enabled" },
-      BlockDeviceMappings: [
-        {
-          DeviceName: image.rootDeviceName,
-          Ebs: {
-            // Without a size AWS takes the image's; moto insists on one, and saying it costs nothing.
-            ...((p.rootVolumeSize ?? image.rootVolumeSize) !== undefined ? { VolumeSize: p.rootVolumeSize ?? image.rootVolumeSize } : {}),
-            VolumeType: p.rootVolumeType,
-            Encrypted: p.rootVolumeEncrypted,
-            DeleteOnTermination: true,
-          },
-        },
-      ],
+      BlockDeviceMappings: [{ DeviceName: image.rootDeviceName, Ebs: rootVolume }],
       TagSpecifications: [
-        { ResourceType: "instance", Tags: tagList({ ...desired.tags, ...attrsOf(p, imageId) }) },
+        { ResourceType: "instance", Tags: tagList({ ...desired.tags, ...attrsOf(p, imageId), ...token }) },
         { ResourceType: "volume", Tags: tagList({ ...desired.tags, ...PART_TAG }) },
       ],
-      ClientToken: clientToken(ctx, desired.path, p, imageId),
-    };
-    const run = () => ec2(ctx).send(new RunInstancesCommand(input));
-    // A profile created moments ago is not yet visible to EC2: InvalidParameterValue for ~10 s.
-    const out =
-      p.profile !== undefined
-        ? await retryOn(ctx, PROFILE_NOT_READY, `instance profile ${String(p.profile)} to be usable by EC2`, run, { timeoutMs: 60_000 })
-        : await run();
-    const id = out.Instances![0]!.InstanceId!;
-    await waitState(ctx, id, "running");
-    if (desired.state === "stopped") await changeState(ctx, id, "stopped");
-    return read(ctx, id);
+      // Idempotent on AWS: a second attempt is answered with the first one's instance,
+      // for 24 hours after, so the token is new for every create (moto ignores it).
+      // https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-idempotency.html
+      ClientToken: token[CREATE_TOKEN_TAG],
+    });
+    const launch = () =>
+      createOnce(ctx, {
+        what: `instance ${desired.path}`,
+        send: async (token) => (await ec2Once(ctx).send(new RunInstancesCommand(input(token)))).Instances![0]!,
+        find: async (token) => {
+          const filters = [...ownedBy(ctx, desired.path, token), { Name: "instance-state-name", Values: ALIVE }];
+          const out = await ec2(ctx).send(new DescribeInstancesCommand({ Filters: filters }));
+          return out.Reservations?.[0]?.Instances?.[0];
+        },
+      });
+    // A profile this run has just made is refused by EC2 for a while (IAM's propagation).
+    const instance = await whileProfilePropagates(ctx, profile, launch);
+    return toLive(instance, requestedVolume(instance, rootVolume, { ...desired.tags, ...PART_TAG }));
+  },
+
+  async configure(ctx, live, desired) {
+    // Running (on AWS after some seconds): what users wait for, and when its addresses are known.
+    const running = await waitState(ctx, live.id, "running");
+    if (desired.state === "stopped") await changeState(ctx, live.id, "stopped");
+    const image = await describeImage(ctx, running.ImageId ?? live.data.imageId);
+    const volume = requestedVolume(running, rootEbs(desired.props, image), { ...desired.tags, ...PART_TAG });
+    const configured = toLive(running, volume);
+    return desired.state === "stopped" ? { ...configured, status: "stopped", data: { ...configured.data, state: "stopped" } } : configured;
   },
 
   async update(ctx, live, desired, changed) {

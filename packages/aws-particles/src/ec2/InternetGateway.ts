@@ -9,11 +9,12 @@ import {
 } from "@aws-sdk/client-ec2";
 import type { Ref } from "@jiti/jsx-runtime";
 import { checkFields, defineParticle, is, type LiveResource, type ParticleContext } from "@jiti/reconciler";
-import { ec2 } from "../aws/clients.js";
+import { ec2, ec2Once } from "../aws/clients.js";
+import { createOnce } from "../aws/create.js";
 import { byIdOrTags, found, idOf } from "../aws/lookup.js";
 import { hasCode, ignoreCodes } from "../aws/errors.js";
-import { retryOn, waitFor } from "../aws/wait.js";
-import { stackFilter, syncEc2Tags, tagMap, tagSpecs, userTags, ownership } from "../aws/tags.js";
+import { retryOn } from "../aws/wait.js";
+import { ownedBy, stackFilter, syncEc2Tags, tagList, tagMap, tagSpecs, userTags, ownership } from "../aws/tags.js";
 import { creating, describes, intoOwned, onOwned } from "../aws/grants.js";
 
 export interface InternetGatewayProps {
@@ -65,15 +66,30 @@ async function describe(ctx: ParticleContext, id: string): Promise<AwsInternetGa
   }
 }
 
+/**
+ * Attaches the gateway, which AWS does at once. Right after its create AWS
+ * may not know the id yet (eventual consistency); and a retried attach whose
+ * first reply was lost finds the gateway attached already.
+ */
 async function attach(ctx: ParticleContext, id: string, vpc: string) {
-  // Right after CreateInternetGateway the id may not be known to every endpoint yet.
-  await retryOn(
-    ctx,
-    NOT_FOUND,
-    `internet gateway ${id} to be attachable`,
-    () => ec2(ctx).send(new AttachInternetGatewayCommand({ InternetGatewayId: id, VpcId: vpc })),
-    { timeoutMs: 30_000 },
-  );
+  try {
+    await retryOn(
+      ctx,
+      NOT_FOUND,
+      `internet gateway ${id} to be attachable`,
+      () => ec2(ctx).send(new AttachInternetGatewayCommand({ InternetGatewayId: id, VpcId: vpc })),
+      { timeoutMs: 30_000 },
+    );
+  } catch (error) {
+    if (!hasCode(error, "Resource.AlreadyAssociated")) throw error;
+    const igw = await describe(ctx, id);
+    if (!igw?.Attachments?.some((a) => a.VpcId === vpc)) throw error;
+  }
+}
+
+/** The gateway as AWS holds it once attached to `vpc`. */
+function attachedTo(live: LiveResource<InternetGatewayData>, vpc: string): LiveResource<InternetGatewayData> {
+  return { ...live, status: "attached", data: { ...live.data, vpc } };
 }
 
 async function detach(ctx: ParticleContext, id: string, vpc: string) {
@@ -90,14 +106,6 @@ async function detach(ctx: ParticleContext, id: string, vpc: string) {
  * internet gateway as `available`, a state the SDK's AttachmentStatus type
  * does not list; `attached` is accepted too.
  */
-function waitAttached(ctx: ParticleContext, id: string, vpc: string) {
-  return waitFor(ctx, `internet gateway ${id} to be attached to ${vpc}`, async () => {
-    const igw = await describe(ctx, id);
-    return igw?.Attachments?.some((a) => a.VpcId === vpc && (String(a.State) === "available" || a.State === "attached")) ? igw : undefined;
-  });
-}
-
-/** An internet gateway attached to its VPC: what public subnets route 0.0.0.0/0 to. */
 export const InternetGateway = defineParticle<InternetGatewayProps, InternetGatewayData, "aws.ec2.InternetGateway">({
   type: TYPE,
   name: "InternetGateway",
@@ -112,8 +120,10 @@ export const InternetGateway = defineParticle<InternetGatewayProps, InternetGate
     lookup: [describes("ec2:DescribeInternetGateways")],
     create: [
       ...creating("internet-gateway", "ec2:CreateInternetGateway"),
+      // Attaching it, and removing one that could not be attached.
       onOwned("internet-gateway", "ec2:AttachInternetGateway", "ec2:DeleteInternetGateway"),
       intoOwned("vpc", "ec2:AttachInternetGateway"),
+      // Finding the gateway a create whose reply was lost made, or checking a retried attach.
       describes("ec2:DescribeInternetGateways"),
     ],
     update: [
@@ -152,30 +162,42 @@ export const InternetGateway = defineParticle<InternetGatewayProps, InternetGate
 
   async create(ctx, desired) {
     const vpc = idOf(desired.props.vpc, "vpc");
-    const out = await ec2(ctx).send(new CreateInternetGatewayCommand({ TagSpecifications: tagSpecs("internet-gateway", desired) }));
-    const id = out.InternetGateway!.InternetGatewayId!;
+    const made = await createOnce(ctx, {
+      what: `internet gateway ${desired.path}`,
+      send: async (token) =>
+        (await ec2Once(ctx).send(new CreateInternetGatewayCommand({ TagSpecifications: tagSpecs("internet-gateway", desired, token) })))
+          .InternetGateway!,
+      find: async (token) =>
+        (await ec2(ctx).send(new DescribeInternetGatewaysCommand({ Filters: ownedBy(ctx, desired.path, token) }))).InternetGateways?.[0],
+    });
+    const id = made.InternetGatewayId!;
+    // Routes to the gateway need it attached: that is part of making it.
     try {
       await attach(ctx, id, vpc);
-      return toLive(await waitAttached(ctx, id, vpc));
     } catch (error) {
       // A gateway that could not be attached is of no use: remove it rather than leave it detached.
       await ignoreCodes(NOT_FOUND, () => ec2(ctx).send(new DeleteInternetGatewayCommand({ InternetGatewayId: id }))).catch(() => undefined);
       throw error;
     }
+    return attachedTo(toLive({ ...made, Tags: made.Tags?.length ? made.Tags : tagList(desired.tags) }), vpc);
   },
 
   async update(ctx, live, desired, changed) {
+    let next = live;
     if (changed.includes("vpc")) {
       const vpc = idOf(desired.props.vpc, "vpc");
       if (live.data.vpc !== vpc) {
         // An internet gateway is attached to at most one VPC at a time.
         if (live.data.vpc) await detach(ctx, live.id, live.data.vpc);
         await attach(ctx, live.id, vpc);
-        await waitAttached(ctx, live.id, vpc);
+        next = attachedTo(next, vpc);
       }
     }
-    if (changed.includes("tags")) await syncEc2Tags(ec2(ctx), live.id, live.data.tags, desired.tags);
-    return toLive(await waitFor(ctx, `internet gateway ${live.id} to be readable`, () => describe(ctx, live.id), { timeoutMs: 30_000 }));
+    if (changed.includes("tags")) {
+      const tags = await syncEc2Tags(ec2(ctx), live.id, live.data.tags, desired.tags);
+      next = { ...next, ...ownership(tags), data: { ...next.data, tags } };
+    }
+    return next;
   },
 
   async delete(ctx, live) {

@@ -25,11 +25,12 @@ import {
   type WithDefaults,
 } from "@jiti/reconciler";
 import { cidrIssue, networkOf } from "../cidr.js";
-import { ec2 } from "../aws/clients.js";
+import { ec2, ec2Once } from "../aws/clients.js";
+import { CREATE_TOKEN_TAG, createOnce } from "../aws/create.js";
 import { byIdOrTags, found, idOf } from "../aws/lookup.js";
 import { hasCode, ignoreCodes } from "../aws/errors.js";
 import { retryOn, waitFor } from "../aws/wait.js";
-import { STACK_TAG, stackFilter, syncEc2Tags, tagMap, tagSpecs, userTags, ownership } from "../aws/tags.js";
+import { STACK_TAG, ownedBy, stackFilter, syncEc2Tags, tagList, tagMap, tagSpecs, userTags, ownership } from "../aws/tags.js";
 import { routeTableSubnets, routeTargetInVpc } from "../rules/route-table-links.js";
 import { ROUTE_TARGETS } from "./route-targets.js";
 import { creating, describes, intoOwned, onOwned } from "../aws/grants.js";
@@ -194,16 +195,30 @@ function targetParams(route: RouteEntry) {
 }
 
 /** Adds, replaces and removes only the routes that differ. */
-async function applyRoutes(ctx: ParticleContext, id: string, live: readonly RouteEntry[], desired: readonly RouteEntry[]) {
+/** Brings the routes to the desired ones; answers them as the table then holds them. */
+async function applyRoutes(
+  ctx: ParticleContext,
+  id: string,
+  live: readonly RouteEntry[],
+  desired: readonly RouteEntry[],
+): Promise<RouteEntry[]> {
   const client = ec2(ctx);
   const have = new Map(live.map((r) => [r.destination, r]));
   const want = new Map(desired.map((r) => [r.destination, r]));
   for (const [destination, route] of want) {
     const current = have.get(destination);
+    const replace = () =>
+      client.send(new ReplaceRouteCommand({ RouteTableId: id, DestinationCidrBlock: destination, ...targetParams(route) }));
     if (!current) {
-      await client.send(new CreateRouteCommand({ RouteTableId: id, DestinationCidrBlock: destination, ...targetParams(route) }));
+      try {
+        await client.send(new CreateRouteCommand({ RouteTableId: id, DestinationCidrBlock: destination, ...targetParams(route) }));
+      } catch (error) {
+        // There already: made by an attempt whose reply was lost, or by hand. Point it where it should go.
+        if (!hasCode(error, "RouteAlreadyExists")) throw error;
+        await replace();
+      }
     } else if (JSON.stringify(current) !== JSON.stringify(route)) {
-      await client.send(new ReplaceRouteCommand({ RouteTableId: id, DestinationCidrBlock: destination, ...targetParams(route) }));
+      await replace();
     }
   }
   for (const destination of have.keys()) {
@@ -212,13 +227,21 @@ async function applyRoutes(ctx: ParticleContext, id: string, live: readonly Rout
       client.send(new DeleteRouteCommand({ RouteTableId: id, DestinationCidrBlock: destination })),
     );
   }
+  return [...desired];
 }
 
-/** Associates and disassociates only the subnets that differ. */
-async function applyAssociations(ctx: ParticleContext, id: string, live: RouteTableData["associations"], desired: readonly string[]) {
+/** Brings the subnet associations to the desired ones; answers them as the table then holds them. */
+async function applyAssociations(
+  ctx: ParticleContext,
+  id: string,
+  live: RouteTableData["associations"],
+  desired: readonly string[],
+): Promise<RouteTableData["associations"]> {
   const client = ec2(ctx);
+  const out: RouteTableData["associations"] = [];
   for (const subnet of desired) {
-    if (!live.some((a) => a.subnet === subnet)) await associate(ctx, id, subnet);
+    const current = live.find((a) => a.subnet === subnet);
+    out.push(current ?? { id: await associate(ctx, id, subnet), subnet });
   }
   for (const association of live) {
     if (desired.includes(association.subnet)) continue;
@@ -226,39 +249,55 @@ async function applyAssociations(ctx: ParticleContext, id: string, live: RouteTa
       client.send(new DisassociateRouteTableCommand({ AssociationId: association.id })),
     );
   }
+  return out;
 }
 
 /**
- * Makes `subnet` use table `id`. A subnet uses one table at a time: when
- * another of the stack's tables holds it (the subnet moves between tables in
- * this apply), the association is moved over with
- * ReplaceRouteTableAssociation instead of failing with
- * Resource.AlreadyAssociated; a table the stack does not own is never touched.
+ * Associates the subnet with the table, taking it from another table of the
+ * stack's in one call (a subnet is in one table at a time). Answers the
+ * association's id.
  */
-async function associate(ctx: ParticleContext, id: string, subnet: string) {
+async function associate(ctx: ParticleContext, id: string, subnet: string): Promise<string> {
   const client = ec2(ctx);
-  const holders = await client.send(new DescribeRouteTablesCommand({ Filters: [{ Name: "association.subnet-id", Values: [subnet] }] }));
-  for (const table of holders.RouteTables ?? []) {
-    const association = table.Associations?.find((a) => a.SubnetId === subnet && !a.Main);
-    if (!association || table.RouteTableId === id) continue;
-    const owner = tagMap(table.Tags)[STACK_TAG];
+  const holder = async () => {
+    const out = await client.send(new DescribeRouteTablesCommand({ Filters: [{ Name: "association.subnet-id", Values: [subnet] }] }));
+    for (const table of out.RouteTables ?? []) {
+      const association = table.Associations?.find((a) => a.SubnetId === subnet && !a.Main);
+      if (association) return { table, association };
+    }
+    return undefined;
+  };
+  const held = await holder();
+  if (held?.table.RouteTableId === id) return held.association.RouteTableAssociationId!;
+  if (held) {
+    const owner = tagMap(held.table.Tags)[STACK_TAG];
     if (owner !== ctx.stack) {
       throw Object.assign(
         new Error(
-          `subnet ${subnet} uses route table ${table.RouteTableId}, which this stack does not own (found: jiti:stack=${owner ?? "none"}); remove that association first, outside jiti`,
+          `subnet ${subnet} uses route table ${held.table.RouteTableId}, which this stack does not own (found: jiti:stack=${owner ?? "none"}); remove that association first, outside jiti`,
         ),
         { code: "NotOwned" },
       );
     }
     try {
-      await client.send(new ReplaceRouteTableAssociationCommand({ AssociationId: association.RouteTableAssociationId!, RouteTableId: id }));
-      return;
+      const out = await client.send(
+        new ReplaceRouteTableAssociationCommand({ AssociationId: held.association.RouteTableAssociationId!, RouteTableId: id }),
+      );
+      return out.NewAssociationId!;
     } catch (error) {
       // The other table let go in the meantime: a plain association will do.
       if (!hasCode(error, "InvalidAssociationID.NotFound")) throw error;
     }
   }
-  await client.send(new AssociateRouteTableCommand({ RouteTableId: id, SubnetId: subnet }));
+  try {
+    return (await client.send(new AssociateRouteTableCommand({ RouteTableId: id, SubnetId: subnet }))).AssociationId!;
+  } catch (error) {
+    // Associated already: by an attempt whose reply was lost, if it is with this table.
+    if (!hasCode(error, "Resource.AlreadyAssociated")) throw error;
+    const now = await holder();
+    if (now?.table.RouteTableId !== id) throw error;
+    return now.association.RouteTableAssociationId!;
+  }
 }
 
 /** The props render fills in when not given. */
@@ -299,19 +338,16 @@ export const RouteTable = defineParticle<RouteTableProps, RouteTableData, "aws.e
   permissions: {
     list: [describes("ec2:DescribeRouteTables")],
     lookup: [describes("ec2:DescribeRouteTables")],
+    // Finding the table a create whose reply was lost made.
     create: [
       ...creating("route-table", "ec2:CreateRouteTable"),
       intoOwned("vpc", "ec2:CreateRouteTable"),
-      // Its routes and subnets, and removing a table left half made.
-      onOwned(
-        "route-table",
-        "ec2:CreateRoute",
-        "ec2:AssociateRouteTable",
-        "ec2:ReplaceRouteTableAssociation",
-        "ec2:DisassociateRouteTable",
-        "ec2:DeleteRouteTable",
-      ),
-      intoOwned("subnet", "ec2:AssociateRouteTable", "ec2:ReplaceRouteTableAssociation", "ec2:DisassociateRouteTable"),
+      describes("ec2:DescribeRouteTables"),
+    ],
+    // Its routes (one found there already is pointed where it should go) and subnets (taken from the table that has them).
+    configure: [
+      onOwned("route-table", "ec2:CreateRoute", "ec2:ReplaceRoute", "ec2:AssociateRouteTable", "ec2:ReplaceRouteTableAssociation"),
+      intoOwned("subnet", "ec2:AssociateRouteTable", "ec2:ReplaceRouteTableAssociation"),
       describes("ec2:DescribeRouteTables"),
     ],
     update: [
@@ -378,28 +414,42 @@ export const RouteTable = defineParticle<RouteTableProps, RouteTableData, "aws.e
   },
 
   async create(ctx, desired) {
-    const out = await ec2(ctx).send(
-      new CreateRouteTableCommand({ VpcId: idOf(desired.props.vpc, "vpc"), TagSpecifications: tagSpecs("route-table", desired) }),
+    const made = await createOnce(ctx, {
+      what: `route table ${desired.path}`,
+      send: async (token) =>
+        (
+          await ec2Once(ctx).send(
+            new CreateRouteTableCommand({
+              VpcId: idOf(desired.props.vpc, "vpc"),
+              TagSpecifications: tagSpecs("route-table", desired, token),
+              // Idempotent on AWS: a second attempt is answered with the first one's table.
+              ClientToken: token[CREATE_TOKEN_TAG],
+            }),
+          )
+        ).RouteTable!,
+      find: async (token) =>
+        (await ec2(ctx).send(new DescribeRouteTablesCommand({ Filters: ownedBy(ctx, desired.path, token) }))).RouteTables?.[0],
+    });
+    return toLive({ ...made, Tags: made.Tags?.length ? made.Tags : tagList(desired.tags) });
+  },
+
+  async configure(ctx, live, desired) {
+    // Right after its create, AWS may not show the table yet (eventual consistency).
+    const routes = await retryOn(ctx, NOT_FOUND, `route table ${live.id} to be visible`, () =>
+      applyRoutes(ctx, live.id, live.data.routes, desiredRoutes(desired.props)),
     );
-    const id = out.RouteTable!.RouteTableId!;
-    try {
-      await waitFor(ctx, `route table ${id} to exist`, () => describe(ctx, id));
-      await applyRoutes(ctx, id, [], desiredRoutes(desired.props));
-      await applyAssociations(ctx, id, [], desiredSubnets(desired.props));
-      return toLive((await describe(ctx, id))!);
-    } catch (error) {
-      // A table missing routes or associations would misroute silently: remove it.
-      await removeTable(ctx, id).catch(() => undefined);
-      throw error;
-    }
+    const associations = await applyAssociations(ctx, live.id, live.data.associations, desiredSubnets(desired.props));
+    return { ...live, data: { ...live.data, routes, associations } };
   },
 
   async update(ctx, live, desired, changed) {
     if (live.data.main) throw new Error(`route table ${live.id} is the main route table of ${live.data.vpc}; jiti never changes it`);
-    if (changed.includes("routes")) await applyRoutes(ctx, live.id, live.data.routes, desiredRoutes(desired.props));
-    if (changed.includes("subnets")) await applyAssociations(ctx, live.id, live.data.associations, desiredSubnets(desired.props));
-    if (changed.includes("tags")) await syncEc2Tags(ec2(ctx), live.id, live.data.tags, desired.tags);
-    return toLive(await waitFor(ctx, `route table ${live.id} to be readable`, () => describe(ctx, live.id), { timeoutMs: 30_000 }));
+    const data = { ...live.data };
+    if (changed.includes("routes")) data.routes = await applyRoutes(ctx, live.id, live.data.routes, desiredRoutes(desired.props));
+    if (changed.includes("subnets"))
+      data.associations = await applyAssociations(ctx, live.id, live.data.associations, desiredSubnets(desired.props));
+    if (changed.includes("tags")) data.tags = await syncEc2Tags(ec2(ctx), live.id, live.data.tags, desired.tags);
+    return { ...live, ...ownership(data.tags), data };
   },
 
   async delete(ctx, live) {

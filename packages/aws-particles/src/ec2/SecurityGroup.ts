@@ -23,12 +23,13 @@ import {
   type WithDefaults,
 } from "@jiti/reconciler";
 import { createHash, randomBytes } from "node:crypto";
-import { ec2 } from "../aws/clients.js";
+import { ec2, ec2Once } from "../aws/clients.js";
+import { createOnce } from "../aws/create.js";
 import { byIdOrTags, found, idOf } from "../aws/lookup.js";
 import { attrsTag, readAttrs } from "../aws/attrs.js";
 import { hasCode, ignoreCodes } from "../aws/errors.js";
 import { retryOn, waitFor } from "../aws/wait.js";
-import { stackFilter, syncEc2Tags, tagMap, tagSpecs, userTags, ownership } from "../aws/tags.js";
+import { ownedBy, stackFilter, syncEc2Tags, tagList, tagMap, tagSpecs, userTags, ownership } from "../aws/tags.js";
 import { groupRulePeers } from "../rules/group-rule-peers.js";
 import { openIngress, publicRdp, publicSsh } from "../rules/world-ingress.js";
 import {
@@ -183,9 +184,24 @@ async function syncRules(
   const { added, redescribed, removed } = diffRules(live, desired);
   const ingress = direction === "ingress";
   if (added.length > 0) {
-    const input = { GroupId: id, IpPermissions: added.map((r) => toPermission(r, "as is")) };
-    if (ingress) await client.send(new AuthorizeSecurityGroupIngressCommand(input));
-    else await client.send(new AuthorizeSecurityGroupEgressCommand(input));
+    const authorize = (rules: readonly CanonicalRule[]) => {
+      const input = { GroupId: id, IpPermissions: rules.map((r) => toPermission(r, "as is")) };
+      return ingress
+        ? client.send(new AuthorizeSecurityGroupIngressCommand(input))
+        : client.send(new AuthorizeSecurityGroupEgressCommand(input));
+    };
+    try {
+      await authorize(added);
+    } catch (error) {
+      // One of them is there already, and AWS then adds none of them: an
+      // attempt whose reply was lost added them, or someone did by hand.
+      // Add what is still missing, as AWS holds the group now.
+      if (!hasCode(error, "InvalidPermission.Duplicate")) throw error;
+      const now = await describe(ctx, id);
+      const have = observedRules(ingress ? now?.IpPermissions : now?.IpPermissionsEgress);
+      const missing = diffRules(have, desired).added;
+      if (missing.length > 0) await authorize(missing);
+    }
   }
   if (redescribed.length > 0) {
     const input = { GroupId: id, IpPermissions: redescribed.map((r) => toPermission(r, "explicit")) };
@@ -199,6 +215,34 @@ async function syncRules(
       ingress ? client.send(new RevokeSecurityGroupIngressCommand(input)) : client.send(new RevokeSecurityGroupEgressCommand(input)),
     );
   }
+}
+
+/**
+ * Brings the group's rules in `directions` to the desired ones, and answers
+ * the group as AWS then holds it, without reading it back. Right after a
+ * create, AWS may not show the group yet (eventual consistency).
+ */
+async function setRules(
+  ctx: ParticleContext,
+  live: LiveResource<SecurityGroupData>,
+  props: WithDefaults<SecurityGroupProps, Defaulted>,
+  directions: readonly Direction[],
+): Promise<LiveResource<SecurityGroupData>> {
+  const data = { ...live.data };
+  for (const direction of directions) {
+    const desired = desiredRules(props, direction);
+    await retryOn(
+      ctx,
+      NOT_FOUND,
+      `security group ${live.id} to be visible`,
+      () => syncRules(ctx, live.id, direction, live.data[direction], desired),
+      {
+        timeoutMs: 60_000,
+      },
+    );
+    data[direction] = [...desired];
+  }
+  return { ...live, data };
 }
 
 /** `<stack>-<name or path hash>-<suffix>`: unique, so a replacement can be created before the old group is deleted. */
@@ -228,17 +272,15 @@ export const SecurityGroup = defineParticle<SecurityGroupProps, SecurityGroupDat
   permissions: {
     list: [describes("ec2:DescribeSecurityGroups")],
     lookup: [describes("ec2:DescribeSecurityGroups")],
+    // Finding the group a create whose reply was lost made.
     create: [
       ...creating("security-group", "ec2:CreateSecurityGroup"),
       intoOwned("vpc", "ec2:CreateSecurityGroup"),
-      // Its rules (the default egress replaced by the desired one), and removing a group left half made.
-      onOwned(
-        "security-group",
-        "ec2:AuthorizeSecurityGroupIngress",
-        "ec2:AuthorizeSecurityGroupEgress",
-        "ec2:RevokeSecurityGroupEgress",
-        "ec2:DeleteSecurityGroup",
-      ),
+      describes("ec2:DescribeSecurityGroups"),
+    ],
+    // Its rules (the default egress replaced by the desired one); reading it when a rule is found there already.
+    configure: [
+      onOwned("security-group", "ec2:AuthorizeSecurityGroupIngress", "ec2:AuthorizeSecurityGroupEgress", "ec2:RevokeSecurityGroupEgress"),
       describes("ec2:DescribeSecurityGroups"),
     ],
     update: [
@@ -315,35 +357,48 @@ export const SecurityGroup = defineParticle<SecurityGroupProps, SecurityGroupDat
 
   async create(ctx, desired) {
     const { props } = desired;
-    const ingress = desiredRules(props, "ingress");
-    const egress = desiredRules(props, "egress");
-    const out = await ec2(ctx).send(
-      new CreateSecurityGroupCommand({
-        GroupName: props.groupName ?? derivedName(ctx.stack, desired.path, desired.name),
-        Description: props.description,
-        VpcId: idOf(props.vpc, "vpc"),
-        TagSpecifications: tagSpecs("security-group", desired, props.groupName === undefined ? attrsTag({ derivedName: true }) : {}),
-      }),
-    );
-    const id = out.GroupId!;
-    try {
-      const created = toLive(await waitFor(ctx, `security group ${id} to exist`, () => describe(ctx, id)));
-      // AWS starts every group with no ingress and the allow-all egress rule.
-      await syncRules(ctx, id, "ingress", created.data.ingress, ingress);
-      await syncRules(ctx, id, "egress", created.data.egress, egress);
-      return toLive((await describe(ctx, id))!);
-    } catch (error) {
-      // A group without the rules asked for would fail in confusing ways later: remove it.
-      await ignoreCodes(NOT_FOUND, () => ec2(ctx).send(new DeleteSecurityGroupCommand({ GroupId: id }))).catch(() => undefined);
-      throw error;
-    }
+    const groupName = props.groupName ?? derivedName(ctx.stack, desired.path, desired.name);
+    const extra = props.groupName === undefined ? attrsTag({ derivedName: true }) : {};
+    const made = await createOnce<AwsSecurityGroup>(ctx, {
+      what: `security group ${desired.path}`,
+      send: async (token) => {
+        const out = await ec2Once(ctx).send(
+          new CreateSecurityGroupCommand({
+            GroupName: groupName,
+            Description: props.description,
+            VpcId: idOf(props.vpc, "vpc"),
+            TagSpecifications: tagSpecs("security-group", desired, { ...extra, ...token }),
+          }),
+        );
+        // AWS starts every group with no ingress and the allow-all egress rule.
+        return {
+          GroupId: out.GroupId!,
+          GroupName: groupName,
+          Description: props.description,
+          VpcId: idOf(props.vpc, "vpc"),
+          IpPermissions: [],
+          IpPermissionsEgress: [{ IpProtocol: "-1", IpRanges: [{ CidrIp: "0.0.0.0/0" }] }],
+          Tags: tagList({ ...desired.tags, ...extra, ...token }),
+        };
+      },
+      find: async (token) =>
+        (await ec2(ctx).send(new DescribeSecurityGroupsCommand({ Filters: ownedBy(ctx, desired.path, token) }))).SecurityGroups?.[0],
+      // The name is taken in the VPC: by an attempt whose reply was lost, or by a group that is not this element's.
+      exists: ["InvalidGroup.Duplicate"],
+    });
+    return toLive(made);
+  },
+
+  async configure(ctx, live, desired) {
+    return setRules(ctx, live, desired.props, ["ingress", "egress"]);
   },
 
   async update(ctx, live, desired, changed) {
-    if (changed.includes("ingress")) await syncRules(ctx, live.id, "ingress", live.data.ingress, desiredRules(desired.props, "ingress"));
-    if (changed.includes("egress")) await syncRules(ctx, live.id, "egress", live.data.egress, desiredRules(desired.props, "egress"));
-    if (changed.includes("tags")) await syncEc2Tags(ec2(ctx), live.id, live.data.tags, desired.tags);
-    return toLive(await waitFor(ctx, `security group ${live.id} to be readable`, () => describe(ctx, live.id), { timeoutMs: 30_000 }));
+    const directions = (["ingress", "egress"] as const).filter((d) => changed.includes(d));
+    const ruled = await setRules(ctx, live, desired.props, directions);
+    if (!changed.includes("tags")) return ruled;
+    const tags = await syncEc2Tags(ec2(ctx), live.id, live.data.tags, desired.tags);
+    return { ...ruled, ...ownership(tags), data: { ...ruled.data, tags } };
   },
 
   async delete(ctx, live) {

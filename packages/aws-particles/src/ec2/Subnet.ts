@@ -10,11 +10,13 @@ import {
 import type { Ref } from "@jiti/jsx-runtime";
 import { checkFields, defineParticle, is, type Issue, type LiveResource, type ParticleContext } from "@jiti/reconciler";
 import { cidrIssue } from "../cidr.js";
-import { ec2 } from "../aws/clients.js";
+import { ec2, ec2Once } from "../aws/clients.js";
+import { batchedRead } from "../aws/batch.js";
+import { createOnce } from "../aws/create.js";
 import { byIdOrTags, found, idOf } from "../aws/lookup.js";
 import { hasCode, ignoreCodes } from "../aws/errors.js";
 import { retryOn, waitFor } from "../aws/wait.js";
-import { stackFilter, syncEc2Tags, tagMap, tagSpecs, userTags, ownership } from "../aws/tags.js";
+import { ownedBy, stackFilter, syncEc2Tags, tagList, tagMap, tagSpecs, userTags, ownership } from "../aws/tags.js";
 import { publicSubnetRoute } from "../rules/public-subnet-route.js";
 import { subnetPlacement } from "../rules/subnet-placement.js";
 import { creating, describes, intoOwned, onOwned } from "../aws/grants.js";
@@ -83,18 +85,14 @@ function toLive(subnet: AwsSubnet): LiveResource<SubnetData> {
   };
 }
 
-async function describe(ctx: ParticleContext, id: string): Promise<AwsSubnet | undefined> {
-  try {
-    const out = await ec2(ctx).send(new DescribeSubnetsCommand({ SubnetIds: [id] }));
-    return out.Subnets?.[0];
-  } catch (error) {
-    // Just created, a subnet may not be visible yet (eventual consistency).
-    if (hasCode(error, ...NOT_FOUND)) return undefined;
-    throw error;
-  }
+/** Reads subnets by id, those asked for together in one call; one AWS does not show yet is undefined. */
+function subnetById(ctx: ParticleContext) {
+  return batchedRead(ctx, "subnet", async (ids) => {
+    const out = await ec2(ctx).send(new DescribeSubnetsCommand({ Filters: [{ Name: "subnet-id", Values: ids }] }));
+    return new Map((out.Subnets ?? []).map((subnet) => [subnet.SubnetId!, subnet]));
+  });
 }
 
-/** The region's availability zones sorted by name, read once per run. */
 function zoneNames(ctx: ParticleContext): Promise<string[]> {
   let zones = ctx.cache.get(ZONES_CACHE) as Promise<string[]> | undefined;
   if (!zones) {
@@ -140,13 +138,16 @@ async function zoneName(ctx: ParticleContext, zone: string | number): Promise<st
 }
 
 async function setPublic(ctx: ParticleContext, id: string, value: boolean) {
-  await ec2(ctx).send(new ModifySubnetAttributeCommand({ SubnetId: id, MapPublicIpOnLaunch: { Value: value } }));
+  // Right after its create, AWS may not show the subnet yet (eventual consistency).
+  await retryOn(ctx, NOT_FOUND, `subnet ${id} to be visible`, () =>
+    ec2(ctx).send(new ModifySubnetAttributeCommand({ SubnetId: id, MapPublicIpOnLaunch: { Value: value } })),
+  );
 }
 
 /** Describes until AWS shows what was just applied: state available and the public flag set. */
 function waitUsable(ctx: ParticleContext, id: string, isPublic: boolean) {
   return waitFor(ctx, `subnet ${id} to be available`, async () => {
-    const subnet = await describe(ctx, id);
+    const subnet = await subnetById(ctx)(id);
     return subnet?.State === "available" && (subnet.MapPublicIpOnLaunch ?? false) === isPublic ? subnet : undefined;
   });
 }
@@ -167,8 +168,8 @@ export const Subnet = defineParticle<SubnetProps, SubnetData, "aws.ec2.Subnet", 
     create: [
       ...creating("subnet", "ec2:CreateSubnet"),
       intoOwned("vpc", "ec2:CreateSubnet"),
-      // Setting the public flag, and removing a subnet left half made.
-      onOwned("subnet", "ec2:ModifySubnetAttribute", "ec2:DeleteSubnet"),
+      onOwned("subnet", "ec2:ModifySubnetAttribute"),
+      // Waiting until it is available, finding the one a create whose reply was lost made, and the zones.
       describes("ec2:DescribeSubnets", "ec2:DescribeAvailabilityZones"),
     ],
     update: [onOwned("subnet", "ec2:ModifySubnetAttribute", "ec2:CreateTags", "ec2:DeleteTags"), describes("ec2:DescribeSubnets")],
@@ -221,32 +222,44 @@ export const Subnet = defineParticle<SubnetProps, SubnetData, "aws.ec2.Subnet", 
 
   async create(ctx, desired) {
     const isPublic = desired.props.public;
-    const out = await ec2(ctx).send(
-      new CreateSubnetCommand({
-        VpcId: idOf(desired.props.vpc, "vpc"),
-        CidrBlock: desired.props.cidr,
-        // resolve() has normally turned an index into a name already; the cache makes this free.
-        AvailabilityZone: await zoneName(ctx, desired.props.zone),
-        TagSpecifications: tagSpecs("subnet", desired),
-      }),
-    );
-    const id = out.Subnet!.SubnetId!;
-    try {
-      // CreateSubnet has no MapPublicIpOnLaunch parameter: it is an attribute set afterwards.
-      if (isPublic) await setPublic(ctx, id, true);
-      return toLive(await waitUsable(ctx, id, isPublic));
-    } catch (error) {
-      // Leave nothing half-made behind: a private subnet where a public one was asked for.
-      await ignoreCodes(NOT_FOUND, () => ec2(ctx).send(new DeleteSubnetCommand({ SubnetId: id }))).catch(() => undefined);
-      throw error;
-    }
+    const made = await createOnce(ctx, {
+      what: `subnet ${desired.path}`,
+      send: async (token) =>
+        (
+          await ec2Once(ctx).send(
+            new CreateSubnetCommand({
+              VpcId: idOf(desired.props.vpc, "vpc"),
+              CidrBlock: desired.props.cidr,
+              // resolve() has normally turned an index into a name already; the cache makes this free.
+              AvailabilityZone: await zoneName(ctx, desired.props.zone),
+              TagSpecifications: tagSpecs("subnet", desired, token),
+            }),
+          )
+        ).Subnet!,
+      find: async (token) => (await ec2(ctx).send(new DescribeSubnetsCommand({ Filters: ownedBy(ctx, desired.path, token) }))).Subnets?.[0],
+      // The block is taken: by an attempt whose reply was lost, or by a subnet that is not this element's.
+      exists: ["InvalidSubnet.Conflict"],
+    });
+    const id = made.SubnetId!;
+    // CreateSubnet has no MapPublicIpOnLaunch parameter: it is an attribute set
+    // afterwards, before instances launch in the subnet (they take it at launch).
+    if (isPublic && !made.MapPublicIpOnLaunch) await setPublic(ctx, id, true);
+    const usable =
+      made.State === "available" && (made.MapPublicIpOnLaunch ?? false) === isPublic ? made : await waitUsable(ctx, id, isPublic);
+    return toLive({ ...usable, Tags: usable.Tags?.length ? usable.Tags : tagList(desired.tags) });
   },
 
   async update(ctx, live, desired, changed) {
     const isPublic = desired.props.public;
-    if (changed.includes("public")) await setPublic(ctx, live.id, isPublic);
-    if (changed.includes("tags")) await syncEc2Tags(ec2(ctx), live.id, live.data.tags, desired.tags);
-    return toLive(await waitUsable(ctx, live.id, changed.includes("public") ? isPublic : live.data.public));
+    let data = live.data;
+    if (changed.includes("public")) {
+      await setPublic(ctx, live.id, isPublic);
+      data = toLive(await waitUsable(ctx, live.id, isPublic)).data;
+    }
+    if (changed.includes("tags")) {
+      data = { ...data, tags: await syncEc2Tags(ec2(ctx), live.id, live.data.tags, desired.tags) };
+    }
+    return { ...live, ...ownership(data.tags), data };
   },
 
   async delete(ctx, live) {

@@ -10,11 +10,13 @@ import {
 } from "@aws-sdk/client-ec2";
 import { checkFields, defineParticle, is, type LiveResource, type ParticleContext, type WithDefaults } from "@jiti/reconciler";
 import { cidrIssue } from "../cidr.js";
-import { ec2 } from "../aws/clients.js";
+import { ec2, ec2Once } from "../aws/clients.js";
+import { batchedRead } from "../aws/batch.js";
+import { createOnce } from "../aws/create.js";
 import { byIdOrTags, found } from "../aws/lookup.js";
 import { hasCode, ignoreCodes } from "../aws/errors.js";
 import { retryOn, waitFor } from "../aws/wait.js";
-import { stackFilter, syncEc2Tags, tagList, tagMap, tagSpecs, userTags, ownership } from "../aws/tags.js";
+import { ownedBy, stackFilter, syncEc2Tags, tagList, tagMap, tagSpecs, userTags, ownership } from "../aws/tags.js";
 import { readAttrs, attrsTag } from "../aws/attrs.js";
 import { creating, describes, onOwned } from "../aws/grants.js";
 
@@ -60,7 +62,9 @@ const AWS_DEFAULTS = { dnsSupport: true, dnsHostnames: false };
 /** The props render fills in when not given. */
 type Defaulted = "dnsSupport" | "dnsHostnames";
 
-function dnsOf(props: WithDefaults<VpcProps, Defaulted>) {
+type Dns = { dnsSupport: boolean; dnsHostnames: boolean };
+
+function dnsOf(props: WithDefaults<VpcProps, Defaulted>): Dns {
   return { dnsSupport: props.dnsSupport, dnsHostnames: props.dnsHostnames };
 }
 
@@ -75,9 +79,12 @@ function toLive(vpc: AwsVpc): LiveResource<VpcData> {
   };
 }
 
-async function describe(ctx: ParticleContext, id: string) {
-  const out = await ec2(ctx).send(new DescribeVpcsCommand({ VpcIds: [id] }));
-  return out.Vpcs?.[0];
+/** Reads VPCs by id, those asked for together in one call; one AWS does not show yet is undefined. */
+function vpcById(ctx: ParticleContext) {
+  return batchedRead(ctx, "vpc", async (ids) => {
+    const out = await ec2(ctx).send(new DescribeVpcsCommand({ Filters: [{ Name: "vpc-id", Values: ids }] }));
+    return new Map((out.Vpcs ?? []).map((v) => [v.VpcId!, v]));
+  });
 }
 
 /** The DNS attributes as AWS has them: one DescribeVpcAttribute per attribute, which is all the API takes. */
@@ -95,10 +102,36 @@ async function readDns(ctx: ParticleContext, id: string): Promise<VpcData["dns"]
   }
 }
 
-async function setDns(ctx: ParticleContext, id: string, props: WithDefaults<VpcProps, Defaulted>) {
-  // One attribute per call: the API rejects both in one request.
-  await ec2(ctx).send(new ModifyVpcAttributeCommand({ VpcId: id, EnableDnsSupport: { Value: props.dnsSupport } }));
-  await ec2(ctx).send(new ModifyVpcAttributeCommand({ VpcId: id, EnableDnsHostnames: { Value: props.dnsHostnames } }));
+/**
+ * Sets the DNS attributes that differ from `from`, one per call (the API
+ * refuses both in one request), in the order AWS accepts: hostnames need
+ * support, so support is turned on first and off last. Right after a create
+ * AWS may not show the VPC yet (eventual consistency).
+ */
+async function setDns(ctx: ParticleContext, id: string, to: Dns, from: Partial<Dns>) {
+  const set = (attribute: "EnableDnsSupport" | "EnableDnsHostnames", value: boolean) =>
+    retryOn(ctx, NOT_FOUND, `VPC ${id} to be visible`, () =>
+      ec2(ctx).send(new ModifyVpcAttributeCommand({ VpcId: id, [attribute]: { Value: value } })),
+    );
+  if (to.dnsSupport && from.dnsSupport !== true) await set("EnableDnsSupport", true);
+  if (to.dnsHostnames !== from.dnsHostnames) await set("EnableDnsHostnames", to.dnsHostnames);
+  if (!to.dnsSupport && from.dnsSupport !== false) await set("EnableDnsSupport", false);
+}
+
+/** What jiti last set, from the attributes tag, or from AWS when `refresh` read it. */
+function recordedDns(live: LiveResource<VpcData>): Partial<Dns> {
+  if (live.data.dns) return live.data.dns;
+  const attrs = readAttrs(live.data.tags);
+  return {
+    ...(typeof attrs.dnsSupport === "boolean" ? { dnsSupport: attrs.dnsSupport } : {}),
+    ...(typeof attrs.dnsHostnames === "boolean" ? { dnsHostnames: attrs.dnsHostnames } : {}),
+  };
+}
+
+/** The live VPC with the tags jiti has just set: what AWS holds, without reading it back. */
+function withTags(live: LiveResource<VpcData>, tags: Record<string, string>): LiveResource<VpcData> {
+  const { dns: _read, ...data } = live.data;
+  return { ...live, ...ownership(tags), data: { ...data, tags } };
 }
 
 /** An Amazon VPC: the network every other EC2 particle lives in. */
@@ -113,12 +146,10 @@ export const Vpc = defineParticle<VpcProps, VpcData, "aws.ec2.Vpc", Defaulted>({
     list: [describes("ec2:DescribeVpcs")],
     lookup: [describes("ec2:DescribeVpcs")],
     refresh: [describes("ec2:DescribeVpcAttribute")],
-    create: [
-      ...creating("vpc", "ec2:CreateVpc"),
-      onOwned("vpc", "ec2:ModifyVpcAttribute", "ec2:CreateTags"),
-      describes("ec2:DescribeVpcs"),
-    ],
-    update: [onOwned("vpc", "ec2:ModifyVpcAttribute", "ec2:CreateTags", "ec2:DeleteTags"), describes("ec2:DescribeVpcs")],
+    // Reading back: waiting until a new VPC is available, or finding the one a create whose reply was lost made.
+    create: [...creating("vpc", "ec2:CreateVpc"), describes("ec2:DescribeVpcs")],
+    configure: [onOwned("vpc", "ec2:ModifyVpcAttribute", "ec2:CreateTags")],
+    update: [onOwned("vpc", "ec2:ModifyVpcAttribute", "ec2:CreateTags", "ec2:DeleteTags")],
     delete: [onOwned("vpc", "ec2:DeleteVpc")],
   },
   validate(props) {
@@ -170,25 +201,43 @@ export const Vpc = defineParticle<VpcProps, VpcData, "aws.ec2.Vpc", Defaulted>({
 
   async create(ctx, desired) {
     // The attributes tag records only what has been applied: at create, AWS's
-    // own defaults. A run killed before setDns then shows a DNS change to make.
-    const out = await ec2(ctx).send(
-      new CreateVpcCommand({ CidrBlock: desired.props.cidr, TagSpecifications: tagSpecs("vpc", desired, attrsTag(AWS_DEFAULTS)) }),
-    );
-    const id = out.Vpc!.VpcId!;
-    await waitFor(ctx, `VPC ${id} to be available`, async () => {
-      // Just created, the VPC may not be visible yet (eventual consistency).
-      const v = await describe(ctx, id).catch((e: unknown) => (hasCode(e, ...NOT_FOUND) ? undefined : Promise.reject(e)));
-      return v?.State === "available" ? v : undefined;
+    // own defaults. A run stopped before configure then shows a DNS change to make.
+    const tags = { ...desired.tags, ...attrsTag(AWS_DEFAULTS) };
+    const vpc = await createOnce(ctx, {
+      what: `VPC ${desired.path}`,
+      send: async (token) => {
+        const tagged = tagSpecs("vpc", desired, { ...attrsTag(AWS_DEFAULTS), ...token });
+        return (await ec2Once(ctx).send(new CreateVpcCommand({ CidrBlock: desired.props.cidr, TagSpecifications: tagged }))).Vpc!;
+      },
+      find: async (token) => (await ec2(ctx).send(new DescribeVpcsCommand({ Filters: ownedBy(ctx, desired.path, token) }))).Vpcs?.[0],
     });
-    await setDns(ctx, id, desired.props);
-    await ec2(ctx).send(new CreateTagsCommand({ Resources: [id], Tags: tagList(attrsTag(dnsOf(desired.props))) }));
-    return toLive((await describe(ctx, id))!);
+    const id = vpc.VpcId!;
+    // AWS answers "pending" and turns "available" moments later; subnets wait for it.
+    const available =
+      vpc.State === "available"
+        ? vpc
+        : await waitFor(ctx, `VPC ${id} to be available`, async () => {
+            const v = await vpcById(ctx)(id);
+            return v?.State === "available" ? v : undefined;
+          });
+    return toLive({ ...available, Tags: available.Tags?.length ? available.Tags : tagList(tags) });
+  },
+
+  async configure(ctx, live, desired) {
+    // Only what differs from a new VPC's: usually one call (DNS hostnames).
+    const dns = dnsOf(desired.props);
+    await setDns(ctx, live.id, dns, AWS_DEFAULTS);
+    const recorded = attrsTag(dns);
+    await retryOn(ctx, NOT_FOUND, `VPC ${live.id} to be visible`, () =>
+      ec2(ctx).send(new CreateTagsCommand({ Resources: [live.id], Tags: tagList(recorded) })),
+    );
+    return withTags(live, { ...live.data.tags, ...recorded });
   },
 
   async update(ctx, live, desired, changed) {
-    if (changed.includes("dnsSupport") || changed.includes("dnsHostnames")) await setDns(ctx, live.id, desired.props);
-    await syncEc2Tags(ec2(ctx), live.id, live.data.tags, { ...desired.tags, ...attrsTag(dnsOf(desired.props)) });
-    return toLive((await describe(ctx, live.id))!);
+    const dns = dnsOf(desired.props);
+    if (changed.includes("dnsSupport") || changed.includes("dnsHostnames")) await setDns(ctx, live.id, dns, recordedDns(live));
+    return withTags(live, await syncEc2Tags(ec2(ctx), live.id, live.data.tags, { ...desired.tags, ...attrsTag(dns) }));
   },
 
   async delete(ctx, live) {

@@ -2,7 +2,7 @@ import {
   AssociateIamInstanceProfileCommand,
   DescribeIamInstanceProfileAssociationsCommand,
   DescribeInstanceAttributeCommand,
-  DescribeInstancesCommand,
+  paginateDescribeInstances,
   DescribeSecurityGroupsCommand,
   DescribeVolumesCommand,
   DescribeVolumesModificationsCommand,
@@ -23,7 +23,9 @@ import { attrsTag } from "../aws/attrs.js";
 import { ec2 } from "../aws/clients.js";
 import { idOf } from "../aws/lookup.js";
 import { hasCode, ignoreCodes } from "../aws/errors.js";
-import { tagMap, ownership } from "../aws/tags.js";
+import { tagList, tagMap, ownership } from "../aws/tags.js";
+import { batchedRead } from "../aws/batch.js";
+import { isProfileNotReady, PROFILE_PROPAGATION_MS, profileChangedThisRun } from "../aws/propagation.js";
 import { retryOn, waitFor } from "../aws/wait.js";
 import { isImageLookup, type ImageLookup } from "./image.js";
 import type { Ec2Data, RenderedEc2Props, RootVolume } from "./Ec2.js";
@@ -39,8 +41,6 @@ export const TYPE = "aws.ec2.Instance";
 export const NOT_FOUND = ["InvalidInstanceID.NotFound"];
 /** States of an instance that exists; moto and AWS keep terminated ones visible for a while. */
 export const ALIVE = ["pending", "running", "stopping", "stopped"];
-/** AWS's answer while a just-created instance profile is not yet visible to EC2 (IAM is eventually consistent). */
-export const PROFILE_NOT_READY = ["InvalidParameterValue"];
 /** Tag marking the root volume as part of its instance, so that no volume particle ever takes it for its own. */
 export const PART_TAG = { "jiti:part": "root-volume" };
 
@@ -83,19 +83,40 @@ export function toLive(instance: AwsInstance, volume: AwsVolume | undefined): Li
   };
 }
 
+/** The root volume as RunInstances was asked to make it: what DescribeVolumes would show, without the call. */
+export function requestedVolume(
+  instance: AwsInstance,
+  ebs: { VolumeSize?: number; VolumeType: string; Encrypted: boolean },
+  tags: Record<string, string>,
+): AwsVolume | undefined {
+  const id = rootVolumeId(instance);
+  if (!id) return undefined;
+  return {
+    VolumeId: id,
+    Size: ebs.VolumeSize,
+    VolumeType: ebs.VolumeType as AwsVolume["VolumeType"],
+    Encrypted: ebs.Encrypted,
+    Tags: tagList(tags),
+  };
+}
+
 export function rootVolumeId(instance: AwsInstance): string | undefined {
   return instance.BlockDeviceMappings?.find((m) => m.DeviceName === instance.RootDeviceName)?.Ebs?.VolumeId;
 }
 
-export async function describe(ctx: ParticleContext, id: string): Promise<AwsInstance | undefined> {
-  try {
-    const out = await ec2(ctx).send(new DescribeInstancesCommand({ InstanceIds: [id] }));
-    return out.Reservations?.[0]?.Instances?.[0];
-  } catch (error) {
-    // Just launched, an instance may not be visible yet (eventual consistency).
-    if (hasCode(error, ...NOT_FOUND)) return undefined;
-    throw error;
-  }
+/**
+ * The instance as AWS shows it now; undefined when AWS does not show it
+ * (just launched: eventual consistency; or gone). Instances read at about
+ * the same moment share one DescribeInstances call.
+ */
+export function describe(ctx: ParticleContext, id: string): Promise<AwsInstance | undefined> {
+  return batchedRead(ctx, "instance", async (ids) => {
+    const found = new Map<string, AwsInstance>();
+    // A filter rather than InstanceIds: one id AWS does not show yet would fail the call for all.
+    const pages = paginateDescribeInstances({ client: ec2(ctx), pageSize: 1000 }, { Filters: [{ Name: "instance-id", Values: ids }] });
+    for await (const page of pages) for (const r of page.Reservations ?? []) for (const i of r.Instances ?? []) found.set(i.InstanceId!, i);
+    return found;
+  })(id);
 }
 
 export async function volumesById(ctx: ParticleContext, ids: string[]): Promise<Map<string, AwsVolume>> {
@@ -195,18 +216,14 @@ export function attrsOf(props: RenderedEc2Props, imageId: string): Record<string
 }
 
 /**
- * RunInstances is idempotent by ClientToken on AWS (moto ignores it): a retry
- * of this call cannot start a second instance. The token also carries a
- * per-run nonce because AWS keeps a token for at least 24 hours after the
- * instance terminates, and would answer a later create with the same props
- * (after a destroy, or a replace and back) with that terminated instance.
- * https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-idempotency.html
+ * Runs a call that names an instance profile; while EC2 refuses a profile
+ * this run has just made or changed (IAM's propagation), tries again, for up
+ * to the propagation window. A refusal of any other profile, or of another
+ * kind, fails at once: it is a real mistake.
  */
-export function clientToken(ctx: ParticleContext, path: string, props: RenderedEc2Props, imageId: string): string {
-  let run = ctx.cache.get("aws.ec2.runNonce") as string | undefined;
-  if (!run) ctx.cache.set("aws.ec2.runNonce", (run = randomUUID()));
-  const desired = canonicalJson({ ...(props as unknown as Record<string, Json>), image: imageId });
-  return `jiti-${digest({ stack: ctx.stack, path, props: digest(desired), run }).slice("sha256:".length)}`;
+export function whileProfilePropagates<T>(ctx: ParticleContext, profile: string | undefined, call: () => Promise<T>): Promise<T> {
+  if (profile === undefined || !profileChangedThisRun(ctx, profile)) return call();
+  return retryOn(ctx, isProfileNotReady, `instance profile ${profile} to be usable by EC2`, call, { timeoutMs: PROFILE_PROPAGATION_MS });
 }
 
 export async function defaultGroupId(ctx: ParticleContext, vpc: string): Promise<string> {
@@ -243,17 +260,12 @@ export async function setProfile(ctx: ParticleContext, id: string, name: string 
     return;
   }
   const profile = { Name: name };
-  await retryOn(
-    ctx,
-    PROFILE_NOT_READY,
-    `instance profile ${name} to be usable by EC2`,
-    () =>
-      association
-        ? ec2(ctx).send(
-            new ReplaceIamInstanceProfileAssociationCommand({ AssociationId: association.AssociationId!, IamInstanceProfile: profile }),
-          )
-        : ec2(ctx).send(new AssociateIamInstanceProfileCommand({ InstanceId: id, IamInstanceProfile: profile })),
-    { timeoutMs: 60_000 },
+  await whileProfilePropagates(ctx, name, () =>
+    association
+      ? ec2(ctx).send(
+          new ReplaceIamInstanceProfileAssociationCommand({ AssociationId: association.AssociationId!, IamInstanceProfile: profile }),
+        )
+      : ec2(ctx).send(new AssociateIamInstanceProfileCommand({ InstanceId: id, IamInstanceProfile: profile })),
   );
   await waitFor(ctx, `instance profile ${name} to be associated with ${id}`, async () => {
     const now = await current();

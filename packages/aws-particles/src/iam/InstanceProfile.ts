@@ -19,10 +19,12 @@ import {
   type RefValue,
   type Grant,
 } from "@jiti/reconciler";
-import { iam } from "../aws/clients.js";
+import { iam, iamOnce } from "../aws/clients.js";
+import { createOnce } from "../aws/create.js";
+import { noteProfileChanged } from "../aws/propagation.js";
 import { hasCode, ignoreCodes } from "../aws/errors.js";
 import { PATH_TAG, STACK_TAG, tagMap, userTags, ownership } from "../aws/tags.js";
-import { retryOn, waitFor } from "../aws/wait.js";
+import { retryOn } from "../aws/wait.js";
 import {
   NAME_LIMIT,
   createdFor,
@@ -35,6 +37,7 @@ import {
   sortedKeys,
   iamTagsCheck,
   tagChanges,
+  tagsAfter,
 } from "./_iam.js";
 import { iamNameCase } from "../rules/iam-name-case.js";
 import { anywhere, onStackProfiles, onStackRoles } from "../aws/grants.js";
@@ -140,39 +143,56 @@ function roleOf(desired: Desired<InstanceProfileProps>): string {
 }
 
 /**
- * Makes `role` the profile's only role: others out first (a profile holds one
- * role), then `role` in, then waits until IAM shows it there.
+ * Puts `role` in the profile, taking out any other (a profile holds one).
+ * Answers the profile as IAM then holds it, without reading it back.
+ * RunInstances may still reject the profile for a few seconds after this
+ * (the Ec2 particle retries that).
  */
-async function setRole(ctx: ParticleContext, live: InstanceProfileData, role: string): Promise<LiveResource<InstanceProfileData>> {
+async function setRole(
+  ctx: ParticleContext,
+  live: LiveResource<InstanceProfileData>,
+  role: string,
+): Promise<LiveResource<InstanceProfileData>> {
   const client = iam(ctx);
-  const InstanceProfileName = live.name;
-  for (const other of live.roles.filter((r) => r !== role)) {
+  const InstanceProfileName = live.data.name;
+  for (const other of live.data.roles.filter((r) => r !== role)) {
     await ignoreCodes(NOT_FOUND, () => client.send(new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName, RoleName: other })));
   }
-  if (!live.roles.includes(role)) {
-    // A role created a moment ago may not be visible to this call yet (IAM is
-    // eventually consistent); a role that really is missing fails after the bound.
-    await retryOn(
-      ctx,
-      NOT_FOUND,
-      `IAM role ${role} to be visible to instance profile ${InstanceProfileName}`,
-      () => client.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName, RoleName: role })),
-      { timeoutMs: 30_000 },
-    );
+  if (!live.data.roles.includes(role)) {
+    try {
+      // A role or profile created a moment ago may not be visible to this call
+      // yet (IAM is eventually consistent); one that really is missing fails after the bound.
+      await retryOn(
+        ctx,
+        NOT_FOUND,
+        `IAM role ${role} and instance profile ${InstanceProfileName} to be visible`,
+        () => client.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName, RoleName: role })),
+        { timeoutMs: 30_000 },
+      );
+    } catch (error) {
+      // The profile is full: with this role, if an attempt whose reply was lost put it there.
+      if (!hasCode(error, "LimitExceeded")) throw error;
+      const now = await readProfile(ctx, InstanceProfileName);
+      if (!now?.data.roles.includes(role)) throw error;
+    }
   }
-  // RunInstances still rejects a profile for a few seconds after this (the
-  // Ec2 particle retries that); here, wait until IAM itself shows the role.
-  return waitFor(ctx, `instance profile ${InstanceProfileName} to hold role ${role}`, async () => {
-    const profile = await readProfile(ctx, InstanceProfileName);
-    return profile?.data.roles.length === 1 && profile.data.roles[0] === role ? profile : undefined;
-  });
+  // EC2 refuses the profile until IAM's change has spread: instances launched with it in this run wait for that.
+  noteProfileChanged(ctx, InstanceProfileName);
+  return { ...live, data: { ...live.data, roles: [role] } };
 }
 
-async function syncTags(ctx: ParticleContext, live: InstanceProfileData, desired: Record<string, string>) {
+async function syncTags(
+  ctx: ParticleContext,
+  live: LiveResource<InstanceProfileData>,
+  desired: Record<string, string>,
+): Promise<LiveResource<InstanceProfileData>> {
   const client = iam(ctx);
-  const { set, remove } = tagChanges(live.tags, desired);
-  if (set.length > 0) await client.send(new TagInstanceProfileCommand({ InstanceProfileName: live.name, Tags: set }));
-  if (remove.length > 0) await client.send(new UntagInstanceProfileCommand({ InstanceProfileName: live.name, TagKeys: remove }));
+  const InstanceProfileName = live.data.name;
+  const changes = tagChanges(live.data.tags, desired);
+  if (changes.set.length > 0) await client.send(new TagInstanceProfileCommand({ InstanceProfileName, Tags: changes.set }));
+  if (changes.remove.length > 0) await client.send(new UntagInstanceProfileCommand({ InstanceProfileName, TagKeys: changes.remove }));
+  const tags = tagsAfter(live.data.tags, changes);
+  return { ...live, ...ownership(tags), data: { ...live.data, tags } };
 }
 
 /** An instance profile: how an EC2 instance takes on the IAM role it is nested in. */
@@ -208,7 +228,8 @@ export const InstanceProfile = defineParticle<InstanceProfileProps, InstanceProf
         resources: ["arn:aws:iam::${account}:instance-profile/jiti/${stack}/*"],
         condition: { StringEquals: { [`aws:RequestTag/${STACK_TAG}`]: "${stack}" } },
       },
-      onStackProfiles("iam:AddRoleToInstanceProfile", "iam:GetInstanceProfile"),
+      // Reading it: the profile a create whose reply was lost made, or one a stopped run left behind.
+      onStackProfiles("iam:AddRoleToInstanceProfile", "iam:GetInstanceProfile", "iam:UntagInstanceProfile"),
       // AddRoleToInstanceProfile passes the role: IAM asks for PassRole on it, a role of the stack's or one it adopts.
       PASS_ROLE,
     ],
@@ -222,6 +243,7 @@ export const InstanceProfile = defineParticle<InstanceProfileProps, InstanceProf
       ),
       PASS_ROLE,
     ],
+    // Reading it afresh when AWS says it holds a role the plan did not see.
     delete: [onStackProfiles("iam:RemoveRoleFromInstanceProfile", "iam:DeleteInstanceProfile", "iam:GetInstanceProfile")],
   },
   // Names come from the path, so a replacement would take the old one's name.
@@ -270,28 +292,42 @@ export const InstanceProfile = defineParticle<InstanceProfileProps, InstanceProf
   async create(ctx, desired) {
     const name = iamName(ctx.stack, desired, NAME_LIMIT.instanceProfile);
     const role = roleOf(desired);
+    let made: LiveResource<InstanceProfileData>;
     try {
-      // Path and Tags in the create call itself: a profile is never without its owner.
-      await iam(ctx).send(
-        new CreateInstanceProfileCommand({ InstanceProfileName: name, Path: iamPath(ctx.stack), Tags: iamTags(desired.tags) }),
-      );
+      made = await createOnce(ctx, {
+        what: `instance profile ${desired.path}`,
+        send: async (token) => {
+          // Path and Tags in the create call itself: a profile is never without its owner.
+          const tags = iamTags({ ...desired.tags, ...token });
+          const out = await iamOnce(ctx).send(
+            new CreateInstanceProfileCommand({ InstanceProfileName: name, Path: iamPath(ctx.stack), Tags: tags }),
+          );
+          return toLive({ ...out.InstanceProfile!, Tags: out.InstanceProfile!.Tags?.length ? out.InstanceProfile!.Tags : tags });
+        },
+        find: async (token) => {
+          const found = await readProfile(ctx, name);
+          return found && Object.entries(token).every(([k, v]) => found.data.tags[k] === v) ? found : undefined;
+        },
+        exists: ["EntityAlreadyExists"],
+      });
     } catch (error) {
       if (!hasCode(error, "EntityAlreadyExists")) throw error;
-      // A run killed after CreateInstanceProfile left this element's profile
-      // behind: take it over. Anyone else's profile of that name is not ours.
+      // A run stopped after CreateInstanceProfile left this element's profile
+      // behind, and the read phase did not see it yet: take it over. Anyone
+      // else's profile of that name is not ours.
       const found = await readProfile(ctx, name);
       if (!found || !createdFor(ctx, desired.path, found.data.path, found.data.tags)) {
         throw new Error(
           `${desired.path} (${TYPE}): an instance profile named "${name}" already exists and jiti did not create it for this element ` +
             `(found: path ${found?.data.path ?? "?"}, jiti:stack ${found?.data.tags[STACK_TAG] ?? "none"}, jiti:path ${found?.data.tags[PATH_TAG] ?? "none"}). ` +
             "Rename the element or the stack, or delete that instance profile.",
+          { cause: error },
         );
       }
-      await syncTags(ctx, found.data, desired.tags);
+      made = await syncTags(ctx, found, desired.tags);
     }
-    // IAM is eventually consistent: the profile may not be readable at once.
-    const created = await waitFor(ctx, `instance profile ${name} to exist`, () => readProfile(ctx, name));
-    return setRole(ctx, created.data, role);
+    // Instances launched with the profile need its role in it: part of making it.
+    return setRole(ctx, made, role);
   },
 
   async update(ctx, live, desired, changed) {
@@ -300,29 +336,34 @@ export const InstanceProfile = defineParticle<InstanceProfileProps, InstanceProf
       // Read again rather than trust the plan's snapshot: a role replaced in
       // this apply (same derived name) has already been taken out of the profile.
       const fresh = (await readProfile(ctx, live.id)) ?? live;
-      current = await setRole(ctx, fresh.data, roleOf(desired));
+      current = await setRole(ctx, fresh, roleOf(desired));
     }
-    if (changed.includes("tags")) await syncTags(ctx, current.data, desired.tags);
-    const after = await readProfile(ctx, live.id);
-    if (!after)
-      throw new Error(
-        `${desired.path} (${TYPE}): the instance profile ${live.id} disappeared while it was being updated. Run again to create it.`,
-      );
-    return after;
+    if (changed.includes("tags")) current = await syncTags(ctx, current, desired.tags);
+    return current;
   },
 
   async delete(ctx, live) {
     const client = iam(ctx);
-    const current = await readProfile(ctx, live.id);
-    if (!current) return;
-    const InstanceProfileName = current.id;
-    for (const RoleName of current.data.roles) {
-      await ignoreCodes(NOT_FOUND, () => client.send(new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName, RoleName })));
+    const InstanceProfileName = live.id;
+    // What the plan read; read afresh only when AWS says the profile holds a role the plan did not see.
+    const remove = async (roles: readonly string[]) => {
+      await Promise.all(
+        roles.map((RoleName) =>
+          ignoreCodes(NOT_FOUND, () => client.send(new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName, RoleName }))),
+        ),
+      );
+      await ignoreCodes(NOT_FOUND, () => client.send(new DeleteInstanceProfileCommand({ InstanceProfileName })));
+    };
+    try {
+      await remove(live.data.roles);
+    } catch (error) {
+      if (!hasCode(error, "DeleteConflict")) throw error;
+      // DeleteConflict while IAM still sees a role in it.
+      await retryOn(ctx, ["DeleteConflict"], `instance profile ${InstanceProfileName} to be free of its role`, async () => {
+        const current = await readProfile(ctx, InstanceProfileName);
+        if (current) await remove(current.data.roles);
+      });
     }
-    // DeleteConflict while IAM still sees the role in it.
-    await retryOn(ctx, ["DeleteConflict"], `instance profile ${InstanceProfileName} to be free of its role`, () =>
-      ignoreCodes(NOT_FOUND, () => client.send(new DeleteInstanceProfileCommand({ InstanceProfileName }))),
-    );
   },
 
   outputs(live) {

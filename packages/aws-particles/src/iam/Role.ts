@@ -30,12 +30,13 @@ import {
   type ParticleContext,
   type WithDefaults,
 } from "@jiti/reconciler";
-import { iam } from "../aws/clients.js";
+import { iam, iamOnce } from "../aws/clients.js";
+import { createOnce } from "../aws/create.js";
 import { iamNameCase } from "../rules/iam-name-case.js";
 import { iamActionFormat, iamServiceWildcard, iamWildcardAction, iamWildcardResource, trustAnyPrincipal } from "../rules/iam-policies.js";
 import { hasCode, ignoreCodes } from "../aws/errors.js";
 import { PATH_TAG, STACK_TAG, tagMap, userTags, ownership } from "../aws/tags.js";
-import { retryOn, waitFor } from "../aws/wait.js";
+import { retryOn } from "../aws/wait.js";
 import {
   NAME_LIMIT,
   createdFor,
@@ -48,6 +49,7 @@ import {
   sortedKeys,
   iamTagsCheck,
   tagChanges,
+  tagsAfter,
 } from "./_iam.js";
 import {
   canonicalPolicy,
@@ -355,78 +357,91 @@ function documentsOf(props: RenderedRoleProps): Record<string, JsonObject> {
 }
 
 /**
- * Brings the role from `live` to `desired` for the props in `changed`. Adds
- * before it removes (policies put before others are deleted, attached before
- * others are detached), so the role never has less than both sides grant.
+ * Brings the role from `live` to `desired` for the props in `changed`, and
+ * answers it as AWS then holds it, without reading it back. Adds before it
+ * removes (policies put before others are deleted, attached before others
+ * are detached), so the role never has less than both sides grant. Right
+ * after a create, IAM may not show the role yet (eventual consistency).
  */
-async function syncRole(ctx: ParticleContext, live: RoleData, desired: Desired<RenderedRoleProps>, changed: readonly string[]) {
+async function syncRole(
+  ctx: ParticleContext,
+  live: LiveResource<RoleData>,
+  desired: Desired<RenderedRoleProps>,
+  changed: readonly string[],
+): Promise<LiveResource<RoleData>> {
   const client = iam(ctx);
-  const RoleName = live.name;
+  const before = live.data;
+  const RoleName = before.name;
   const props = desired.props;
+  const data = { ...before };
+  // A call IAM answers NoSuchEntity for a role created moments ago (IAM's propagation, up to a few
+  // seconds): retried, but only when it is the role that is missing (IAM names it), not a policy.
+  const roleMissing = (error: unknown) => hasCode(error, ...NOT_FOUND) && error instanceof Error && error.message.includes(RoleName);
+  const send = <T>(command: () => Promise<T>) => retryOn(ctx, roleMissing, `IAM role ${RoleName} to be visible`, command);
   if (changed.includes("trustPolicy") || changed.includes("assumedBy")) {
-    await client.send(new UpdateAssumeRolePolicyCommand({ RoleName, PolicyDocument: policyText(trustOf(props)) }));
+    data.trustPolicy = trustOf(props);
+    await send(() => client.send(new UpdateAssumeRolePolicyCommand({ RoleName, PolicyDocument: policyText(data.trustPolicy) })));
   }
   if (changed.includes("description") || changed.includes("maxSessionDuration")) {
     // Both every time: an omitted MaxSessionDuration resets to 3600 in moto,
     // and "" is how a description is removed.
-    await client.send(
-      new UpdateRoleCommand({ RoleName, Description: props.description ?? "", MaxSessionDuration: props.maxSessionDuration }),
+    data.description = props.description ?? "";
+    data.maxSessionDuration = props.maxSessionDuration;
+    await send(() =>
+      client.send(new UpdateRoleCommand({ RoleName, Description: data.description, MaxSessionDuration: data.maxSessionDuration })),
     );
   }
   if (changed.includes("inlinePolicies")) {
     const want = documentsOf(props);
-    for (const [PolicyName, document] of Object.entries(want)) {
-      if (!samePolicy(live.inlinePolicies[PolicyName], document)) {
-        await client.send(new PutRolePolicyCommand({ RoleName, PolicyName, PolicyDocument: policyText(document) }));
-      }
-    }
-    for (const PolicyName of Object.keys(live.inlinePolicies).filter((p) => !(p in want))) {
+    await Promise.all(
+      Object.entries(want)
+        .filter(([PolicyName, document]) => !samePolicy(before.inlinePolicies[PolicyName], document))
+        .map(([PolicyName, document]) =>
+          send(() => client.send(new PutRolePolicyCommand({ RoleName, PolicyName, PolicyDocument: policyText(document) }))),
+        ),
+    );
+    for (const PolicyName of Object.keys(before.inlinePolicies).filter((p) => !(p in want))) {
       await ignoreCodes(NOT_FOUND, () => client.send(new DeleteRolePolicyCommand({ RoleName, PolicyName })));
     }
+    data.inlinePolicies = sortedKeys(want);
   }
   if (changed.includes("managedPolicies")) {
     const want = new Set(props.managedPolicies);
-    for (const PolicyArn of want) {
-      if (!live.managedPolicies.includes(PolicyArn)) await client.send(new AttachRolePolicyCommand({ RoleName, PolicyArn }));
-    }
-    for (const PolicyArn of live.managedPolicies.filter((a) => !want.has(a))) {
+    await Promise.all(
+      [...want]
+        .filter((PolicyArn) => !before.managedPolicies.includes(PolicyArn))
+        .map((PolicyArn) => send(() => client.send(new AttachRolePolicyCommand({ RoleName, PolicyArn })))),
+    );
+    for (const PolicyArn of before.managedPolicies.filter((a) => !want.has(a))) {
       await ignoreCodes(NOT_FOUND, () => client.send(new DetachRolePolicyCommand({ RoleName, PolicyArn })));
     }
+    data.managedPolicies = [...want].sort();
   }
   if (changed.includes("tags")) {
-    const { set, remove } = tagChanges(live.tags, desired.tags);
-    if (set.length > 0) await client.send(new TagRoleCommand({ RoleName, Tags: set }));
-    if (remove.length > 0) await client.send(new UntagRoleCommand({ RoleName, TagKeys: remove }));
+    const { set, remove } = tagChanges(before.tags, desired.tags);
+    if (set.length > 0) await send(() => client.send(new TagRoleCommand({ RoleName, Tags: set })));
+    if (remove.length > 0) await send(() => client.send(new UntagRoleCommand({ RoleName, TagKeys: remove })));
+    data.tags = tagsAfter(before.tags, { set, remove });
   }
+  return { ...live, ...ownership(data.tags), data };
 }
 
-/** A role just created by CreateRole: no policies yet; what else it holds, the create call set. */
-function fromCreate(name: string, ctx: ParticleContext): RoleData {
-  return {
-    name,
-    arn: "",
-    path: iamPath(ctx.stack),
-    trustPolicy: {},
-    inlinePolicies: {},
-    managedPolicies: [],
-    description: "",
-    maxSessionDuration: 3600,
-    tags: {},
-    instanceProfiles: [],
-  };
+/** The props in which the role differs from `desired`: after a create only its policies; a role taken over, anything. */
+function differing(live: RoleData, desired: Desired<RenderedRoleProps>): string[] {
+  const props = desired.props;
+  const tags = tagChanges(live.tags, desired.tags);
+  const inline = documentsOf(props);
+  return [
+    ...(samePolicy(live.trustPolicy, trustOf(props)) ? [] : ["trustPolicy"]),
+    ...(Object.keys(inline).length === Object.keys(live.inlinePolicies).length &&
+    Object.entries(inline).every(([k, d]) => samePolicy(live.inlinePolicies[k], d))
+      ? []
+      : ["inlinePolicies"]),
+    ...(JSON.stringify([...props.managedPolicies].sort()) === JSON.stringify(live.managedPolicies) ? [] : ["managedPolicies"]),
+    ...(live.description === (props.description ?? "") && live.maxSessionDuration === props.maxSessionDuration ? [] : ["description"]),
+    ...(tags.set.length > 0 || tags.remove.length > 0 ? ["tags"] : []),
+  ];
 }
-
-async function roleExists(ctx: ParticleContext, name: string): Promise<true | undefined> {
-  try {
-    await iam(ctx).send(new GetRoleCommand({ RoleName: name }));
-    return true;
-  } catch (error) {
-    if (hasCode(error, ...NOT_FOUND)) return undefined;
-    throw error;
-  }
-}
-
-const ALL_PROPS = ["trustPolicy", "inlinePolicies", "managedPolicies", "description", "maxSessionDuration", "tags"];
 
 /** An IAM role: an identity that AWS services (or others) assume, with the permissions its policies grant. */
 export const Role = defineParticle<RoleProps, RoleData, "aws.iam.Role", Defaulted>({
@@ -462,9 +477,13 @@ export const Role = defineParticle<RoleProps, RoleData, "aws.iam.Role", Defaulte
         resources: [STACK_ROLES],
         condition: { StringEquals: { [`aws:RequestTag/${STACK_TAG}`]: "${stack}" } },
       },
-      onStackRoles(...ROLE_WRITES, ...ROLE_READS),
+      // Reading it: the role a create whose reply was lost made, or one a stopped run left behind.
+      onStackRoles(...ROLE_READS),
     ],
-    update: [onStackRoles(...ROLE_WRITES, ...ROLE_READS, "iam:UpdateAssumeRolePolicy", "iam:UpdateRole", "iam:TagRole", "iam:UntagRole")],
+    // Its policies; and, for a role taken over, whatever else differs.
+    configure: [onStackRoles(...ROLE_WRITES, "iam:UpdateAssumeRolePolicy", "iam:UpdateRole", "iam:TagRole", "iam:UntagRole")],
+    update: [onStackRoles(...ROLE_WRITES, "iam:UpdateAssumeRolePolicy", "iam:UpdateRole", "iam:TagRole", "iam:UntagRole")],
+    // Reading it afresh when AWS says it holds what the plan did not see.
     delete: [
       onStackRoles("iam:RemoveRoleFromInstanceProfile", "iam:DetachRolePolicy", "iam:DeleteRolePolicy", "iam:DeleteRole", ...ROLE_READS),
     ],
@@ -496,83 +515,102 @@ export const Role = defineParticle<RoleProps, RoleData, "aws.iam.Role", Defaulte
   },
 
   async create(ctx, desired) {
-    const client = iam(ctx);
     const name = iamName(ctx.stack, desired, NAME_LIMIT.role);
     const props = desired.props;
-    let before: RoleData;
-    let changed: string[];
     try {
-      // Path and Tags in the create call itself: a role is never without its owner.
-      await client.send(
-        new CreateRoleCommand({
-          RoleName: name,
-          Path: iamPath(ctx.stack),
-          AssumeRolePolicyDocument: policyText(trustOf(props)),
-          Description: props.description,
-          MaxSessionDuration: props.maxSessionDuration,
-          Tags: iamTags(desired.tags),
-        }),
-      );
-      // Everything but the policies was set by CreateRoleCommand.
-      before = fromCreate(name, ctx);
-      changed = ["inlinePolicies", "managedPolicies"];
+      return await createOnce(ctx, {
+        what: `IAM role ${desired.path}`,
+        send: async (token) => {
+          // Path and Tags in the create call itself: a role is never without its owner.
+          const tags = { ...desired.tags, ...token };
+          const out = await iamOnce(ctx).send(
+            new CreateRoleCommand({
+              RoleName: name,
+              Path: iamPath(ctx.stack),
+              AssumeRolePolicyDocument: policyText(trustOf(props)),
+              Description: props.description,
+              MaxSessionDuration: props.maxSessionDuration,
+              Tags: iamTags(tags),
+            }),
+          );
+          // Everything but the policies was set by CreateRole; configure puts those.
+          return toLive(
+            { ...out.Role!, AssumeRolePolicyDocument: policyText(trustOf(props)) },
+            { tags: iamTags(tags), inline: {}, managed: [], profiles: [] },
+          );
+        },
+        find: async (token) => {
+          const found = await readRole(ctx, name);
+          return found && Object.entries(token).every(([k, v]) => found.data.tags[k] === v) ? found : undefined;
+        },
+        exists: ["EntityAlreadyExists"],
+      });
     } catch (error) {
       if (!hasCode(error, "EntityAlreadyExists")) throw error;
-      // A run killed after CreateRole left this element's role behind: take it
-      // over and converge. Anyone else's role of that name is not ours to touch.
+      // A run stopped after CreateRole left this element's role behind, and the
+      // read phase did not see it yet (IAM's listings lag): take it over, and
+      // configure converges it. Anyone else's role of that name is not ours to touch.
       const found = await readRole(ctx, name);
       if (!found || !createdFor(ctx, desired.path, found.data.path, found.data.tags)) {
         throw new Error(
           `${desired.path} (${TYPE}): an IAM role named "${name}" already exists and jiti did not create it for this element ` +
             `(found: path ${found?.data.path ?? "?"}, jiti:stack ${found?.data.tags[STACK_TAG] ?? "none"}, jiti:path ${found?.data.tags[PATH_TAG] ?? "none"}). ` +
             "Rename the element or the stack, or delete that role.",
+          { cause: error },
         );
       }
-      before = found.data;
-      changed = ALL_PROPS;
+      return found;
     }
-    // IAM is eventually consistent: wait until the role can be read before changing it.
-    await waitFor(ctx, `IAM role ${name} to exist`, () => roleExists(ctx, name));
-    await syncRole(ctx, before, desired, changed);
-    return waitFor(ctx, `IAM role ${name} to be readable`, () => readRole(ctx, name));
+  },
+
+  async configure(ctx, live, desired) {
+    // A profile needs only the role to exist; the policies follow while it is made.
+    return syncRole(ctx, live, desired, differing(live.data, desired));
   },
 
   async update(ctx, live, desired, changed) {
-    await syncRole(ctx, live.data, desired, changed);
-    const after = await readRole(ctx, live.id);
-    if (!after)
-      throw new Error(`${desired.path} (${TYPE}): the IAM role ${live.id} disappeared while it was being updated. Run again to create it.`);
-    return after;
+    return syncRole(ctx, live, desired, changed);
   },
 
   async delete(ctx, live) {
     const client = iam(ctx);
-    const current = await readRole(ctx, live.id);
-    if (!current) return;
-    const RoleName = current.id;
-    const foreign = current.data.instanceProfiles.filter((p) => p.path !== iamPath(ctx.stack));
-    if (foreign.length > 0) {
-      throw new Error(
-        `${live.path ?? RoleName} (${TYPE}): the role ${RoleName} is in instance profiles that this stack does not own ` +
-          `(found: ${foreign.map((p) => `${p.path}${p.name}`).join(", ")}). ` +
-          "jiti does not change resources it does not own: remove the role from those profiles, then run again.",
-      );
+    // What the plan read; read afresh only when AWS says something was added since.
+    const remove = async (role: RoleData) => {
+      const foreign = role.instanceProfiles.filter((p) => p.path !== iamPath(ctx.stack));
+      if (foreign.length > 0) {
+        throw new Error(
+          `${live.path ?? role.name} (${TYPE}): the role ${role.name} is in instance profiles that this stack does not own ` +
+            `(found: ${foreign.map((p) => `${p.path}${p.name}`).join(", ")}). ` +
+            "jiti does not change resources it does not own: remove the role from those profiles, then run again.",
+        );
+      }
+      const RoleName = role.name;
+      await Promise.all([
+        ...role.instanceProfiles.map((profile) =>
+          ignoreCodes(NOT_FOUND, () =>
+            client.send(new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: profile.name, RoleName })),
+          ),
+        ),
+        ...role.managedPolicies.map((PolicyArn) =>
+          ignoreCodes(NOT_FOUND, () => client.send(new DetachRolePolicyCommand({ RoleName, PolicyArn }))),
+        ),
+        ...Object.keys(role.inlinePolicies).map((PolicyName) =>
+          ignoreCodes(NOT_FOUND, () => client.send(new DeleteRolePolicyCommand({ RoleName, PolicyName }))),
+        ),
+      ]);
+      await ignoreCodes(NOT_FOUND, () => client.send(new DeleteRoleCommand({ RoleName })));
+    };
+    try {
+      await remove(live.data);
+    } catch (error) {
+      if (!hasCode(error, "DeleteConflict")) throw error;
+      // A policy or profile the plan did not see (added since, or IAM still
+      // sees a detachment in flight): read the role as it is now, and again.
+      await retryOn(ctx, ["DeleteConflict"], `IAM role ${live.id} to be free of policies and instance profiles`, async () => {
+        const current = await readRole(ctx, live.id);
+        if (current) await remove(current.data);
+      });
     }
-    for (const profile of current.data.instanceProfiles) {
-      await ignoreCodes(NOT_FOUND, () =>
-        client.send(new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: profile.name, RoleName })),
-      );
-    }
-    for (const PolicyArn of current.data.managedPolicies) {
-      await ignoreCodes(NOT_FOUND, () => client.send(new DetachRolePolicyCommand({ RoleName, PolicyArn })));
-    }
-    for (const PolicyName of Object.keys(current.data.inlinePolicies)) {
-      await ignoreCodes(NOT_FOUND, () => client.send(new DeleteRolePolicyCommand({ RoleName, PolicyName })));
-    }
-    // DeleteConflict while IAM still sees the detachments above in flight.
-    await retryOn(ctx, ["DeleteConflict"], `IAM role ${RoleName} to be free of policies and instance profiles`, () =>
-      ignoreCodes(NOT_FOUND, () => client.send(new DeleteRoleCommand({ RoleName }))),
-    );
   },
 
   outputs(live) {

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { paginateGetAccountAuthorizationDetails, type RoleDetail, type Tag } from "@aws-sdk/client-iam";
 import { iam } from "../aws/clients.js";
 import { is, type Check, type ParticleContext } from "@jiti/reconciler";
-import { PATH_TAG, STACK_TAG } from "../aws/tags.js";
+import { PATH_TAG, PROTECT_TAG, STACK_TAG } from "../aws/tags.js";
 
 /**
  * What IAM roles and instance profiles share: where they live, how they are
@@ -67,8 +67,17 @@ export function iamTags(tags: Record<string, string>): Tag[] {
 export function tagChanges(live: Record<string, string>, desired: Record<string, string>): { set: Tag[]; remove: string[] } {
   return {
     set: iamTags(Object.fromEntries(Object.entries(desired).filter(([k, v]) => live[k] !== v))),
-    remove: Object.keys(live).filter((k) => !(k in desired) && !k.startsWith("aws:") && k !== STACK_TAG && k !== PATH_TAG),
+    // jiti's bookkeeping (ownership, a create's token) stays; protection is lifted by leaving it out of the desired tags.
+    remove: Object.keys(live).filter((k) => !(k in desired) && !k.startsWith("aws:") && (!k.startsWith("jiti:") || k === PROTECT_TAG)),
   };
+}
+
+/** The tags a resource carries once `changes` (from `tagChanges`) are made. */
+export function tagsAfter(live: Record<string, string>, changes: { set: Tag[]; remove: string[] }): Record<string, string> {
+  const out = { ...live };
+  for (const t of changes.set) out[t.Key!] = t.Value ?? "";
+  for (const key of changes.remove) delete out[key];
+  return out;
 }
 
 // Reads of many roles or profiles, a few at a time: the read phase's own helper.

@@ -48,9 +48,13 @@ function shorten(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
+/** One line per event; a configure's start is left out: it starts as its create is done, the line above. */
 function plainProgress(out: Stream, started: number): Progress {
   return {
-    event: (e) => out.write(`${plainLine(e, Date.now() - started)}\n`),
+    event: (e) => {
+      if (e.step === "configure" && e.event === "start") return;
+      out.write(`${plainLine(e, Date.now() - started)}\n`);
+    },
     stop() {},
   };
 }

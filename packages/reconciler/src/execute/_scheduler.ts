@@ -2,6 +2,11 @@
 export interface Task {
   id: string;
   deps: ReadonlySet<string>;
+  /**
+   * The rest of a step that has run (a create's configure): it still starts
+   * once the run is stopped, so that what was in flight is left whole.
+   */
+  continues?: boolean;
 }
 
 export interface Schedule<T extends Task> {
@@ -15,16 +20,19 @@ export interface Schedule<T extends Task> {
    * so that the skips a failure causes follow its report at once.
    */
   start(step: T, finished: (completed: boolean) => void): Promise<void>;
-  /** A step that will not run: something it waits for failed or was skipped, or the run stopped first. */
-  skip(step: T, why: string): void;
+  /**
+   * A step that will not run: `cause`, a step it waits for, failed or was
+   * skipped; or, without one, the run stopped first.
+   */
+  skip(step: T, why: string, cause?: string): void;
 }
 
 /**
  * Runs steps as a DAG with bounded concurrency. A failure skips only the
  * steps that depend on it, transitively; all independent work finishes.
- * Resolves with the number of steps that never started (the run was aborted).
+ * Resolves with the steps that never started (the run was aborted).
  */
-export async function runSteps<T extends Task>(all: ReadonlyMap<string, T>, schedule: Schedule<T>): Promise<number> {
+export async function runSteps<T extends Task>(all: ReadonlyMap<string, T>, schedule: Schedule<T>): Promise<T[]> {
   const concurrency = Math.max(1, schedule.concurrency);
   const { signal } = schedule;
   const notStarted = new Set(all.keys());
@@ -56,7 +64,7 @@ export async function runSteps<T extends Task>(all: ReadonlyMap<string, T>, sche
       if (blocked.has(id)) {
         notStarted.delete(next);
         blocked.add(next);
-        schedule.skip(all.get(next)!, `skipped because "${id}" did not complete`);
+        schedule.skip(all.get(next)!, `skipped because "${id}" did not complete`, id);
         release(next);
         continue;
       }
@@ -76,17 +84,19 @@ export async function runSteps<T extends Task>(all: ReadonlyMap<string, T>, sche
   };
 
   for (;;) {
-    while (runnable.length > 0 && running.size < concurrency && !signal.aborted) {
+    while (runnable.length > 0 && running.size < concurrency) {
       const id = runnable.pop()!;
+      // Once stopped, only the rest of what ran starts; the others stay not started.
+      if (signal.aborted && !all.get(id)!.continues) continue;
       if (!notStarted.delete(id)) continue;
       start(all.get(id)!);
     }
     if (running.size === 0) break;
     await Promise.race(running);
   }
-  const count = notStarted.size;
-  for (const id of notStarted) schedule.skip(all.get(id)!, signal.aborted ? "interrupted before it started" : "not started");
-  return count;
+  const left = [...notStarted].map((id) => all.get(id)!);
+  for (const step of left) schedule.skip(step, signal.aborted ? "interrupted before it started" : "not started");
+  return left;
 }
 
 /** Each step's longest chain of dependents, itself included: how many steps in a row still wait for it. */

@@ -55,18 +55,22 @@ export async function execute(
       },
     );
   };
-  const skip = (step: Step, message: string) => {
+  const skip = (step: Step, message: string, cause?: string) => {
+    // A create's configure goes with it: its create's failure says all there is.
+    if (step.kind === "configure" && cause === `create ${step.action.key}`) return;
     skipped.push(step.id);
     const { action } = step;
     emit({ event: "skipped", key: action.key, path: action.path, type: action.type, step: step.kind, action: action.action, message });
   };
   const configures = (type: string) => particles.get(type)?.configure !== undefined;
-  const notStarted = await runSteps(steps(plan, configures), {
+  const left = await runSteps(steps(plan, configures), {
     concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
     signal,
     start,
     skip,
   });
+  // A configure that did not start is one of a create that did not either: counted once, as that create.
+  const notStarted = left.filter((step) => step.kind !== "configure").length;
 
   const { resources: live, journal } = run.model;
   const outputs: Record<string, JsonObject> = {};

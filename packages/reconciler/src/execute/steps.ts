@@ -44,7 +44,11 @@ export function steps(plan: Plan, configures: (type: string) => boolean = () => 
         const r = updating ? readyAfter(d) : existsAfter(d);
         if (r) s.deps.add(r);
       }
-      if (!updating && configures(action.type)) make(action, "configure").deps.add(s.id);
+      if (!updating && configures(action.type)) {
+        const configure = make(action, "configure");
+        configure.deps.add(s.id);
+        configure.continues = true;
+      }
       for (const k of action.createAfter ?? []) {
         const r = goneAfter(k);
         if (r) s.deps.add(r);

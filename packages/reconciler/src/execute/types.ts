@@ -14,6 +14,8 @@ export interface Step {
   deps: Set<string>;
   /** An update that completes a create once its weak references' targets exist. */
   completes?: true;
+  /** A create's configure: it runs once its create has, also after the run was stopped. */
+  continues?: true;
 }
 
 /** Progress of an apply, as the CLI and `--json` show it. */
