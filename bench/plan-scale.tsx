@@ -43,7 +43,14 @@ async function main() {
   const cloud = new FakeCloud();
   const kit = fakeParticles(cloud);
   await apply(stack(kit, size), { particles: kit.particles, concurrency: 64 });
-  const ctx = { stack: "bench", aws: {}, cache: new Map(), signal: new AbortController().signal, progress: () => {} };
+  const ctx = {
+    stack: "bench",
+    aws: {},
+    cache: new Map(),
+    signal: new AbortController().signal,
+    progress: () => {},
+    idle: <T,>(wait: Promise<T>) => wait,
+  };
   const snapshot = await read(undefined, catalogue(kit.particles), ctx);
 
   global.gc?.();

@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { beforeEach, describe, expect, test } from "vitest";
-import { BIN, jiti, jsonLines, mutations, normalise, useJiti, useMoto, type Fixture } from "@jiti/testkit";
+import { BIN, jiti, jsonLines, mutations, normalise, startAwsProxy, useJiti, useMoto, type Fixture } from "@jiti/testkit";
 
 const { fixture } = useJiti({ fixtures: join(import.meta.dirname, "fixtures") });
 const moto = useMoto();
@@ -143,7 +143,7 @@ describe("jiti render", () => {
         ✗ stack.tsx:7: Role:app (aws.iam.Role): create failed
             Role:app (aws.iam.Role): an IAM role named "cli-dev.app" already exists and jiti did not create it for this element (found: path /jiti/cli-dev/, jiti:stack none, jiti:path none). Rename the element or the stack, or delete that role.
 
-      What succeeded is kept. Fix the cause and run \`jiti render\` again: it continues from where this run stopped.
+      What succeeded is kept, and re-running is safe: nothing is made twice. Fix the cause and run \`jiti render\` again: it continues from where this run stopped.
       "
     `);
 
@@ -189,6 +189,29 @@ describe("jiti render", () => {
     expect(fixed.code, fixed.stderr).toBe(0);
     expect((await jiti(stack, ["plan", "--detailed-exitcode"])).code).toBe(0);
   });
+
+  test(
+    "AWS failing past the retries names the element, code and request id, says there is nothing to fix, and a re-run converges",
+    { timeout: 90_000 },
+    async () => {
+      const proxy = await startAwsProxy(moto.endpoint);
+      try {
+        // Every attempt at the second subnet answered with EC2's server error, the SDK's and createOnce's retries included.
+        proxy.inject({ operation: "CreateSubnet", after: 1, times: 100, fault: { kind: "internal", status: 503 } });
+        const failed = await jiti(stack, ["render", "--yes"], { env: { AWS_ENDPOINT_URL: proxy.endpoint } });
+        expect(failed.code).toBe(1);
+        expect(failed.stderr.replace(/(request id:) \S+/, "$1 <request>")).toMatch(
+          /✗ stack\.tsx:\d+: Vpc:main\/Subnet:[ab] \(aws\.ec2\.Subnet\): create failed\n\s+Unavailable: .*\n\s+AWS request id: <request>\n\s+AWS or the network failed for a moment, after jiti's retries: nothing in stack\.tsx to fix\.\n\nWhat succeeded is kept, and re-running is safe: nothing is made twice\. Run `jiti render` again/,
+        );
+      } finally {
+        await proxy.close();
+      }
+      const again = await jiti(stack, ["render", "--yes"]);
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.stdout).toContain("Apply complete: 1 created");
+      expect((await jiti(stack, ["plan", "--detailed-exitcode"])).code).toBe(0);
+    },
+  );
 
   test("--local runs against a temporary emulator and says that nothing persists", async () => {
     const run = await jiti(stack, ["render", "--local", "--yes"], { env: { AWS_ENDPOINT_URL: undefined }, timeoutMs: 60_000 });

@@ -22,6 +22,7 @@ export function particleContext(stack = "test-stack", progress: string[] = []): 
     cache: new Map(),
     signal: new AbortController().signal,
     progress: (message) => void progress.push(message),
+    idle: (wait) => wait,
   };
 }
 

@@ -1,5 +1,5 @@
 import type { ArgsDef } from "citty";
-import type { RunOptions } from "@jiti/reconciler";
+import { DEFAULT_CONCURRENCY, type RunOptions } from "@jiti/reconciler";
 import type { ErrorContext } from "./show/errors.js";
 import { CliError } from "./cli-error.js";
 
@@ -28,7 +28,12 @@ export const awsArgs = {
   region: { type: "string", valueHint: "region", description: "AWS region (else AWS_REGION, or the profile's region)" },
   profile: { type: "string", valueHint: "name", description: "Profile from ~/.aws/config (else AWS_PROFILE)" },
   endpoint: { type: "string", valueHint: "url", description: "AWS API endpoint, e.g. a local emulator (else AWS_ENDPOINT_URL)" },
-  concurrency: { type: "string", default: "10", valueHint: "n", description: "How many AWS operations run at once" },
+  concurrency: {
+    type: "string",
+    default: String(DEFAULT_CONCURRENCY),
+    valueHint: "n",
+    description: "How many steps are at work at once (waiting ones do not count)",
+  },
 } as const satisfies ArgsDef;
 
 /** Flags of commands that plan a stack's changes (plan, render). */
@@ -115,7 +120,10 @@ function concurrencyOf(value: string | undefined): number {
   if (value === undefined) return 10;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1)
-    throw new CliError(`--concurrency must be a whole number from 1 (found: ${value})`, "Use --concurrency 10, the default");
+    throw new CliError(
+      `--concurrency must be a whole number from 1 (found: ${value})`,
+      `Use --concurrency ${DEFAULT_CONCURRENCY}, the default`,
+    );
   return n;
 }
 

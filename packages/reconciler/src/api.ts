@@ -80,7 +80,8 @@ function context(stack: string, options: RunOptions): Omit<ParticleContext, "pro
   if (options.profile) aws.profile = options.profile;
   if (options.endpoint) aws.endpoint = options.endpoint;
   if (options.credentials) aws.credentials = options.credentials;
-  return { stack, aws, cache: new Map(), signal: options.signal ?? new AbortController().signal };
+  // Outside an apply's steps (reads, the lock) nothing waits for a place: waiting is only waiting.
+  return { stack, aws, cache: new Map(), signal: options.signal ?? new AbortController().signal, idle: (wait) => wait };
 }
 
 function catalogueOf(options: RunOptions, used: Map<string, AnyParticle> = new Map()): Catalogue {

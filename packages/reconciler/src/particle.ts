@@ -129,6 +129,12 @@ export interface ParticleContext {
   signal: AbortSignal;
   /** Reports a long wait (`waiting for instance i-… to be running`). */
   progress(message: string): void;
+  /**
+   * Awaits `wait` as time the step only waits (a poll's pause, a read
+   * batched with other steps'): meanwhile another step may work in its
+   * place, so that `concurrency` counts steps at work, not steps waiting.
+   */
+  idle<T>(wait: Promise<T>): Promise<T>;
 }
 
 export interface AwsSettings {

@@ -1,5 +1,5 @@
 import { ref } from "@jiti/jsx-runtime";
-import { ApplyError, Stack } from "@jiti/reconciler";
+import { ApplyError, DEFAULT_CONCURRENCY, Stack } from "@jiti/reconciler";
 import { describe, expect, it } from "vitest";
 import { fakeWorld } from "@jiti/testkit";
 
@@ -133,7 +133,18 @@ describe("execute", () => {
     const w2 = world();
     w2.cloud.delayMs = 5;
     await w2.apply(w2.stack({ subs: ["a", "b", "c", "d"], boxes: 5 }));
-    expect(w2.cloud.maxRunning).toBe(10);
+    expect(w2.cloud.maxRunning).toBe(DEFAULT_CONCURRENCY);
+  });
+
+  it("counts steps at work: one waiting (through ctx.idle) gives its place to another, and takes one back to finish", async () => {
+    const w = world();
+    w.cloud.delayMs = 2;
+    w.cloud.settleMs = 40;
+    const result = await w.apply(w.stack({ subs: ["a", "b"], boxes: 4 }), { concurrency: 2 });
+    // Never more than two calls at work, yet the eight boxes settle side by side.
+    expect(w.cloud.maxRunning).toBe(2);
+    expect(w.cloud.maxSettling).toBeGreaterThan(2);
+    expect(Object.keys(result.outputs)).toHaveLength(12);
   });
 
   it("starts what depends on a resource once it exists, while the resource's configure step runs", async () => {

@@ -17,7 +17,8 @@ export function batchedRead<T>(
   let batcher = ctx.cache.get(key) as Batcher<T> | undefined;
   if (!batcher) ctx.cache.set(key, (batcher = new Batcher(read)));
   const b = batcher;
-  return (id) => b.get(id);
+  // Waiting for a batch (and its one call) is waiting: the step's place goes to another meanwhile.
+  return (id) => ctx.idle(b.get(id));
 }
 
 /** How long a read waits for others to join it: short beside an AWS call (50–300 ms). */

@@ -77,7 +77,7 @@ export async function createOnce<T>(ctx: ParticleContext, create: CreateOnce<T>)
         if (earlier !== undefined) return earlier;
       }
       if (attempt === 1) ctx.progress(`retrying the create of ${create.what} (${info.code})`);
-      await sleep(Math.random() * Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** attempt), ctx.signal);
+      await ctx.idle(sleep(Math.random() * Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** attempt), ctx.signal));
     }
   }
 }
@@ -88,6 +88,6 @@ async function findWithin<T>(ctx: ParticleContext, find: () => Promise<T | undef
   for (let pause = 250; ; pause *= 2) {
     const found = await find();
     if (found !== undefined || Date.now() + pause > deadline) return found;
-    await sleep(pause, ctx.signal);
+    await ctx.idle(sleep(pause, ctx.signal));
   }
 }

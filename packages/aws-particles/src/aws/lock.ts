@@ -75,6 +75,8 @@ export function ssmLock(options: SsmLockOptions = {}): StackLock {
         }
         const current = await read(ctx, name, ttlMs);
         if (!current) continue;
+        // This run's own put, whose reply was lost and which the SDK sent again: the lock is ours.
+        if (current.token === token) return hold(ctx, name, token, value, heartbeatMs);
         const why = staleness(current);
         if (!why) throw new StackLockedError(ctx.stack, current.record);
         const taken = await takeOver(ctx, name, current, value, ttlMs);
@@ -112,6 +114,8 @@ interface Current {
   lapsed: boolean;
   /** The parameter's version and the time of that write: unique to it, as a parameter deleted and made again starts over at version 1. */
   write: string;
+  /** The token of the run that wrote it, when jiti did. */
+  token?: string;
 }
 
 function lockName(stack: string) {
@@ -168,11 +172,25 @@ async function takeOver(
     const other = await read(ctx, claim, ttlMs);
     // The claim is gone: its taker is done, and the lock has changed since it was read.
     if (!other) return "changed";
+    // Unless it is this run's own claim, whose reply was lost: go on under it.
+    if (other.token !== undefined && other.token === tokenOf(value)) return overwrite(ctx, name, stale, value, ttlMs, claim);
     // Its taker died inside those two calls: take over the claim first. A chain of such deaths is given up on.
     if (!staleness(other) || depth >= 2) return other.record;
     const claimed = await takeOver(ctx, claim, other, value, ttlMs, depth + 1);
     if (claimed !== "taken") return claimed;
   }
+  return overwrite(ctx, name, stale, value, ttlMs, claim);
+}
+
+/** Under the claim `claim`: overwrites `name` if it is still the stale write, then lets go of the claim. */
+async function overwrite(
+  ctx: ParticleContext,
+  name: string,
+  stale: Current,
+  value: string,
+  ttlMs: number,
+  claim: string,
+): Promise<"taken" | "changed"> {
   try {
     const now = await read(ctx, name, ttlMs);
     if (now?.write !== stale.write) return "changed";
@@ -181,6 +199,10 @@ async function takeOver(
   } finally {
     await deleteParameter(ctx, claim);
   }
+}
+
+function tokenOf(value: string): string | undefined {
+  return (JSON.parse(value) as Partial<Stored>).token;
 }
 
 /** Creates the parameter, tagged with the stack; false when it already exists. */
@@ -221,6 +243,7 @@ async function read(ctx: ParticleContext, name: string, ttlMs: number): Promise<
   return {
     lapsed: expires.getTime() <= Date.now(),
     write: `${parameter.Version ?? 0}-${heartbeat.getTime()}`,
+    ...(typeof parsed.token === "string" ? { token: parsed.token } : {}),
     record: {
       command: text(parsed.command, "unknown"),
       host: text(parsed.host, "an unknown host"),

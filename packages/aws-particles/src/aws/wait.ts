@@ -52,7 +52,8 @@ export async function waitFor<T>(
       throw new WaitTimeoutError(`timed out after ${Math.round(b.timeoutMs / 1000)} s waiting for ${what}`);
     }
     if (attempt === 0) ctx.progress(`waiting for ${what}`);
-    await sleep(interval, ctx.signal);
+    // A pause gives the step's place to another.
+    await ctx.idle(sleep(interval, ctx.signal));
     interval = Math.min(interval * 2, b.maxIntervalMs);
   }
 }

@@ -114,7 +114,14 @@ export function describe(ctx: ParticleContext, id: string): Promise<AwsInstance 
     const found = new Map<string, AwsInstance>();
     // A filter rather than InstanceIds: one id AWS does not show yet would fail the call for all.
     const pages = paginateDescribeInstances({ client: ec2(ctx), pageSize: 1000 }, { Filters: [{ Name: "instance-id", Values: ids }] });
-    for await (const page of pages) for (const r of page.Reservations ?? []) for (const i of r.Instances ?? []) found.set(i.InstanceId!, i);
+    try {
+      for await (const page of pages)
+        for (const r of page.Reservations ?? []) for (const i of r.Instances ?? []) found.set(i.InstanceId!, i);
+    } catch (error) {
+      // Filters make AWS leave out what it does not show yet; should it answer NotFound all the same, none is shown yet.
+      if (hasCode(error, ...NOT_FOUND)) return new Map();
+      throw error;
+    }
     return found;
   })(id);
 }

@@ -124,9 +124,12 @@ function applyError(error: ApplyError, c: Colors, context: ErrorContext): ShownE
     if (hint) lines.push(`      ${hint}.`);
   }
   for (const s of skipped) lines.push(`  ${c.yellow("○")} skipped: ${s}`);
+  // Only AWS or the network at fault: nothing in stack.tsx to fix.
+  const passing = failures.every((f) => TRANSIENT.test(f.code ?? ""));
+  const again = `${passing ? "Run" : "Fix the cause and run"} \`jiti ${context.command}\` again`;
   lines.push(
     "",
-    `What succeeded is kept. Fix the cause and run \`jiti ${context.command}\` again: it continues from where this run stopped.`,
+    `What succeeded is kept, and re-running is safe: nothing is made twice. ${again}: it continues from where this run stopped.`,
   );
   return {
     text: lines.join("\n"),
@@ -134,9 +137,17 @@ function applyError(error: ApplyError, c: Colors, context: ErrorContext): ShownE
   };
 }
 
+/**
+ * Codes of a failure that passes: AWS's throttling and server errors, and a
+ * connection lost on the way, once the SDK's retries have given up.
+ */
+const TRANSIENT =
+  /^(RequestLimitExceeded|Throttling|ThrottlingException|TooManyRequestsException|InternalError|InternalFailure|ServiceUnavailable|Unavailable|ECONNRESET|EPIPE|ETIMEDOUT|TimeoutError|RequestTimeout)$/;
+
 /** What to do about an AWS error, by its code. */
 function hintFor(f: Failure): string | undefined {
   const code = f.code ?? "";
+  if (TRANSIENT.test(code)) return "AWS or the network failed for a moment, after jiti's retries: nothing in stack.tsx to fix";
   if (
     /^(UnauthorizedOperation|AccessDenied|AccessDeniedException|AuthFailure|UnrecognizedClientException|InvalidClientTokenId)$/.test(code)
   ) {

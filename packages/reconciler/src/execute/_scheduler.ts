@@ -10,16 +10,18 @@ export interface Task {
 }
 
 export interface Schedule<T extends Task> {
-  /** How many steps run at once (at least one). */
+  /** How many steps are at work at once (at least one); a step that only waits is not at work. */
   concurrency: number;
   /** Once aborted, no further step starts; steps in flight finish. */
   signal: AbortSignal;
   /**
    * Starts a step. It calls `finished(true)` when the step completed and
    * `finished(false)` when it failed, from the same callback that reports it,
-   * so that the skips a failure causes follow its report at once.
+   * so that the skips a failure causes follow its report at once. While it
+   * awaits `idle(wait)`, the step gives its place up to another, and takes
+   * one back (before any step not yet started) once `wait` has settled.
    */
-  start(step: T, finished: (completed: boolean) => void): Promise<void>;
+  start(step: T, finished: (completed: boolean) => void, idle: <R>(wait: Promise<R>) => Promise<R>): Promise<void>;
   /**
    * A step that will not run: `cause`, a step it waits for, failed or was
    * skipped; or, without one, the run stopped first.
@@ -36,7 +38,11 @@ export async function runSteps<T extends Task>(all: ReadonlyMap<string, T>, sche
   const concurrency = Math.max(1, schedule.concurrency);
   const { signal } = schedule;
   const notStarted = new Set(all.keys());
-  const running = new Set<Promise<void>>();
+  // Steps started and not finished; of them, `working` hold a place.
+  let inFlight = 0;
+  let working = 0;
+  // Steps whose wait has ended, each waiting for a place back: they go before new steps.
+  const resuming: Array<() => void> = [];
   // Steps that failed or were skipped: what waits for them is skipped.
   const blocked = new Set<string>();
 
@@ -57,6 +63,10 @@ export async function runSteps<T extends Task>(all: ReadonlyMap<string, T>, sche
   const runnable = new StepQueue(chainLengths(all.keys(), dependents));
   for (const step of all.values()) if (step.deps.size === 0) runnable.push(step.id);
 
+  let allDone!: () => void;
+  let broke!: (error: unknown) => void;
+  const done = new Promise<void>((resolve, reject) => ((allDone = resolve), (broke = reject)));
+
   // A step finished (or was skipped): its dependents wait for one step fewer, or are skipped in turn.
   const release = (id: string) => {
     for (const next of dependents.get(id) ?? []) {
@@ -73,27 +83,57 @@ export async function runSteps<T extends Task>(all: ReadonlyMap<string, T>, sche
       if (left === 0) runnable.push(next);
     }
   };
-  const start = (step: T) => {
-    const p: Promise<void> = schedule
-      .start(step, (completed) => {
-        if (!completed) blocked.add(step.id);
-        release(step.id);
-      })
-      .finally(() => running.delete(p));
-    running.add(p);
-  };
-
-  for (;;) {
-    while (runnable.length > 0 && running.size < concurrency) {
+  // Hands free places out: to steps coming back from a wait first, then to runnable steps.
+  const fill = () => {
+    while (working < concurrency && resuming.length > 0) {
+      working++;
+      resuming.shift()!();
+    }
+    while (working < concurrency && runnable.length > 0) {
       const id = runnable.pop()!;
       // Once stopped, only the rest of what ran starts; the others stay not started.
       if (signal.aborted && !all.get(id)!.continues) continue;
       if (!notStarted.delete(id)) continue;
       start(all.get(id)!);
     }
-    if (running.size === 0) break;
-    await Promise.race(running);
-  }
+    if (inFlight === 0) allDone();
+  };
+  const start = (step: T) => {
+    inFlight++;
+    working++;
+    // Waits of one step may overlap (parallel reads inside it): it holds no place while any is pending.
+    let waits = 0;
+    const idle = async <R>(wait: Promise<R>): Promise<R> => {
+      if (waits++ === 0) {
+        working--;
+        fill();
+      }
+      try {
+        return await wait;
+      } finally {
+        if (--waits === 0) await new Promise<void>((back) => (resuming.push(back), fill()));
+      }
+    };
+    void schedule
+      .start(
+        step,
+        (completed) => {
+          if (!completed) blocked.add(step.id);
+          release(step.id);
+        },
+        idle,
+      )
+      .finally(() => {
+        inFlight--;
+        working--;
+        fill();
+      })
+      // A step reports its own failure through `finished`; this is a fault of the scheduler's caller.
+      .catch(broke);
+  };
+
+  fill();
+  await done;
   const left = [...notStarted].map((id) => all.get(id)!);
   for (const step of left) schedule.skip(step, signal.aborted ? "interrupted before it started" : "not started");
   return left;

@@ -24,7 +24,7 @@ export async function execute(
   nodes: ReadonlyMap<string, ParticleNode>,
   snapshot: Snapshot,
   particles: Catalogue,
-  ctx: Omit<ParticleContext, "progress">,
+  ctx: Omit<ParticleContext, "progress" | "idle">,
   options: ExecuteOptions = {},
 ): Promise<ApplyResult> {
   const emit = options.onEvent ?? (() => {});
@@ -33,12 +33,12 @@ export async function execute(
   const failures: Failure[] = [];
   const skipped: string[] = [];
 
-  const start = (step: Step, finished: (completed: boolean) => void): Promise<void> => {
+  const start = (step: Step, finished: (completed: boolean) => void, idle: ParticleContext["idle"]): Promise<void> => {
     const { action } = step;
     const particle = particles.get(action.type)!;
     const base = { key: action.key, path: action.path, type: action.type, step: step.kind, action: action.action } as const;
     const started = Date.now();
-    const stepCtx: ParticleContext = { ...ctx, signal, progress: (message) => emit({ ...base, event: "wait", message }) };
+    const stepCtx: ParticleContext = { ...ctx, signal, idle, progress: (message) => emit({ ...base, event: "wait", message }) };
     // A replace's create makes a new resource: the old id is not its own; its configure acts on the new one.
     const idAtStart = step.kind === "create" ? undefined : step.kind === "configure" ? run.model.resources[action.key]?.id : action.id;
     emit({ ...base, event: "start", ...(idAtStart ? { id: idAtStart } : {}) });

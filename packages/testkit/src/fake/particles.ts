@@ -34,6 +34,10 @@ export class FakeCloud {
   failOn: (op: string, path: string) => Error | undefined = () => undefined;
   running = 0;
   maxRunning = 0;
+  /** After each create, the particle waits this long (as for an instance to run), through `ctx.idle`. */
+  settleMs = 0;
+  settling = 0;
+  maxSettling = 0;
 
   id(prefix: string) {
     return `${prefix}-${String(this.next++).padStart(4, "0")}`;
@@ -51,6 +55,18 @@ export class FakeCloud {
       return fn();
     } finally {
       this.running--;
+    }
+  }
+
+  /** A create's wait for its resource to settle, given up to other steps' work with `ctx.idle`. */
+  async settle(ctx: ParticleContext): Promise<void> {
+    if (this.settleMs <= 0) return;
+    this.settling++;
+    this.maxSettling = Math.max(this.maxSettling, this.settling);
+    try {
+      await ctx.idle(new Promise((r) => setTimeout(r, this.settleMs)));
+    } finally {
+      this.settling--;
     }
   }
 
@@ -114,7 +130,7 @@ function fake<P extends FakeProps, K extends string>(
       return out as never;
     },
     async create(ctx, desired: Desired<P>) {
-      return cloud.call(
+      const created = await cloud.call(
         "create",
         desired.path,
         () => {
@@ -129,6 +145,8 @@ function fake<P extends FakeProps, K extends string>(
         },
         ctx.signal,
       );
+      await cloud.settle(ctx);
+      return created;
     },
     async update(ctx, live, desired, changed) {
       return cloud.call(
