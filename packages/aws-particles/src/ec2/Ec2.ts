@@ -27,12 +27,12 @@ import {
   changeState,
   changeType,
   defaultGroupId,
+  describeComing,
   groupIds,
   modifyRootVolume,
   NOT_FOUND,
-  PART_TAG,
   parseLookup,
-  whileProfilePropagates,
+  PART_TAG,
   read,
   requestedVolume,
   rootVolumeId,
@@ -44,6 +44,7 @@ import {
   userDataDigest,
   volumesById,
   waitState,
+  whileProfilePropagates,
   withSize,
 } from "./_ec2.js";
 import { archIssue, profileIssue, sortKey, typeIssue, userDataIssue } from "./_ec2-checks.js";
@@ -435,8 +436,14 @@ export const Ec2 = defineParticle<Ec2Props, Ec2Data, "aws.ec2.Instance", Default
           return out.Reservations?.[0]?.Instances?.[0];
         },
       });
+    // Its configure step waits for it to run, in one call with the others launched about now.
+    const answered = describeComing(ctx);
     // A profile this run has just made is refused by EC2 for a while (IAM's propagation).
-    const instance = await whileProfilePropagates(ctx, profile, launch);
+    const instance = await whileProfilePropagates(ctx, profile, launch).catch((error: unknown) => {
+      answered();
+      throw error;
+    });
+    answered(instance.InstanceId);
     return toLive(instance, requestedVolume(instance, rootVolume, { ...desired.tags, ...PART_TAG }));
   },
 

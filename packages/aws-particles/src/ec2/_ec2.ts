@@ -110,6 +110,20 @@ export function rootVolumeId(instance: AwsInstance): string | undefined {
  * the same moment share one DescribeInstances call.
  */
 export function describe(ctx: ParticleContext, id: string): Promise<AwsInstance | undefined> {
+  return instances(ctx)(id);
+}
+
+/**
+ * Announces a describe that will follow a write now starting (a launch, a
+ * termination), so that the waits of writes ending one after another share
+ * one call. Call the returned function with the instance's id once the
+ * write has answered, or with nothing when it failed.
+ */
+export function describeComing(ctx: ParticleContext): (id?: string) => void {
+  return instances(ctx).expect();
+}
+
+function instances(ctx: ParticleContext) {
   return batchedRead(ctx, "instance", async (ids) => {
     const found = new Map<string, AwsInstance>();
     // A filter rather than InstanceIds: one id AWS does not show yet would fail the call for all.
@@ -123,7 +137,7 @@ export function describe(ctx: ParticleContext, id: string): Promise<AwsInstance 
       throw error;
     }
     return found;
-  })(id);
+  });
 }
 
 export async function volumesById(ctx: ParticleContext, ids: string[]): Promise<Map<string, AwsVolume>> {
@@ -199,7 +213,14 @@ export async function changeState(ctx: ParticleContext, id: string, target: "run
 }
 
 export async function terminate(ctx: ParticleContext, id: string) {
-  await ignoreCodes(NOT_FOUND, () => ec2(ctx).send(new TerminateInstancesCommand({ InstanceIds: [id] })));
+  const answered = describeComing(ctx);
+  try {
+    await ignoreCodes(NOT_FOUND, () => ec2(ctx).send(new TerminateInstancesCommand({ InstanceIds: [id] })));
+  } catch (error) {
+    answered();
+    throw error;
+  }
+  answered(id);
   await waitState(ctx, id, "terminated");
 }
 
