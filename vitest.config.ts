@@ -10,6 +10,22 @@ export default defineConfig({
     jsx: { runtime: "automatic", importSource: "@jiti/jsx-runtime", development: true },
   },
 
+  // Inside the workspace the jiti packages are their sources: the
+  // "jiti-source" export condition (see tsconfig.base.json) goes first in
+  // every environment (the tests', the global setup's), before "import",
+  // which points at the dist/ a pack builds.
+  plugins: [
+    {
+      name: "jiti-source",
+      configResolved(config) {
+        for (const environment of Object.values(config.environments)) {
+          const resolve = environment.resolve as { conditions: string[] };
+          resolve.conditions = ["jiti-source", ...resolve.conditions];
+        }
+      },
+    },
+  ],
+
   test: {
     include: [
       "packages/*/src/**/*.test.{ts,tsx}",

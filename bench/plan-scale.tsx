@@ -7,7 +7,8 @@
  *   pnpm bench:scale
  */
 import { ref } from "@jiti/jsx-runtime";
-import { apply, catalogue, graph, planActions, read, renderStack, Stack } from "@jiti/reconciler";
+import { apply, graph, renderStack, Stack } from "@jiti/reconciler";
+import { catalogue, planActions, read } from "@jiti/reconciler/internal";
 import { FakeCloud, fakeParticles } from "@jiti/testkit/fake";
 
 const TARGET_SECONDS = 1;

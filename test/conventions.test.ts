@@ -117,8 +117,13 @@ describe("workspace conventions", () => {
 
   test("no package exports a _ module", () => {
     const exported = [...packageNames.keys()].flatMap((pkg) => {
-      const manifest = JSON.parse(readFileSync(join(ROOT, pkg, "package.json"), "utf8")) as { exports?: Record<string, string> };
-      return Object.values(manifest.exports ?? {}).map((target) => `${pkg}/${target.replace(/^\.\//, "")}`);
+      type Target = string | Record<string, string>;
+      const manifest = JSON.parse(readFileSync(join(ROOT, pkg, "package.json"), "utf8")) as { exports?: Record<string, Target> };
+      // A target is a path, or a path per condition ("jiti-source", "types", "import").
+      const paths = Object.values(manifest.exports ?? {}).flatMap((target) =>
+        typeof target === "string" ? [target] : Object.values(target),
+      );
+      return paths.map((path) => `${pkg}/${path.replace(/^\.\//, "")}`);
     });
     expect(exported.length).toBeGreaterThan(0);
     expect(exported.filter((target) => posix.basename(target).startsWith("_"))).toEqual([]);

@@ -43,7 +43,8 @@ import {
   RemoveRoleFromInstanceProfileCommand,
 } from "@aws-sdk/client-iam";
 import { Role, Stack, Vpc, particles, type PolicyDocument } from "@jiti/aws-particles";
-import { apply, digest, plan, type Action, type Change, type RunOptions } from "@jiti/reconciler";
+import { apply, plan, type Action, type Change, type RunOptions } from "@jiti/reconciler";
+import { digest } from "@jiti/reconciler/particle";
 import { describe, expect, it } from "vitest";
 import { useMoto } from "@jiti/testkit";
 import WebApp from "../examples/web-app/stack.js";

@@ -1,6 +1,7 @@
 import { SecurityGroup, Stack, Subnet, Vpc, Ec2 } from "@jiti/aws-particles";
 import { ref } from "@jiti/jsx-runtime";
-import { RenderError, formatProblem, graph, particleOf, renderTree } from "@jiti/reconciler";
+import { RenderError, formatProblem, graph, renderTree } from "@jiti/reconciler";
+import { particleOf } from "@jiti/reconciler/particle";
 import { describe, expect, it } from "vitest";
 
 describe("graph", () => {

@@ -10,14 +10,16 @@
  * command loads a stack (src/load/_modules.ts), so `jiti --help` and
  * `--version` load no SDK at all. Each dynamic import becomes a chunk.
  *
- *   node build.mjs           build once
- *   node build.mjs --watch   rebuild on change
+ *   node build.mjs             build once
+ *   node build.mjs --if-stale  build unless dist/ is newer than its sources (the pack's build)
+ *   node build.mjs --watch     rebuild on change
  */
 import * as esbuild from "esbuild";
 import { rmSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { isStale } from "./stale.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const outdir = join(here, "dist");
@@ -62,6 +64,8 @@ const options = {
   target: "node20",
   // The SDK ships ES modules beside CommonJS; ESM shakes better and needs no require shim.
   mainFields: ["module", "main"],
+  // The workspace packages from their sources (their exports' "jiti-source"): no build of theirs comes first.
+  conditions: ["jiti-source"],
   // esbuild is a native binary driven over a pipe: it cannot be bundled, and
   // the stack loader and <NodeApp> load it from node_modules when they need it.
   external: ["esbuild"],
@@ -80,7 +84,9 @@ const options = {
   plugins: [shakeSdkSchemas],
 };
 
-if (process.argv.includes("--watch")) {
+if (process.argv.includes("--if-stale") && !isStale()) {
+  console.log("@jiti/cli: dist/ is up to date");
+} else if (process.argv.includes("--watch")) {
   const context = await esbuild.context(options);
   await context.watch();
   console.log("watching packages/cli/src and the workspace packages…");

@@ -15,24 +15,30 @@ const { folder } = useJiti();
 
 interface Manifest {
   name: string;
-  exports?: Record<string, string>;
+  exports?: Record<string, string | Record<string, string>>;
   dependencies?: Record<string, string>;
+  devDependencies?: Record<string, string>;
 }
 
 const PACKAGES = join(import.meta.dirname, "../../packages");
 const manifests = readdirSync(PACKAGES).map((dir) => JSON.parse(readFileSync(join(PACKAGES, dir, "package.json"), "utf8")) as Manifest);
 
-/** `@jiti/jsx-runtime`, `@jiti/aws-particles/userdata`…: every export of the jiti packages the CLI bundles. */
+/**
+ * `@jiti/jsx-runtime`, `@jiti/aws-particles/userdata`…: every module the jiti
+ * packages the CLI bundles publish (an export with an `import` condition;
+ * not `./package.json`, not the workspace-only `./internal`).
+ */
 function exportedModules(): string[] {
   const cli = manifests.find((m) => m.name === "@jiti/cli")!;
-  const bundled = manifests.filter((m) => Object.hasOwn(cli.dependencies ?? {}, m.name));
-  expect(bundled.map((m) => m.name).sort()).toEqual(
-    Object.keys(cli.dependencies!)
-      .filter((name) => name.startsWith("@jiti/"))
-      .sort(),
-  );
+  // Bundled, so none is a runtime dependency of the CLI.
+  const bundledNames = Object.keys(cli.devDependencies ?? {}).filter((name) => name.startsWith("@jiti/"));
+  expect(Object.keys(cli.dependencies ?? {}).filter((name) => name.startsWith("@jiti/"))).toEqual([]);
+  const bundled = manifests.filter((m) => bundledNames.includes(m.name));
+  expect(bundled.map((m) => m.name).sort()).toEqual(["@jiti/aws-particles", "@jiti/jsx-runtime", "@jiti/reconciler"]);
   return bundled.flatMap((pkg) =>
-    Object.keys(pkg.exports ?? {}).map((subpath) => (subpath === "." ? pkg.name : `${pkg.name}/${subpath.slice(2)}`)),
+    Object.entries(pkg.exports ?? {})
+      .filter(([, target]) => typeof target === "object" && "import" in target)
+      .map(([subpath]) => (subpath === "." ? pkg.name : `${pkg.name}/${subpath.slice(2)}`)),
   );
 }
 

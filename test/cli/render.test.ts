@@ -198,7 +198,8 @@ describe("jiti render", () => {
       try {
         // Every attempt at the second subnet answered with EC2's server error, the SDK's and createOnce's retries included.
         proxy.inject({ operation: "CreateSubnet", after: 1, times: 100, fault: { kind: "internal", status: 503 } });
-        const failed = await jiti(stack, ["render", "--yes"], { env: { AWS_ENDPOINT_URL: proxy.endpoint } });
+        // Every retry window runs out first: about 20 s on an idle machine.
+        const failed = await jiti(stack, ["render", "--yes"], { env: { AWS_ENDPOINT_URL: proxy.endpoint }, timeoutMs: 75_000 });
         expect(failed.code).toBe(1);
         expect(failed.stderr.replace(/(request id:) \S+/, "$1 <request>")).toMatch(
           /✗ stack\.tsx:\d+: Vpc:main\/Subnet:[ab] \(aws\.ec2\.Subnet\): create failed\n\s+Unavailable: .*\n\s+AWS request id: <request>\n\s+AWS or the network failed for a moment, after jiti's retries: nothing in stack\.tsx to fix\.\n\nWhat succeeded is kept, and re-running is safe: nothing is made twice\. Run `jiti render` again/,

@@ -1,4 +1,5 @@
-import { particleOf, type AnyParticle } from "@jiti/reconciler";
+import type { AnyParticle } from "@jiti/reconciler";
+import { particleOf } from "@jiti/reconciler/particle";
 import * as kinds from "./kinds.js";
 
 /**

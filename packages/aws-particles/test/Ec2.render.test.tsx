@@ -3,7 +3,8 @@
  * pure (no AWS). The lifecycle against moto is in Ec2.test.ts.
  */
 import { ref } from "@jiti/jsx-runtime";
-import { digest, particleOf, RenderError, renderTree, Stack, walk, type ParticleNode, type Problem } from "@jiti/reconciler";
+import { RenderError, renderTree, Stack, walk, type ParticleNode, type Problem } from "@jiti/reconciler";
+import { digest, particleOf } from "@jiti/reconciler/particle";
 import { describe, expect, test } from "vitest";
 import { Ec2, type Ec2Props } from "../src/ec2/Ec2.js";
 import { amazonLinux, ubuntu } from "../src/ec2/image.js";

@@ -21,7 +21,8 @@ import {
 import { CreateInstanceProfileCommand, IAMClient } from "@aws-sdk/client-iam";
 import { GetParameterCommand, PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { jsx } from "@jiti/jsx-runtime";
-import { digest, particleOf, type DesiredState, type LiveResource, type ParticleContext } from "@jiti/reconciler";
+import type { DesiredState, LiveResource } from "@jiti/reconciler";
+import { digest, particleOf, type ParticleContext } from "@jiti/reconciler/particle";
 import { describe, expect, test } from "vitest";
 import { startAwsProxy, useMoto, type Fault } from "@jiti/testkit";
 import { Ec2, type Ec2Data, type Ec2Props } from "../src/ec2/Ec2.js";

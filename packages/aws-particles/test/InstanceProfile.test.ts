@@ -8,7 +8,8 @@ import {
   ListInstanceProfilesCommand,
   RemoveRoleFromInstanceProfileCommand,
 } from "@aws-sdk/client-iam";
-import { particleOf, type LiveResource, type ParticleContext } from "@jiti/reconciler";
+import type { LiveResource } from "@jiti/reconciler";
+import { particleOf, type ParticleContext } from "@jiti/reconciler/particle";
 import { describe, expect, test } from "vitest";
 import { useMoto } from "@jiti/testkit";
 import { InstanceProfile, type InstanceProfileData, type InstanceProfileProps } from "../src/iam/InstanceProfile.js";

@@ -4,7 +4,7 @@ import {
   DescribeInternetGatewaysCommand,
   DetachInternetGatewayCommand,
 } from "@aws-sdk/client-ec2";
-import { particleOf } from "@jiti/reconciler";
+import { particleOf } from "@jiti/reconciler/particle";
 import { describe, expect, test } from "vitest";
 import { useMoto } from "@jiti/testkit";
 import { InternetGateway, type InternetGatewayProps } from "../src/ec2/InternetGateway.js";

@@ -12,18 +12,8 @@ import {
   PutRolePolicyCommand,
 } from "@aws-sdk/client-iam";
 import { jsx, type JitiNode } from "@jiti/jsx-runtime";
-import {
-  apply,
-  particleOf,
-  pathSegments,
-  plan,
-  renderTree,
-  Stack,
-  type Desired,
-  type JsonObject,
-  type LiveResource,
-  type ParticleContext,
-} from "@jiti/reconciler";
+import { apply, pathSegments, plan, renderTree, Stack, type JsonObject, type LiveResource } from "@jiti/reconciler";
+import { particleOf, type Desired, type ParticleContext } from "@jiti/reconciler/particle";
 import { describe, expect, test } from "vitest";
 import { useMoto } from "@jiti/testkit";
 import { InstanceProfile } from "../src/iam/InstanceProfile.js";

@@ -1,5 +1,6 @@
 import { ref, type Ref } from "@jiti/jsx-runtime";
-import { particleOf, renderTree, Stack } from "@jiti/reconciler";
+import { renderTree, Stack } from "@jiti/reconciler";
+import { particleOf } from "@jiti/reconciler/particle";
 import { describe, expect, test } from "vitest";
 import { InternetGateway } from "../src/ec2/InternetGateway.js";
 import { RouteTable, type Route } from "../src/ec2/RouteTable.js";

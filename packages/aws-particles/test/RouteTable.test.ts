@@ -6,7 +6,7 @@ import {
   CreateSubnetCommand,
   DescribeRouteTablesCommand,
 } from "@aws-sdk/client-ec2";
-import { particleOf } from "@jiti/reconciler";
+import { particleOf } from "@jiti/reconciler/particle";
 import { describe, expect, test } from "vitest";
 import { useMoto } from "@jiti/testkit";
 import { RouteTable, type RouteTableProps } from "../src/ec2/RouteTable.js";

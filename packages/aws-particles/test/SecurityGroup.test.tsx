@@ -5,7 +5,8 @@ import {
   type IpPermission,
 } from "@aws-sdk/client-ec2";
 import { ref } from "@jiti/jsx-runtime";
-import { particleOf, renderTree, Stack, type ParticleContext } from "@jiti/reconciler";
+import { renderTree, Stack } from "@jiti/reconciler";
+import { particleOf, type ParticleContext } from "@jiti/reconciler/particle";
 import { describe, expect, test } from "vitest";
 import { useMoto } from "@jiti/testkit";
 import { SecurityGroup, type SecurityGroupProps } from "../src/ec2/SecurityGroup.js";

@@ -1,5 +1,6 @@
 import { CreateSubnetCommand, DescribeAvailabilityZonesCommand, DescribeSubnetsCommand } from "@aws-sdk/client-ec2";
-import { particleOf, renderTree, Stack } from "@jiti/reconciler";
+import { renderTree, Stack } from "@jiti/reconciler";
+import { particleOf } from "@jiti/reconciler/particle";
 import { describe, expect, test } from "vitest";
 import { useMoto } from "@jiti/testkit";
 import { Subnet, type SubnetProps } from "../src/ec2/Subnet.js";

@@ -6,7 +6,8 @@
  */
 import { CreateVpcCommand, DescribeVpcAttributeCommand, DescribeVpcsCommand, ModifyVpcAttributeCommand } from "@aws-sdk/client-ec2";
 import { jsx } from "@jiti/jsx-runtime";
-import { apply, particleOf, plan, Stack, type ParticleContext } from "@jiti/reconciler";
+import { apply, plan, Stack } from "@jiti/reconciler";
+import { particleOf, type ParticleContext } from "@jiti/reconciler/particle";
 import { countCalls, useMoto } from "@jiti/testkit";
 import { describe, expect, test } from "vitest";
 import { ec2Once } from "../src/aws/clients.js";

@@ -1,15 +1,6 @@
 import { particles } from "@jiti/aws-particles";
-import {
-  isRefValue,
-  pathSegments,
-  type AnyParticle,
-  type Desired,
-  type Json,
-  type JsonObject,
-  type LiveResource,
-  type Particle,
-  type ParticleContext,
-} from "@jiti/reconciler";
+import { pathSegments, type AnyParticle, type Json, type JsonObject, type LiveResource } from "@jiti/reconciler";
+import { isRefValue, type Desired, type Particle, type ParticleContext } from "@jiti/reconciler/particle";
 
 /**
  * A particle context for lifecycle tests: the SDK finds the emulator through

@@ -5,7 +5,7 @@
  * test file itself.
  */
 import { CreateVpcCommand, EC2Client, EC2ServiceException, type Tag } from "@aws-sdk/client-ec2";
-import type { ParticleContext } from "@jiti/reconciler";
+import type { ParticleContext } from "@jiti/reconciler/particle";
 import { ec2 as particleEc2 } from "../src/aws/clients.js";
 
 /** A raw SDK client: it reaches moto through AWS_ENDPOINT_URL, set by useMoto(). */

@@ -6,7 +6,8 @@
  */
 import { DescribeParametersCommand, GetParameterCommand, PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { ssmLock } from "@jiti/aws-particles";
-import { StackLockedError, type HeldLock, type LockHolder, type ParticleContext } from "@jiti/reconciler";
+import { StackLockedError, type LockHolder } from "@jiti/reconciler";
+import type { HeldLock, ParticleContext } from "@jiti/reconciler/particle";
 import { spawnSync } from "node:child_process";
 import { hostname } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";

@@ -1,5 +1,6 @@
 import { ref } from "@jiti/jsx-runtime";
-import { apply, destroy, particleOf, plan, Stack, type Plan } from "@jiti/reconciler";
+import { apply, destroy, plan, Stack, type Plan } from "@jiti/reconciler";
+import { particleOf } from "@jiti/reconciler/particle";
 import { describe, expect, test } from "vitest";
 import { useMoto } from "@jiti/testkit";
 import { InternetGateway } from "../src/ec2/InternetGateway.js";

@@ -2,6 +2,7 @@ import type { JitiNode } from "./element.js";
 
 export const CONTEXT = Symbol.for("jiti.context");
 
+/** A value handed down the tree without passing props: made by `createContext`, set by its `Provider`, read with `useContext`. */
 export interface Context<T> {
   readonly $$typeof: typeof CONTEXT;
   readonly defaultValue: T;
@@ -31,6 +32,7 @@ function holder() {
   return (g[SCOPE] ??= { rendering: false, scope: undefined });
 }
 
+/** Creates a context; `useContext` answers `defaultValue` where no `Provider` of it encloses the component. */
 export function createContext<T>(defaultValue: T): Context<T> {
   const context: Context<T> = {
     $$typeof: CONTEXT,

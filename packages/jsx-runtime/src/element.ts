@@ -16,8 +16,10 @@ export interface Source {
 /** A function component: a reusable piece of infrastructure. */
 export type Component<P = any> = (props: P) => JitiNode;
 
+/** What may stand in a tag: a component, or `Fragment` for `<>…</>`. Intrinsic tags (`<div>`) are refused. */
 export type ElementType = Component | typeof Fragment;
 
+/** What `<X …/>` evaluates to: a frozen record of the component, its props, key and source; nothing runs until the tree is rendered. */
 export interface JitiElement<P = any> {
   readonly $$typeof: typeof ELEMENT;
   readonly type: ElementType;
@@ -35,14 +37,21 @@ export function Fragment(props: { children?: JitiNode }): JitiNode {
 }
 Object.defineProperty(Fragment, FRAGMENT, { value: true });
 
+/** Whether `value` is an element, made by this copy of the package or another (it reads the `ELEMENT` brand). */
 export function isElement(value: unknown): value is JitiElement {
   return typeof value === "object" && value !== null && (value as { $$typeof?: unknown }).$$typeof === ELEMENT;
 }
 
+/** Whether `type` is `Fragment`, from any copy of the package. */
 export function isFragment(type: unknown): boolean {
   return typeof type === "function" && (type as unknown as Record<symbol, unknown>)[FRAGMENT] === true;
 }
 
+/**
+ * Makes an element; what `jsx` and `jsxDEV` call. `key` is kept as a string,
+ * `source` is where the element was written, if known. Throws a TypeError for
+ * anything but a function in `type` (`<div>` means nothing here).
+ */
 export function createElement(
   type: ElementType,
   props: Record<string, unknown>,

@@ -1,3 +1,4 @@
+/** The brand on every `Ref`, registered (`Symbol.for`) so refs from two copies of this package are both recognised. */
 export const REF = Symbol.for("jiti.ref");
 
 /**
@@ -25,6 +26,7 @@ export function ref<C extends Kinded>(component: C): Ref<C["kind"]> {
   return Object.freeze({ $$typeof: REF, kind: component.kind, componentName: component.displayName });
 }
 
+/** Whether `value` is a `Ref` made by `ref()`, from any copy of the package. */
 export function isRef(value: unknown): value is Ref {
   return typeof value === "object" && value !== null && (value as { $$typeof?: unknown }).$$typeof === REF;
 }

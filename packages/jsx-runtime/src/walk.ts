@@ -31,6 +31,7 @@ export interface Place<State> {
   depth?: number;
 }
 
+/** The function component a node came from, named in messages about it. */
 export interface Owner {
   /** `WebApp`, or `(anonymous component)`. */
   name: string;
@@ -48,6 +49,11 @@ export interface ComponentFailure {
 /** Deeper than any real tree; a component rendering itself would otherwise end in a stack overflow. */
 const MAX_DEPTH = 500;
 
+/**
+ * Walks `node` as described on `JsxVisitor`: calls the components, hands each
+ * host element, stray value and failed component to `visitor`. It never throws
+ * for a component's error: that goes to `visitor.failed`.
+ */
 export function walkJsx<State>(node: unknown, at: Place<State>, visitor: JsxVisitor<State>): void {
   if (node === null || node === undefined || typeof node === "boolean") return;
   if (Array.isArray(node)) {

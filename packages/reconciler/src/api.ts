@@ -10,6 +10,7 @@ import { hostname } from "node:os";
 import type { HeldLock, LockRecord, StackLock } from "./lock.js";
 import type { ParticleNode, StackTree } from "./tree.js";
 
+/** Options of `plan`, `apply`, `destroy` and the rest: where AWS is, how to render, and how the run goes. */
 export interface RunOptions extends AwsSettings, RenderOptions {
   /**
    * Every particle kind the stack may own (e.g. `particles` from
@@ -17,7 +18,11 @@ export interface RunOptions extends AwsSettings, RenderOptions {
    * still found and removed. Kinds used in the tree are always included.
    */
   particles?: Iterable<AnyParticle>;
-  /** How many AWS operations run at once. @default 10 */
+  /**
+   * How many AWS operations run at once: reads while planning, steps while
+   * applying (a step only waiting gives its place up).
+   * @default DEFAULT_CONCURRENCY (16)
+   */
   concurrency?: number;
   /** Progress of the apply: start, wait, done, failed, skipped. */
   onEvent?: (event: ApplyEvent) => void;
@@ -47,8 +52,10 @@ export interface RunOptions extends AwsSettings, RenderOptions {
   onPhase?: (phase: Phase, elapsedMs: number) => void;
 }
 
+/** The phases of planning `onPhase` times: expand and validate the tree, read what AWS has, diff. */
 export type Phase = "render" | "read" | "plan";
 
+/** What `plan` and `planDestroy` return: the plan, and the tree and AWS snapshot it was made from. */
 export interface PlanResult {
   tree: StackTree;
   snapshot: Snapshot;
@@ -59,6 +66,7 @@ export interface PlanResult {
   waived: Problem[];
 }
 
+/** What `apply` and `destroy` resolve with: the result of the run, and the plan it ran. */
 export interface ApplyOutcome extends ApplyResult {
   plan: Plan;
 }

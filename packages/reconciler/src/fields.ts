@@ -10,6 +10,7 @@ export type Check = (value: unknown, name: string) => Issue | undefined;
 /** A check that may find several issues at once (every bad item of a list). */
 export type Checks = (value: unknown, name: string) => Issue | Issue[] | undefined;
 
+/** The checks of `checkFields`, by prop name: a `required` prop that is missing is an issue, with `example` in its fix. */
 export interface FieldRules {
   [prop: string]: { check: Check | Checks; required?: boolean; example?: string };
 }
@@ -30,6 +31,7 @@ export function checkFields(props: JsonObject, rules: FieldRules): Issue[] {
   return issues;
 }
 
+/** The checks, by what they accept: `is.string({ pattern })`, `is.integer({ min, max })`, `is.oneOf([...])`, `is.ref("Vpc")`. */
 export const is = {
   string(opts: { pattern?: RegExp; what?: string; example?: string; maxLength?: number } = {}): Check {
     return (value, name) => {

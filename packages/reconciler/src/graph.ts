@@ -12,11 +12,13 @@ export interface Edge {
   weak?: true;
 }
 
+/** What `graph` needs to know of the particles besides the tree. */
 export interface GraphOptions {
   /** The props of a type whose references are weak (the particle's `weakRefs`). */
   weakRefs?: (type: string) => readonly string[] | undefined;
 }
 
+/** The dependency graph `graph` makes of a tree: its edges both ways, and an order that puts every element after what it needs. */
 export interface Graph {
   /** Nodes by path, parents before children. */
   nodes: Map<string, ParticleNode>;

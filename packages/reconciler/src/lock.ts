@@ -43,6 +43,7 @@ export interface LockRecord extends LockHolder {
   expires: string;
 }
 
+/** A lock `acquire` took: this run's until it lets go. */
 export interface HeldLock {
   /** Lets go of the lock (only if it is still this run's). */
   release(): Promise<void>;

@@ -9,6 +9,7 @@ import type { Rule } from "./rules/types.js";
  * only through this interface and never imports an AWS client.
  */
 
+/** The key under which a component made by `defineParticle` holds its particle; read it with `particleOf`. Registered, so two copies of the package agree. */
 export const PARTICLE = Symbol.for("jiti.particle");
 
 /**
@@ -18,12 +19,14 @@ export const PARTICLE = Symbol.for("jiti.particle");
  * changes a resource whose `jiti:stack` is not the run's.
  */
 export const STACK_TAG = "jiti:stack";
+/** The element's path, by which a plan matches a resource to its element. */
 export const PATH_TAG = "jiti:path";
 /** Set (to "true") on the resources of elements with `protect`. */
 export const PROTECT_TAG = "jiti:protect";
 
 /** Plain JSON, what trees and plans are made of. */
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+/** A JSON object: a particle's props, data and outputs. */
 export type JsonObject = { [key: string]: Json };
 
 /** A reference in a rendered tree: the target element's path. Resolves to the target's `id`. */
@@ -96,6 +99,7 @@ export type ParticleProps<Props, Kind extends string> = CommonProps<Kind> &
       }
   );
 
+/** What `defineParticle` returns: the component a `stack.tsx` writes, carrying its particle and its kind (for `ref`). */
 export interface ParticleComponent<Props, Kind extends string> extends Kinded<Kind> {
   (props: ParticleProps<Props, Kind>): JitiElement;
   readonly [PARTICLE]: AnyParticle;
@@ -137,6 +141,7 @@ export interface ParticleContext {
   idle<T>(wait: Promise<T>): Promise<T>;
 }
 
+/** Where and as whom to call AWS; what is left out the SDK finds as usual (`AWS_REGION`, `AWS_PROFILE`, `AWS_ENDPOINT_URL`, the credential chain). */
 export interface AwsSettings {
   region?: string;
   profile?: string;
@@ -327,10 +332,14 @@ export interface Grant {
   shareAs?: string;
 }
 
+/** An IAM condition block: operator, then condition key, then the value or values. */
 export type GrantCondition = Readonly<Record<string, Readonly<Record<string, string | readonly string[]>>>>;
 
-// The contract is generic in each particle's props; collections of particles
-// are heterogeneous, so they are held at this erased type.
+/**
+ * A particle of any kind. The contract is generic in each particle's props;
+ * collections of particles (a catalogue, `RunOptions.particles`) are
+ * heterogeneous, so they are held at this erased type.
+ */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyParticle = Particle<any, any, any>;
 
@@ -349,6 +358,7 @@ export function defineParticle<Props extends object, Data, Kind extends string, 
   return component as unknown as ParticleComponent<Props, Kind>;
 }
 
+/** The particle behind a component made by `defineParticle`, or undefined for any other component. */
 export function particleOf(type: unknown): AnyParticle | undefined {
   if (typeof type !== "function") return undefined;
   return (type as unknown as Record<symbol, AnyParticle | undefined>)[PARTICLE];
@@ -363,10 +373,12 @@ export interface PendingRef {
   $pending: string;
 }
 
+/** Whether a value in the props handed to `create` is a `PendingRef`: a weak reference to leave out, which an update completes later. */
 export function isPendingRef(value: unknown): value is PendingRef {
   return typeof value === "object" && value !== null && typeof (value as PendingRef).$pending === "string";
 }
 
+/** Whether a prop value of a rendered tree is a reference, `{ $ref: path }`. */
 export function isRefValue(value: unknown): value is RefValue {
   return typeof value === "object" && value !== null && typeof (value as RefValue).$ref === "string" && Object.keys(value).length === 1;
 }

@@ -8,6 +8,7 @@ const READS: readonly LifecycleVerb[] = ["list", "lookup", "resolve", "refresh"]
 /** Verbs an apply or destroy calls besides. */
 const WRITES: readonly LifecycleVerb[] = ["create", "configure", "update", "delete", "setState"];
 
+/** What `deployPolicy` needs besides the tree: where the stack deploys, and what else the role must do. */
 export interface PermissionsOptions {
   /** The region the ARNs name (`${region}` in grants). @default "*" */
   region?: string;
@@ -25,6 +26,7 @@ export interface PolicyDocument {
   Statement: PolicyStatement[];
 }
 
+/** One statement of the deploy policy: one set of resources and condition, with every action granted on them. */
 export interface PolicyStatement {
   Sid: string;
   Effect: "Allow";

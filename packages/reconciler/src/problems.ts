@@ -43,6 +43,7 @@ export function describeValue(value: unknown): string {
   }
 }
 
+/** A problem as one line of every jiti error: `stack.tsx:12: <path> (<type>): <what is wrong> (found: <value>). <how to fix>.` */
 export function formatProblem(p: Problem): string {
   const where = p.source ? `${p.source}: ` : "";
   const subject = p.path ? `${p.path} (${p.type})` : p.type;

@@ -1,16 +1,6 @@
 import { ref } from "@jiti/jsx-runtime";
-import {
-  ApplyError,
-  Stack,
-  catalogue,
-  execute,
-  graph,
-  planActions,
-  planDestroy,
-  destroy,
-  renderStack,
-  type Snapshot,
-} from "@jiti/reconciler";
+import { ApplyError, Stack, graph, planDestroy, destroy, renderStack } from "@jiti/reconciler";
+import { catalogue, execute, planActions, type Snapshot } from "@jiti/reconciler/internal";
 import { describe, expect, it } from "vitest";
 import { fakeWorld, summarise } from "@jiti/testkit";
 

@@ -2,9 +2,7 @@ import { ref, type JitiNode } from "@jiti/jsx-runtime";
 import {
   RenderError,
   Stack,
-  defineParticle,
   formatProblem,
-  particleOf,
   plan,
   renderStack,
   type Finding,
@@ -12,6 +10,7 @@ import {
   type Rule,
   type RuleTree,
 } from "@jiti/reconciler";
+import { defineParticle, particleOf } from "@jiti/reconciler/particle";
 import { describe, expect, it } from "vitest";
 import { FakeCloud, fakeParticles } from "@jiti/testkit";
 

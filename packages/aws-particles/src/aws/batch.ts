@@ -1,4 +1,4 @@
-import type { ParticleContext } from "@jiti/reconciler";
+import type { ParticleContext } from "@jiti/reconciler/particle";
 
 /** A read of one resource by id, shared with the reads asked for at about the same moment. */
 export interface BatchedRead<T> {

@@ -1,6 +1,6 @@
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { IAMClient } from "@aws-sdk/client-iam";
-import type { ParticleContext } from "@jiti/reconciler";
+import type { ParticleContext } from "@jiti/reconciler/particle";
 import { setCodeAndRequestId } from "./errors.js";
 
 /**

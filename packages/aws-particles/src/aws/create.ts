@@ -1,4 +1,4 @@
-import type { ParticleContext } from "@jiti/reconciler";
+import type { ParticleContext } from "@jiti/reconciler/particle";
 import { randomUUID } from "node:crypto";
 import { hasCode, readAwsError } from "./errors.js";
 import { sleep } from "./wait.js";

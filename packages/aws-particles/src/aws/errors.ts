@@ -128,6 +128,7 @@ export function errorCode(error: unknown): string | undefined {
   return typeof code === "string" ? code : undefined;
 }
 
+/** Whether `error` carries one of `codes` (as `errorCode` reads it): how AWS errors are matched, never by message. */
 export function hasCode(error: unknown, ...codes: string[]): boolean {
   const code = errorCode(error);
   return code !== undefined && codes.includes(code);

@@ -1,4 +1,4 @@
-import type { Grant } from "@jiti/reconciler";
+import type { Grant } from "@jiti/reconciler/particle";
 import { STACK_TAG } from "./tags.js";
 
 /**

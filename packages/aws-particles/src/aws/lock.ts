@@ -2,7 +2,8 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { DeleteParameterCommand, GetParameterCommand, PutParameterCommand, type Parameter } from "@aws-sdk/client-ssm";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
-import { StackLockedError, type HeldLock, type LockHolder, type LockRecord, type ParticleContext, type StackLock } from "@jiti/reconciler";
+import { StackLockedError, type LockHolder } from "@jiti/reconciler";
+import type { HeldLock, LockRecord, ParticleContext, StackLock } from "@jiti/reconciler/particle";
 import { cached, config } from "./clients.js";
 import { hasCode } from "./errors.js";
 import { ssm } from "./ssm.js";
@@ -48,6 +49,11 @@ export interface SsmLockOptions {
   heartbeatMs?: number;
 }
 
+/**
+ * The stack's lock in SSM Parameter Store, for `RunOptions.lock`: taken
+ * atomically, kept alive by heartbeats, taken over once stale (see
+ * `SsmLockOptions`). Its `permissions` join the deploy policy.
+ */
 export function ssmLock(options: SsmLockOptions = {}): StackLock {
   const ttlMs = options.ttlMs ?? 120_000;
   const heartbeatMs = options.heartbeatMs ?? 20_000;

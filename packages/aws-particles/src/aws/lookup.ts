@@ -1,5 +1,5 @@
 import type { Filter } from "@aws-sdk/client-ec2";
-import type { Existing } from "@jiti/reconciler";
+import type { Existing } from "@jiti/reconciler/particle";
 import { hasCode } from "./errors.js";
 
 /** Describe* input finding an `existing` resource: by its id, or by every tag given. */

@@ -1,4 +1,4 @@
-import type { ParticleContext } from "@jiti/reconciler";
+import type { ParticleContext } from "@jiti/reconciler/particle";
 import { errorCode } from "./errors.js";
 
 /**

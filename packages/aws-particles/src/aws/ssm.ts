@@ -1,5 +1,5 @@
 import { SSMClient } from "@aws-sdk/client-ssm";
-import type { ParticleContext } from "@jiti/reconciler";
+import type { ParticleContext } from "@jiti/reconciler/particle";
 import { cached, config } from "./clients.js";
 
 /** The SSM client of a run (image lookups read public SSM parameters). */

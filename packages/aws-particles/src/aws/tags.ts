@@ -1,5 +1,5 @@
 import { CreateTagsCommand, DeleteTagsCommand, type EC2Client, type Tag } from "@aws-sdk/client-ec2";
-import { PATH_TAG, PROTECT_TAG, STACK_TAG, type Desired, type ParticleContext } from "@jiti/reconciler";
+import { PATH_TAG, PROTECT_TAG, STACK_TAG, type Desired, type ParticleContext } from "@jiti/reconciler/particle";
 
 // The ownership tags are the reconciler's contract: named once, there.
 export { PATH_TAG, PROTECT_TAG, STACK_TAG };

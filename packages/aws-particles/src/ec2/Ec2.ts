@@ -9,7 +9,7 @@ import {
   type Volume as AwsVolume,
 } from "@aws-sdk/client-ec2";
 import { isElement, type JitiElement, type Ref } from "@jiti/jsx-runtime";
-import { checkFields, defineParticle, is, type Grant, type WithDefaults } from "@jiti/reconciler";
+import { checkFields, defineParticle, is, type Grant, type WithDefaults } from "@jiti/reconciler/particle";
 import { readAttrs } from "../aws/attrs.js";
 import { ec2, ec2Once } from "../aws/clients.js";
 import { CREATE_TOKEN_TAG, createOnce } from "../aws/create.js";
@@ -50,6 +50,7 @@ import {
 import { archIssue, profileIssue, sortKey, typeIssue, userDataIssue } from "./_ec2-checks.js";
 import { creating, describes, intoOwned, onAny, onOwned, onStackRoles } from "../aws/grants.js";
 
+/** Props of `<Ec2>`, an instance written inside a `<Subnet>`. */
 export interface Ec2Props {
   /**
    * The subnet the instance runs in. Set by render from the enclosing
@@ -151,9 +152,10 @@ export interface Ec2Data {
   userData?: string | null;
 }
 
+/** An instance's root EBS volume as DescribeVolumes reports it. */
 export interface RootVolume {
   id: string;
-  /** null when DescribeVolumes did not return the volume. */
+  /** In GiB; null when DescribeVolumes did not return the volume. */
   size: number | null;
   type: string | null;
   encrypted: boolean | null;

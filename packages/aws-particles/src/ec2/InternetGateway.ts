@@ -8,7 +8,8 @@ import {
   type InternetGateway as AwsInternetGateway,
 } from "@aws-sdk/client-ec2";
 import type { Ref } from "@jiti/jsx-runtime";
-import { checkFields, defineParticle, is, type LiveResource, type ParticleContext } from "@jiti/reconciler";
+import type { LiveResource } from "@jiti/reconciler";
+import { checkFields, defineParticle, is, type ParticleContext } from "@jiti/reconciler/particle";
 import { ec2, ec2Once } from "../aws/clients.js";
 import { createOnce } from "../aws/create.js";
 import { byIdOrTags, found, idOf } from "../aws/lookup.js";
@@ -17,6 +18,7 @@ import { retryOn } from "../aws/wait.js";
 import { ownedBy, stackFilter, syncEc2Tags, tagList, tagMap, tagSpecs, userTags, ownership } from "../aws/tags.js";
 import { creating, describes, intoOwned, onOwned } from "../aws/grants.js";
 
+/** Props of `<InternetGateway>`, written inside a `<Vpc>` (one per VPC: AWS allows no more). */
 export interface InternetGatewayProps {
   /**
    * The VPC the gateway is attached to. Set by render from the enclosing
@@ -28,6 +30,7 @@ export interface InternetGatewayProps {
   tags?: Record<string, string>;
 }
 
+/** An internet gateway as DescribeInternetGateways reports it. */
 export interface InternetGatewayData {
   /** The VPC it is attached to, or null when detached. */
   vpc: string | null;
@@ -102,9 +105,8 @@ async function detach(ctx: ParticleContext, id: string, vpc: string) {
 }
 
 /**
- * Describes until the gateway is attached to `vpc`. AWS reports an attached
- * internet gateway as `available`, a state the SDK's AttachmentStatus type
- * does not list; `attached` is accepted too.
+ * An internet gateway, attached to the `<Vpc>` it is written in: a VPC's way
+ * to the internet, for the subnets whose `<RouteTable>` routes to it.
  */
 export const InternetGateway = defineParticle<InternetGatewayProps, InternetGatewayData, "aws.ec2.InternetGateway">({
   type: TYPE,

@@ -13,17 +13,8 @@ import {
   type RouteTable as AwsRouteTable,
 } from "@aws-sdk/client-ec2";
 import type { Ref } from "@jiti/jsx-runtime";
-import {
-  checkFields,
-  defineParticle,
-  is,
-  isRefValue,
-  type Issue,
-  type Json,
-  type LiveResource,
-  type ParticleContext,
-  type WithDefaults,
-} from "@jiti/reconciler";
+import type { Issue, Json, LiveResource } from "@jiti/reconciler";
+import { checkFields, defineParticle, is, isRefValue, type ParticleContext, type WithDefaults } from "@jiti/reconciler/particle";
 import { cidrIssue, networkOf } from "../cidr.js";
 import { ec2, ec2Once } from "../aws/clients.js";
 import { CREATE_TOKEN_TAG, createOnce } from "../aws/create.js";
@@ -45,11 +36,13 @@ export type RouteTarget = {
   gateway: Ref<"aws.ec2.InternetGateway"> | string;
 };
 
+/** One route of `<RouteTable routes>`: `{ destination: "0.0.0.0/0", gateway: igw }`. */
 export type Route = {
   /** The IPv4 block the route matches, any prefix from /0 to /32: `"0.0.0.0/0"` for the internet. */
   destination: string;
 } & RouteTarget;
 
+/** Props of `<RouteTable>`, written inside a `<Vpc>`. */
 export interface RouteTableProps {
   /**
    * The VPC the table belongs to. Set by render from the enclosing `<Vpc>`;
@@ -77,6 +70,7 @@ export interface RouteTableProps {
 /** A route as jiti compares it: `{ destination, <target kind>: id }`. */
 export type RouteEntry = { destination: string } & { [target: string]: Json };
 
+/** A route table as DescribeRouteTables reports it, its routes in the form jiti compares them in (`RouteEntry`). */
 export interface RouteTableData {
   vpc: string;
   /** Routes the table's owner added (not `local`, not propagated), canonical. */

@@ -12,16 +12,16 @@ import {
   type SecurityGroup as AwsSecurityGroup,
 } from "@aws-sdk/client-ec2";
 import type { Ref } from "@jiti/jsx-runtime";
+import type { LiveResource } from "@jiti/reconciler";
 import {
   checkFields,
   defineParticle,
   is,
   isPendingRef,
-  type LiveResource,
   type ParticleContext,
   type RefValue,
   type WithDefaults,
-} from "@jiti/reconciler";
+} from "@jiti/reconciler/particle";
 import { createHash, randomBytes } from "node:crypto";
 import { ec2, ec2Once } from "../aws/clients.js";
 import { createOnce } from "../aws/create.js";
@@ -46,6 +46,7 @@ import {
 } from "./_security-group-rules.js";
 import { creating, describes, intoOwned, onOwned } from "../aws/grants.js";
 
+/** The IP protocol of a rule: `all` is every protocol and port; only tcp and udp take `port` or `ports`. */
 export type Protocol = "tcp" | "udp" | "icmp" | "all";
 
 /** One end of a rule: an IPv4 block (`"0.0.0.0/0"`, `"10.0.0.0/16"`), a ref to a `<SecurityGroup>`, or an existing group's `"sg-…"` id. */
@@ -62,11 +63,13 @@ interface RuleBase {
   description?: string;
 }
 
+/** Traffic a group lets in: `{ port: 443, from: "0.0.0.0/0" }`. */
 export interface IngressRule extends RuleBase {
   /** Where traffic may come from: one peer or several (each becomes its own rule). */
   from: Peer | Peer[];
 }
 
+/** Traffic a group lets out: `{ port: 5432, to: db }`. */
 export interface EgressRule extends RuleBase {
   /** Where traffic may go: one peer or several. @default "0.0.0.0/0" */
   to?: Peer | Peer[];
@@ -85,6 +88,7 @@ export interface CanonicalRule {
   description?: string;
 }
 
+/** Props of `<SecurityGroup>`, written inside a `<Vpc>`. */
 export interface SecurityGroupProps {
   /**
    * The VPC the group belongs to. Set by render from the enclosing `<Vpc>`;
@@ -112,6 +116,7 @@ export interface SecurityGroupProps {
   tags?: Record<string, string>;
 }
 
+/** A security group as DescribeSecurityGroups reports it, its rules one peer each (`CanonicalRule`). */
 export interface SecurityGroupData {
   vpc: string;
   name: string;

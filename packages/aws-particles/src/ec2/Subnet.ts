@@ -8,7 +8,8 @@ import {
   type Subnet as AwsSubnet,
 } from "@aws-sdk/client-ec2";
 import type { Ref } from "@jiti/jsx-runtime";
-import { checkFields, defineParticle, is, type Issue, type LiveResource, type ParticleContext } from "@jiti/reconciler";
+import type { Issue, LiveResource } from "@jiti/reconciler";
+import { checkFields, defineParticle, is, type ParticleContext } from "@jiti/reconciler/particle";
 import { cidrIssue } from "../cidr.js";
 import { ec2, ec2Once } from "../aws/clients.js";
 import { batchedRead } from "../aws/batch.js";
@@ -21,6 +22,7 @@ import { publicSubnetRoute } from "../rules/public-subnet-route.js";
 import { subnetPlacement } from "../rules/subnet-placement.js";
 import { creating, describes, intoOwned, onOwned } from "../aws/grants.js";
 
+/** Props of `<Subnet>`, written inside a `<Vpc>`. */
 export interface SubnetProps {
   /**
    * The VPC the subnet is in. Set by render from the enclosing `<Vpc>`;
@@ -52,6 +54,7 @@ export interface SubnetProps {
   tags?: Record<string, string>;
 }
 
+/** A subnet as DescribeSubnets reports it, with its zone by name. */
 export interface SubnetData {
   vpc: string;
   cidr: string;

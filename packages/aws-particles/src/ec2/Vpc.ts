@@ -8,7 +8,8 @@ import {
   paginateDescribeVpcs,
   type Vpc as AwsVpc,
 } from "@aws-sdk/client-ec2";
-import { checkFields, defineParticle, is, type LiveResource, type ParticleContext, type WithDefaults } from "@jiti/reconciler";
+import type { LiveResource } from "@jiti/reconciler";
+import { checkFields, defineParticle, is, type ParticleContext, type WithDefaults } from "@jiti/reconciler/particle";
 import { cidrIssue } from "../cidr.js";
 import { ec2, ec2Once } from "../aws/clients.js";
 import { batchedRead } from "../aws/batch.js";
@@ -20,6 +21,7 @@ import { ownedBy, stackFilter, syncEc2Tags, tagList, tagMap, tagSpecs, userTags,
 import { readAttrs, attrsTag } from "../aws/attrs.js";
 import { creating, describes, onOwned } from "../aws/grants.js";
 
+/** Props of `<Vpc>`: a change of `cidr` replaces the VPC and all it holds; the rest update in place. */
 export interface VpcProps {
   /**
    * The VPC's IPv4 block, `/16` to `/28`, e.g. `"10.0.0.0/16"`.
@@ -42,6 +44,7 @@ export interface VpcProps {
   tags?: Record<string, string>;
 }
 
+/** A VPC as DescribeVpcs reports it: what a plan compares `VpcProps` with. */
 export interface VpcData {
   cidr: string;
   state: string;

@@ -1,5 +1,6 @@
 import { isElement } from "@jiti/jsx-runtime";
-import { canonicalJson, isRefValue, type Issue, type Json } from "@jiti/reconciler";
+import type { Issue, Json } from "@jiti/reconciler";
+import { canonicalJson, isRefValue } from "@jiti/reconciler/particle";
 import { USER_DATA_LIMIT } from "../userdata/index.js";
 import { isImageLookup } from "./image.js";
 import type { RenderedEc2Props } from "./Ec2.js";

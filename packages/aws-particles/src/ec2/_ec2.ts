@@ -17,7 +17,8 @@ import {
   type Instance as AwsInstance,
   type Volume as AwsVolume,
 } from "@aws-sdk/client-ec2";
-import { canonicalJson, digest, type DesiredState, type Json, type LiveResource, type ParticleContext } from "@jiti/reconciler";
+import type { DesiredState, Json, LiveResource } from "@jiti/reconciler";
+import { canonicalJson, digest, type ParticleContext } from "@jiti/reconciler/particle";
 import { randomUUID } from "node:crypto";
 import { attrsTag } from "../aws/attrs.js";
 import { ec2 } from "../aws/clients.js";

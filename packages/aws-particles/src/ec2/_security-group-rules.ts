@@ -1,5 +1,6 @@
 import type { IpPermission } from "@aws-sdk/client-ec2";
-import { is, isRefValue, type Check, type Checks, type Issue, type RefValue } from "@jiti/reconciler";
+import type { Issue } from "@jiti/reconciler";
+import { is, isRefValue, type Check, type Checks, type RefValue } from "@jiti/reconciler/particle";
 import { cidrIssue, networkOf } from "../cidr.js";
 import { idOf } from "../aws/lookup.js";
 import type { CanonicalRule, EgressRule, IngressRule, Protocol } from "./SecurityGroup.js";

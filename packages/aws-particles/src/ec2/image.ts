@@ -1,6 +1,7 @@
 import { DescribeImagesCommand } from "@aws-sdk/client-ec2";
 import { GetParameterCommand } from "@aws-sdk/client-ssm";
-import type { Issue, ParticleContext } from "@jiti/reconciler";
+import type { Issue } from "@jiti/reconciler";
+import type { ParticleContext } from "@jiti/reconciler/particle";
 import { ec2 } from "../aws/clients.js";
 import { errorCode, hasCode } from "../aws/errors.js";
 import { ssm } from "../aws/ssm.js";
@@ -16,6 +17,7 @@ import { ssm } from "../aws/ssm.js";
  * only a different lookup (or an explicit id) replaces an instance.
  */
 
+/** The CPU architecture of an image lookup: `arm64` needs a Graviton instance type (`t4g.micro`). */
 export type ImageArch = "x86_64" | "arm64";
 
 /** The latest Amazon Linux 2023 AMI (default kernel). */
@@ -32,6 +34,7 @@ export interface UbuntuLookup {
   arch: ImageArch;
 }
 
+/** What `amazonLinux()` and `ubuntu()` make, for `<Ec2 image>`: plain data, resolved to an AMI id only when an instance is created. */
 export type ImageLookup = AmazonLinuxLookup | UbuntuLookup;
 
 const ARCHES: readonly ImageArch[] = ["x86_64", "arm64"];

@@ -9,16 +9,8 @@ import {
   paginateListInstanceProfiles,
   type InstanceProfile as AwsInstanceProfile,
 } from "@aws-sdk/client-iam";
-import {
-  checkFields,
-  defineParticle,
-  is,
-  type Desired,
-  type LiveResource,
-  type ParticleContext,
-  type RefValue,
-  type Grant,
-} from "@jiti/reconciler";
+import type { LiveResource } from "@jiti/reconciler";
+import { checkFields, defineParticle, is, type Desired, type ParticleContext, type RefValue, type Grant } from "@jiti/reconciler/particle";
 import { iam, iamOnce } from "../aws/clients.js";
 import { createOnce } from "../aws/create.js";
 import { noteProfileChanged } from "../aws/propagation.js";
@@ -42,6 +34,7 @@ import {
 import { iamNameCase } from "../rules/iam-name-case.js";
 import { anywhere, onStackProfiles, onStackRoles } from "../aws/grants.js";
 
+/** Props of `<InstanceProfile>`, written inside the `<Role>` it hands to instances. */
 export interface InstanceProfileProps {
   /**
    * The role the profile hands to the instances that use it: the `<Role>` it
@@ -54,6 +47,7 @@ export interface InstanceProfileProps {
   tags?: Record<string, string>;
 }
 
+/** An instance profile as IAM reports it. */
 export interface InstanceProfileData {
   name: string;
   arn: string;
@@ -195,7 +189,6 @@ async function syncTags(
   return { ...live, ...ownership(tags), data: { ...live.data, tags } };
 }
 
-/** An instance profile: how an EC2 instance takes on the IAM role it is nested in. */
 /** PassRole on the role a profile holds: the stack's, or an adopted one by its name (with or without a path). */
 const PASS_ROLE: Grant = {
   ...onStackRoles("iam:PassRole"),
@@ -204,6 +197,7 @@ const PASS_ROLE: Grant = {
 
 const ACCOUNT_READS = "IAM's ListInstanceProfiles and GetAccountAuthorizationDetails take no resource: AWS allows them on * only.";
 
+/** An instance profile: how an EC2 instance takes on the IAM role it is nested in. */
 export const InstanceProfile = defineParticle<InstanceProfileProps, InstanceProfileData, "aws.iam.InstanceProfile">({
   type: TYPE,
   name: "InstanceProfile",

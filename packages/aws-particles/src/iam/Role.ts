@@ -19,17 +19,8 @@ import {
   type Role as AwsRole,
   type Tag,
 } from "@aws-sdk/client-iam";
-import {
-  checkFields,
-  defineParticle,
-  is,
-  type Desired,
-  type Issue,
-  type JsonObject,
-  type LiveResource,
-  type ParticleContext,
-  type WithDefaults,
-} from "@jiti/reconciler";
+import type { Issue, JsonObject, LiveResource } from "@jiti/reconciler";
+import { checkFields, defineParticle, is, type Desired, type ParticleContext, type WithDefaults } from "@jiti/reconciler/particle";
 import { iam, iamOnce } from "../aws/clients.js";
 import { createOnce } from "../aws/create.js";
 import { iamNameCase } from "../rules/iam-name-case.js";
@@ -67,6 +58,7 @@ import { anywhere, onStackRoles } from "../aws/grants.js";
 
 export type { PolicyDocument, PolicyStatement } from "./_policy.js";
 
+/** Props of `<Role>`. IAM is global: a role serves every region of its account. */
 export interface RoleProps {
   /**
    * The AWS service (or services) that may assume the role, e.g.
@@ -109,6 +101,7 @@ export interface RoleProfileRef {
   path: string;
 }
 
+/** A role as IAM reports it, with its policies and the instance profiles it is in. */
 export interface RoleData {
   name: string;
   arn: string;
@@ -119,6 +112,7 @@ export interface RoleData {
   managedPolicies: string[];
   /** "" when there is none. */
   description: string;
+  /** In seconds. */
   maxSessionDuration: number;
   tags: Record<string, string>;
   instanceProfiles: RoleProfileRef[];

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { paginateGetAccountAuthorizationDetails, type RoleDetail, type Tag } from "@aws-sdk/client-iam";
 import { iam } from "../aws/clients.js";
-import { is, type Check, type ParticleContext } from "@jiti/reconciler";
+import { is, type Check, type ParticleContext } from "@jiti/reconciler/particle";
 import { PATH_TAG, PROTECT_TAG, STACK_TAG } from "../aws/tags.js";
 
 /**
@@ -81,7 +81,7 @@ export function tagsAfter(live: Record<string, string>, changes: { set: Tag[]; r
 }
 
 // Reads of many roles or profiles, a few at a time: the read phase's own helper.
-export { mapLimit } from "@jiti/reconciler";
+export { mapLimit } from "@jiti/reconciler/particle";
 
 /**
  * The account's roles in detail (GetAccountAuthorizationDetails, Filter Role):

@@ -1,4 +1,5 @@
-import type { Check, Issue, Json, JsonObject } from "@jiti/reconciler";
+import type { Issue, Json, JsonObject } from "@jiti/reconciler";
+import type { Check } from "@jiti/reconciler/particle";
 
 /**
  * IAM policy documents: the canonical form jiti compares, sends and shows.

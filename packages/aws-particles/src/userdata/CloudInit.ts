@@ -2,6 +2,7 @@ import type { JitiNode } from "@jiti/jsx-runtime";
 
 const CLOUD_INIT = Symbol.for("jiti.userdata.cloudInit");
 
+/** Props of `<CloudInit>`, the root of an instance's userData. */
 export interface CloudInitProps {
   /** Echo every command to the boot log (`/var/log/cloud-init-output.log`) with `set -x`. @default false */
   trace?: boolean;

@@ -1,7 +1,9 @@
-import { checkFields, type JsonObject } from "@jiti/reconciler";
+import type { JsonObject } from "@jiti/reconciler";
+import { checkFields } from "@jiti/reconciler/particle";
 import { absolutePath, octalMode, owner } from "./_checks.js";
 import { defineStep } from "./_step.js";
 
+/** Props of `<File>`: a file written on the instance at boot. */
 export interface FileProps {
   /** Absolute path on the instance, e.g. `"/etc/app/config.json"`. Missing folders are created. */
   path: string;

@@ -1,4 +1,5 @@
-import { checkFields, is, type JsonObject } from "@jiti/reconciler";
+import type { JsonObject } from "@jiti/reconciler";
+import { checkFields, is } from "@jiti/reconciler/particle";
 import { existsSync, statSync } from "node:fs";
 import { dirname, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -8,6 +9,7 @@ import { envMap, userName } from "./_checks.js";
 import { defineStep, type StepContext } from "./_step.js";
 import { serviceSteps } from "./Service.js";
 
+/** Props of `<NodeApp>`: a Node.js app bundled from `entry` and run as a service. */
 export interface NodeAppProps {
   /**
    * The app's entry file, `.ts` or `.js`, e.g. `"./server.ts"`. A relative path
@@ -28,14 +30,14 @@ export interface NodeAppProps {
   name?: string;
 }
 
+/** The service and folder name of an app that names none. */
+const DEFAULT_NAME = "app";
+
 /**
  * Runs a Node.js app on the instance: installs Node.js at boot (dnf on Amazon
  * Linux 2023, apt-get on Ubuntu), writes the bundled app to
  * `/opt/<name>/app.js` and runs it as a systemd service.
  */
-/** The service and folder name of an app that names none. */
-const DEFAULT_NAME = "app";
-
 export const NodeApp = defineStep<NodeAppProps>({
   name: "NodeApp",
   props: ["entry", "port", "env", "name"],

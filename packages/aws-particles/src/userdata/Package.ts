@@ -1,6 +1,8 @@
-import { checkFields, is, type JsonObject } from "@jiti/reconciler";
+import type { JsonObject } from "@jiti/reconciler";
+import { checkFields, is } from "@jiti/reconciler/particle";
 import { defineStep } from "./_step.js";
 
+/** Props of `<Package>`: OS packages installed at boot. */
 export interface PackageProps {
   /**
    * Packages to install at boot, e.g. `["nginx", "git"]`. The script uses dnf

@@ -4,6 +4,7 @@ import { defineStep } from "./_step.js";
 
 type Text = string | number;
 
+/** Props of `<Run>`: give the command as `command` or as text children, not both. */
 export interface RunProps {
   /**
    * Bash to run at this point of the boot script, as root. It runs in the

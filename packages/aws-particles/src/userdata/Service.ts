@@ -1,10 +1,13 @@
-import { checkFields, is, type JsonObject } from "@jiti/reconciler";
+import type { JsonObject } from "@jiti/reconciler";
+import { checkFields, is } from "@jiti/reconciler/particle";
 import { absolutePath, envMap, oneLine, unitName, userName } from "./_checks.js";
 import { shellQuote } from "./_script.js";
 import { defineStep, type Step } from "./_step.js";
 
+/** When systemd restarts a service's process (its `Restart=`): after any exit, after a failure only, or never. */
 export type RestartPolicy = "always" | "on-failure" | "no";
 
+/** Props of `<Service>`: a systemd service started at boot. */
 export interface ServiceProps {
   /** Unit name: the service is `<name>.service`, written to `/etc/systemd/system/`. */
   name: string;

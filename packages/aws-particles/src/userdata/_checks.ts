@@ -1,5 +1,5 @@
 import { isElement, isRef } from "@jiti/jsx-runtime";
-import { is, type Check } from "@jiti/reconciler";
+import { is, type Check } from "@jiti/reconciler/particle";
 
 /**
  * Checks shared by the step components, in the shape of the reconciler's

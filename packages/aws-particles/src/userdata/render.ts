@@ -1,10 +1,12 @@
 import { describeChild } from "@jiti/jsx-runtime";
 import { isElement, walkJsx, type JitiElement, type JsxVisitor, type Place, type Source } from "@jiti/jsx-runtime";
-import { formatProblem, formatSource, isStack, nearestName, particleOf, type Issue, type Problem } from "@jiti/reconciler";
+import { formatProblem, isStack, type Issue, type Problem } from "@jiti/reconciler";
+import { formatSource, nearestName, particleOf } from "@jiti/reconciler/particle";
 import { isCloudInit, type CloudInitProps } from "./CloudInit.js";
 import { renderScript, type StepGroup } from "./_script.js";
 import { stepOf, type AnyStepDefinition } from "./_step.js";
 
+/** Options of `renderUserData`: where the paths its errors give start. */
 export interface RenderUserDataOptions {
   /** Source locations in errors, and entries of elements without one, are relative to this folder. @default process.cwd() */
   sourceRoot?: string;

@@ -2,6 +2,7 @@ import type { JitiCommand } from "../command.js";
 import { checkCommand } from "./check.js";
 import { destroyCommand } from "./destroy.js";
 import { graphCommand } from "./graph.js";
+import { initCommand } from "./init.js";
 import { localCommand } from "./local.js";
 import { lsCommand } from "./ls.js";
 import { permissionsCommand } from "./permissions.js";
@@ -12,6 +13,7 @@ import { unlockCommand } from "./unlock.js";
 
 /** The `jiti` commands, one file each, in the order --help lists them: a new command is its file and a line here. */
 export const commands: readonly JitiCommand[] = [
+  initCommand,
   renderCommand,
   planCommand,
   checkCommand,

@@ -7,6 +7,8 @@ import { CliError } from "../cli-error.js";
 import { findConfig, loadConfig } from "./config.js";
 import { loadStack } from "./_load-stack.js";
 import { DEFAULT_FILE } from "../options.js";
+import pkg from "../../package.json" with { type: "json" };
+import { skewWarning, versionSkews } from "./versions.js";
 
 export interface StackFlags {
   file?: string | undefined;
@@ -33,7 +35,13 @@ export interface LoadedStack {
 export async function loadedStack(cli: Cli, flags: StackFlags): Promise<LoadedStack> {
   const file = stackFile(flags);
   const timings = cli.timings ? { timings: cli.timings } : {};
-  const config = existsSync(resolve(file)) ? findConfig(file) : undefined;
+  const found = existsSync(resolve(file));
+  const config = found ? findConfig(file) : undefined;
+  const skews = found ? versionSkews(file) : [];
+  if (skews.length > 0) {
+    cli.ui.err.write(`${cli.ui.err.c.yellow(skewWarning(skews, pkg.version))}\n`);
+    cli.ui.emit("warning", { code: "VersionSkew", skews });
+  }
   const [element, settings] = await Promise.all([
     loadStack(file, { env: flags.env, ...timings }),
     config ? loadConfig(config, cli.timings) : {},

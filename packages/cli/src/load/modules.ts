@@ -1,4 +1,5 @@
-import { particleOf, type AnyParticle, type Rule, type StackLock } from "@jiti/reconciler";
+import type { AnyParticle, Rule } from "@jiti/reconciler";
+import { particleOf, type StackLock } from "@jiti/reconciler/particle";
 
 /**
  * The jiti packages a `stack.tsx` may import, as bundled into this CLI.
@@ -16,6 +17,7 @@ const loaders = {
   "@jiti/jsx-runtime/jsx-runtime": () => import("@jiti/jsx-runtime/jsx-runtime"),
   "@jiti/jsx-runtime/jsx-dev-runtime": () => import("@jiti/jsx-runtime/jsx-dev-runtime"),
   "@jiti/reconciler": () => import("@jiti/reconciler"),
+  "@jiti/reconciler/particle": () => import("@jiti/reconciler/particle"),
   "@jiti/aws-particles": () => import("@jiti/aws-particles"),
   "@jiti/aws-particles/userdata": () => import("@jiti/aws-particles/userdata"),
   "@jiti/aws-particles/errors": () => import("@jiti/aws-particles/errors"),

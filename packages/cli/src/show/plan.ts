@@ -1,4 +1,5 @@
-import { isRefValue, KNOWN_AFTER_APPLY, type Action, type Change, type Json, type Plan } from "@jiti/reconciler";
+import { KNOWN_AFTER_APPLY, type Action, type Change, type Json, type Plan } from "@jiti/reconciler";
+import { isRefValue } from "@jiti/reconciler/particle";
 import type { Colors } from "../ui.js";
 
 const SYMBOL: Record<Exclude<Action["action"], "noop">, string> = { create: "+", update: "~", replace: "-/+", delete: "-" };

@@ -53,11 +53,13 @@ export interface FailureInfo {
   requestId?: string;
 }
 
+/** A step of an apply that threw: which element, which step, and what the error said. */
 export interface Failure extends FailureInfo {
   key: string;
   path: string;
   type: string;
   step: StepKind;
+  /** Where the element is written, `stack.tsx:12`, when known. */
   source?: string;
 }
 
@@ -68,12 +70,14 @@ export interface JournalEntry {
   patches: Patch[];
 }
 
+/** What an apply did: every element's outputs and live resource after it, and what failed or was skipped. */
 export interface ApplyResult {
   /** Outputs of every element in the tree, by path. */
   outputs: Record<string, JsonObject>;
   /** Live resources after the apply, by action key. */
   live: Record<string, LiveResource>;
   failures: Failure[];
+  /** Ids of the steps not run because a step they wait for failed (`create Vpc:main`). */
   skipped: string[];
   journal: JournalEntry[];
   /** Set when the run was stopped (an abort signal) before every step started. */

@@ -1,10 +1,12 @@
 import type { Json } from "../particle.js";
 
+/** What a plan does to one resource: `update` changes it in place, `replace` makes a new one and deletes the old, `noop` leaves it be. */
 export type Verb = "create" | "update" | "replace" | "delete" | "noop";
 
 /** Shown where a value depends on a resource that does not exist yet. */
 export const KNOWN_AFTER_APPLY = "(known after apply)";
 
+/** One field whose live value differs from the stack's. */
 export interface Change {
   /** The prop, or `state` for a running/stopped change. */
   field: string;
@@ -14,6 +16,7 @@ export interface Change {
   forcesReplace: boolean;
 }
 
+/** What a plan does to one element's resource, with the changes behind it and the actions it waits for. */
 export interface Action {
   /** Unique within the plan: the element path, or `path#id` for a duplicate, `type#id` for an untagged path. */
   key: string;
@@ -41,12 +44,19 @@ export interface Action {
   renamedTo?: string;
   /** Keys of elements this one refers to weakly that are created in this run: once they exist, an update completes this one. */
   completeAfter?: string[];
+  /** Where the element is written, `stack.tsx:12`, when known. */
   source?: string;
 }
 
+/**
+ * What an apply would do, as plain JSON: the tree's actions in dependency
+ * order, then the deletes of what the tree no longer holds, children first.
+ * Making one changes nothing.
+ */
 export interface Plan {
   stack: string;
   actions: Action[];
+  /** How many actions of each verb, `noop` included. */
   summary: { create: number; update: number; replace: number; delete: number; noop: number };
   /** Things the user should know: duplicates found, resources without a path tag. */
   notes: string[];

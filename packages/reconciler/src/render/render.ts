@@ -24,6 +24,7 @@ import { blame, type Draft, type StackDraft } from "./_draft.js";
 import { formatSource } from "./source.js";
 import { validateNode, validateStack } from "./_validate.js";
 
+/** How `renderTree` and `renderStack` render: which rules run, where source locations start, the stack's name. */
 export interface RenderOptions extends RuleSettings {
   /** Source locations are shown relative to this folder. @default process.cwd() */
   sourceRoot?: string;

@@ -2,6 +2,7 @@ import { createContext, createElement, useContext, type JitiElement, type JitiNo
 
 export const STACK = Symbol.for("jiti.stack");
 
+/** Props of `<Stack>`, the root of every tree. */
 export interface StackProps {
   /**
    * Stack name: every resource the stack creates carries it in its
@@ -21,6 +22,7 @@ export function Stack(props: StackProps): JitiElement {
 }
 Object.defineProperty(Stack, STACK, { value: true });
 
+/** Whether `type` is the `Stack` component, from this copy of the package or another. */
 export function isStack(type: unknown): boolean {
   return typeof type === "function" && (type as unknown as Record<symbol, unknown>)[STACK] === true;
 }

@@ -27,6 +27,7 @@ export interface Rule {
   check(tree: RuleTree): Finding[];
 }
 
+/** What a finding does: an `error` fails the render, a `warning` is shown beside the plan. A project may set another per rule id (`RuleSettings.severity`). */
 export type Severity = "error" | "warning";
 
 /** A rule's finding: an issue of one element. */

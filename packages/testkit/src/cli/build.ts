@@ -6,11 +6,12 @@
  * builds, and lets go; the others wait for the lock and re-check.
  */
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { isStale } from "@jiti/cli/stale";
 
 /** The workspace: the kit runs the CLI of the checkout it belongs to. */
 const root = join(dirname(fileURLToPath(import.meta.url)), "../../../..");
@@ -19,19 +20,7 @@ const cli = join(root, "packages/cli");
 export const BIN = join(cli, "bin/jiti.js");
 /** The version in the CLI's package.json, which `jiti --version` prints. */
 export const CLI_VERSION = (JSON.parse(readFileSync(join(cli, "package.json"), "utf8")) as { version: string }).version;
-const output = join(cli, "dist/jiti.mjs");
 const lock = join(cli, "dist.lock");
-
-/** What the bundle is made of. */
-const SOURCES = [
-  "packages/cli/src",
-  "packages/cli/build.mjs",
-  "packages/cli/package.json",
-  "packages/reconciler/src",
-  "packages/jsx-runtime/src",
-  "packages/aws-particles/src",
-  "pnpm-lock.yaml",
-];
 
 export async function ensureBuilt(): Promise<void> {
   for (;;) {
@@ -58,19 +47,4 @@ function tryLock(): boolean {
   } catch {
     return false;
   }
-}
-
-function isStale(): boolean {
-  if (!existsSync(output)) return true;
-  const built = statSync(output).mtimeMs;
-  return SOURCES.some((source) => newest(join(root, source)) > built);
-}
-
-function newest(path: string): number {
-  if (!existsSync(path)) return 0;
-  const stat = statSync(path);
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  let latest = stat.mtimeMs;
-  for (const entry of readdirSync(path)) latest = Math.max(latest, newest(join(path, entry)));
-  return latest;
 }

@@ -1,3 +1,4 @@
+import type { JsonObject, LiveResource } from "@jiti/reconciler";
 import {
   PATH_TAG,
   PROTECT_TAG,
@@ -6,11 +7,9 @@ import {
   digest,
   particleOf,
   type Desired,
-  type JsonObject,
-  type LiveResource,
   type Particle,
   type ParticleContext,
-} from "@jiti/reconciler";
+} from "@jiti/reconciler/particle";
 
 /**
  * A test double of the particle contract: an in-memory cloud that logs every
