@@ -8,6 +8,7 @@ import { digest, particleOf } from "@jiti/reconciler/particle";
 import { describe, expect, test } from "vitest";
 import { Ec2, type Ec2Props } from "../src/ec2/Ec2.js";
 import { amazonLinux, ubuntu } from "../src/ec2/image.js";
+import { InternetGateway } from "../src/ec2/InternetGateway.js";
 import { SecurityGroup } from "../src/ec2/SecurityGroup.js";
 import { Subnet } from "../src/ec2/Subnet.js";
 import { Vpc } from "../src/ec2/Vpc.js";
@@ -235,6 +236,27 @@ describe("validation", () => {
 
     expect(found).toHaveLength(1);
     expect(found[0]!.message).toMatch(/^its props could not be normalised: userData has 1 problem/);
+  });
+
+  test("a reference to an element of another kind is an error before any AWS call, also where TypeScript is not run", () => {
+    const gateway = ref(InternetGateway);
+    const role = ref(Role);
+    const found = problems(
+      <Stack name="s">
+        <Role name="app" assumedBy="ec2.amazonaws.com" ref={role} />
+        <Vpc name="main" cidr="10.0.0.0/16">
+          <InternetGateway name="gw" ref={gateway} />
+          <Subnet name="a" cidr="10.0.1.0/24">
+            {/* What a plain-JavaScript stack can write: the types would refuse it. */}
+            <Ec2 name="web" image={amazonLinux()} securityGroups={[gateway as never]} profile={role as never} />
+          </Subnet>
+        </Vpc>
+      </Stack>,
+    );
+    expect(found.map((p) => [p.path, p.message, p.found])).toEqual([
+      [WEB, "securityGroups[0] must be a reference to a <SecurityGroup>, not to a <InternetGateway>", "Vpc:main/InternetGateway:gw"],
+      [WEB, "profile must be a reference to a <InstanceProfile>, not to a <Role>", "Role:app"],
+    ]);
   });
 
   test("an <Ec2> outside a <Subnet>", () => {

@@ -191,7 +191,7 @@ describe("<SecurityGroup> render", () => {
       </Stack>,
     );
     expect(problems.map((p) => [p.message, p.found])).toEqual([
-      ["ingress refers to something other than a <SecurityGroup>", "Vpc:main/Subnet:a"],
+      ["ingress[0].from must be a reference to a <SecurityGroup>, not to a <Subnet>", "Vpc:main/Subnet:a"],
     ]);
   });
 });

@@ -1,6 +1,6 @@
 import { createContext, jsx, useContext, type JitiElement, type JitiNode } from "@jiti/jsx-runtime";
 import { spawn, spawnSync } from "node:child_process";
-import { chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -724,7 +724,7 @@ describe("EC2's 16 KB user-data limit", () => {
     expect(Buffer.byteLength(render(sized(USER_DATA_LIMIT)))).toBe(16384);
     const root = sized(USER_DATA_LIMIT + 1);
     expect(errorOf(root)).toBe(
-      `userData has 1 problem:\n  - ${at(root)}: <CloudInit>: the boot script is over EC2's user-data limit of 16384 bytes; the largest steps are <File> /x at ${at(root)}: 16272 bytes (found: "16385 bytes"). Make the largest steps smaller (for a <NodeApp>, fewer or lighter dependencies), or download large files at boot instead, e.g. from S3.`,
+      `userData has 1 problem:\n  - ${at(root)}: <CloudInit>: the boot script is over EC2's user-data limit of 16384 bytes; the largest steps are <File> /x at ${at(root)}: 16272 bytes (found: "16385 bytes"). Make the largest steps smaller: a <NodeApp> with dependencies="install" bundles only its own code and installs its npm packages at boot; or download large files at boot instead, e.g. from S3.`,
     );
   });
 
@@ -745,6 +745,94 @@ describe("EC2's 16 KB user-data limit", () => {
         `^userData has 1 problem:\\n  - test/userdata.test.tsx:\\d+: <CloudInit>: the boot script is over EC2's user-data limit of 16384 bytes; the largest steps are <NodeApp> app at ${at(app)}: \\d+ bytes, <File> /etc/small at test/userdata.test.tsx:\\d+: \\d+ bytes \\(found: "\\d+ bytes"\\)\\.`,
       ),
     );
+  });
+
+  /** An app whose one npm package is too big for user data: 30 KB of hashes, which do not compress. */
+  function appWithBigPackage() {
+    const dir = mkdtempSync(join(temp, "deps-"));
+    const noise = Array.from({ length: 700 }, (_, i) => createHash("sha256").update(String(i)).digest("base64")).join("");
+    const pkg = join(dir, "node_modules/@acme/noise");
+    mkdirSync(pkg, { recursive: true });
+    writeFileSync(join(pkg, "package.json"), JSON.stringify({ name: "@acme/noise", version: "1.4.2", main: "index.js" }));
+    writeFileSync(join(pkg, "index.js"), `exports.noise = ${JSON.stringify(noise)};\n`);
+    writeFileSync(
+      join(dir, "server.js"),
+      [
+        'const { createServer } = require("node:http");',
+        'const { noise } = require("@acme/noise/index.js");',
+        'createServer((_, res) => res.end(String(noise.length))).listen(Number(process.env.PORT), () => console.log("listening"));',
+        "",
+      ].join("\n"),
+    );
+    return dir;
+  }
+
+  test('dependencies="install" bundles only the app\'s own code and installs its npm packages at boot, at the versions it was built with', () => {
+    const dir = appWithBigPackage();
+    // Bundled, the package does not fit; the message says what does.
+    expect(
+      errorOf(
+        <CloudInit>
+          <NodeApp entry={join(dir, "server.js")} />
+        </CloudInit>,
+      ),
+    ).toContain('a <NodeApp> with dependencies="install" bundles only its own code');
+
+    const script = render(
+      <CloudInit>
+        <NodeApp entry={join(dir, "server.js")} port={8080} dependencies="install" />
+      </CloudInit>,
+    );
+    expect(Buffer.byteLength(script)).toBeLessThan(4 * 1024);
+    expect(JSON.parse(heredocBody(script, "/opt/app/package.json"))).toEqual({
+      name: "app",
+      private: true,
+      dependencies: { "@acme/noise": "1.4.2" },
+    });
+    // npm with Node, the install after the files are written and before the service starts.
+    expect(script).toMatch(/^jiti_install nodejs npm$/m);
+    const install = script.indexOf("cd /opt/app && npm install --omit=dev --no-audit --no-fund --no-update-notifier");
+    expect(install).toBeGreaterThan(script.indexOf("/opt/app/package.json"));
+    expect(install).toBeLessThan(script.indexOf("systemctl restart app.service"));
+  });
+
+  test('dependencies="install": the bundle, beside the packages npm installs, serves the app', async () => {
+    const dir = appWithBigPackage();
+    const script = render(
+      <CloudInit>
+        <NodeApp entry={join(dir, "server.js")} dependencies="install" />
+      </CloudInit>,
+    );
+    const opt = mkdtempSync(join(temp, "opt-"));
+    const start = script.indexOf("install -D -m 0644 /dev/null /opt/app/app.js");
+    const end = script.indexOf("JITI_EOF\n", script.indexOf("base64 -d")) + "JITI_EOF\n".length;
+    expect(runScript(script.slice(start, end).replaceAll("/opt/app/", `${opt}/`)).stderr).toBe("");
+    expect(readFileSync(join(opt, "app.js"), "utf8")).not.toContain(createHash("sha256").update("0").digest("base64"));
+    // What `npm install` puts beside it at boot.
+    cpSync(join(dir, "node_modules"), join(opt, "node_modules"), { recursive: true });
+    const port = await freePort();
+    const child = spawn(process.execPath, [join(opt, "app.js")], { cwd: opt, env: { PORT: String(port) } });
+    try {
+      await new Promise<void>((ok, fail) => {
+        child.stdout.on("data", (data: Buffer) => data.toString().includes("listening") && ok());
+        child.on("exit", (code) => fail(new Error(`the app exited with ${code}`)));
+      });
+      expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toBe(String(700 * 44));
+    } finally {
+      child.kill();
+    }
+  });
+
+  test('dependencies="install" with a package the app imports but has not installed is an error naming it', () => {
+    const dir = mkdtempSync(join(temp, "missing-"));
+    writeFileSync(join(dir, "server.js"), 'require("not-installed-anywhere");\n');
+    expect(
+      errorOf(
+        <CloudInit>
+          <NodeApp entry={join(dir, "server.js")} dependencies="install" />
+        </CloudInit>,
+      ),
+    ).toContain('the app imports "not-installed-anywhere", which is not installed in its node_modules');
   });
 });
 

@@ -65,6 +65,13 @@ export function createElement(
         `Import a particle such as Vpc from "@jiti/aws-particles", or a component of your own.`,
     );
   }
+  if (key !== undefined && key !== null && typeof key !== "string" && typeof key !== "number") {
+    // React's createElement(type, props, ...children) is not this one: a child here would silently vanish.
+    throw new TypeError(
+      `jiti: createElement's third argument is the element's key, not a child (found: ${isElement(key) ? "an element" : typeof key}). ` +
+        "Pass children in props: createElement(Vpc, { name, cidr, children: [...] }, undefined, undefined), or use jsx() from @jiti/jsx-runtime/jsx-runtime.",
+    );
+  }
   return Object.freeze({
     $$typeof: ELEMENT,
     type,

@@ -1,4 +1,5 @@
 import { isRefValue, type JsonObject } from "./particle.js";
+import { pathSegments } from "./path.js";
 import type { Issue } from "./problems.js";
 
 /**
@@ -124,7 +125,7 @@ export const is = {
   ref(component: string): Check {
     return (value, name) =>
       isRefValue(value)
-        ? undefined
+        ? wrongKind(value.$ref, component, name, `Pass a ref(${component}) bound to a <${component}>`)
         : {
             message: `${name} must be a reference to a <${component}>`,
             found: value,
@@ -134,15 +135,28 @@ export const is = {
   /** A `ref()` or a literal id with the given prefix (`sg-`). */
   refOrId(component: string, prefix: string): Check {
     return (value, name) =>
-      isRefValue(value) || (typeof value === "string" && value.startsWith(prefix))
-        ? undefined
-        : {
-            message: `${name} must be a reference to a <${component}> or an id starting with "${prefix}"`,
-            found: value,
-            fix: `Pass ref(${component}) bound to an element, or an existing id such as "${prefix}0abc1234"`,
-          };
+      isRefValue(value)
+        ? wrongKind(value.$ref, component, name, `Pass a ref(${component}) bound to a <${component}>, or an id starting with "${prefix}"`)
+        : typeof value === "string" && value.startsWith(prefix)
+          ? undefined
+          : {
+              message: `${name} must be a reference to a <${component}> or an id starting with "${prefix}"`,
+              found: value,
+              fix: `Pass ref(${component}) bound to an element, or an existing id such as "${prefix}0abc1234"`,
+            };
   },
 };
+
+/**
+ * A reference to an element of another component than the prop takes: caught
+ * here, before AWS is asked to use an internet gateway's id as a security
+ * group's (TypeScript catches it too, but a stack need not be type-checked).
+ */
+function wrongKind(target: string, component: string, name: string, fix: string): Issue | undefined {
+  const found = pathSegments(target).at(-1)?.component;
+  if (found === undefined || found === component) return undefined;
+  return { message: `${name} must be a reference to a <${component}>, not to a <${found}>`, found: target, fix };
+}
 
 /**
  * The known name `name` was most likely meant to be, for "did you mean":

@@ -1,6 +1,6 @@
 import { isElement } from "@jiti/jsx-runtime";
 import type { Issue, Json } from "@jiti/reconciler";
-import { canonicalJson, isRefValue } from "@jiti/reconciler/particle";
+import { canonicalJson, is, isRefValue } from "@jiti/reconciler/particle";
 import { USER_DATA_LIMIT } from "../userdata/index.js";
 import { isImageLookup } from "./image.js";
 import type { RenderedEc2Props } from "./Ec2.js";
@@ -34,7 +34,7 @@ export function typeIssue(value: unknown, name: string): Issue | undefined {
 }
 
 export function profileIssue(value: unknown, name: string): Issue | undefined {
-  if (isRefValue(value)) return undefined;
+  if (isRefValue(value)) return is.ref("InstanceProfile")(value, name);
   if (typeof value === "string" && /^[\w+=,.@-]{1,128}$/.test(value)) return undefined;
   const arn = typeof value === "string" && value.startsWith("arn:");
   return {

@@ -270,7 +270,8 @@ function peersIssue(value: unknown, name: string, direction: Direction): Issue |
 }
 
 function peerIssue(value: unknown, name: string): Issue | undefined {
-  if (isRefValue(value) || (typeof value === "string" && value.startsWith("sg-"))) return undefined;
+  if (isRefValue(value)) return is.ref("SecurityGroup")(value, name);
+  if (typeof value === "string" && value.startsWith("sg-")) return undefined;
   if (typeof value === "string") {
     if (!cidrIssue(value, name, 0, 32)) return undefined;
     if (/^\d{1,3}(\.\d{1,3}){3}$/.test(value))

@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { bundleNodeApp } from "./_bundle.js";
 import { envMap, userName } from "./_checks.js";
-import { defineStep, type StepContext } from "./_step.js";
+import { defineStep, type Step, type StepContext } from "./_step.js";
 import { serviceSteps } from "./Service.js";
 
 /** Props of `<NodeApp>`: a Node.js app bundled from `entry` and run as a service. */
@@ -22,6 +22,16 @@ export interface NodeAppProps {
   port?: number;
   /** Environment variables of the app. `NODE_ENV` is `"production"` unless set here. */
   env?: Record<string, string>;
+  /**
+   * How the app's npm packages reach the instance. `"bundle"`: with the app,
+   * in the boot script, which EC2 limits to 16 KB (gzipped): enough for an
+   * app with few or small dependencies. `"install"`: only the app's own
+   * files are bundled, and at boot `npm install` fetches the packages it
+   * imports at the exact versions its node_modules holds; the instance must
+   * reach the npm registry (a public subnet, or a NAT gateway).
+   * @default "bundle"
+   */
+  dependencies?: "bundle" | "install";
   /**
    * Name of the app: its folder `/opt/<name>/`, its systemd service
    * `<name>.service` and the system user it runs as.
@@ -40,7 +50,7 @@ const DEFAULT_NAME = "app";
  */
 export const NodeApp = defineStep<NodeAppProps>({
   name: "NodeApp",
-  props: ["entry", "port", "env", "name"],
+  props: ["entry", "port", "env", "dependencies", "name"],
   children: "none",
   check(props) {
     const issues = checkFields(props as unknown as JsonObject, {
@@ -51,6 +61,7 @@ export const NodeApp = defineStep<NodeAppProps>({
       },
       port: { check: is.integer({ min: 1, max: 65535, what: "a TCP port" }) },
       env: { check: envMap },
+      dependencies: { check: is.oneOf(["bundle", "install"]) },
       name: { check: userName },
     });
     if (props.port !== undefined && props.env?.PORT !== undefined) {
@@ -65,15 +76,19 @@ export const NodeApp = defineStep<NodeAppProps>({
   label: (props) => props.name ?? DEFAULT_NAME,
   steps(props, ctx) {
     const name = props.name ?? DEFAULT_NAME;
-    const code = bundle(props.entry, ctx);
-    if (code === undefined) return [];
+    const install = props.dependencies === "install";
+    const bundled = bundle(props.entry, ctx, install);
+    if (bundled === undefined) return [];
     const env: Record<string, string> = { NODE_ENV: "production", ...props.env };
     if (props.port !== undefined) env.PORT = String(props.port);
+    const dependencies = Object.keys(bundled.packages).length > 0 ? dependencySteps(name, bundled.packages) : [];
     return [
-      { kind: "packages", names: ["nodejs"] },
+      // npm comes in its own package on Ubuntu, and as the nodejs package's companion on Amazon Linux.
+      { kind: "packages", names: dependencies.length > 0 ? ["nodejs", "npm"] : ["nodejs"] },
       // Minified JavaScript still shrinks to about a third with gzip, and EC2
       // allows only 16 KB of user data.
-      { kind: "file", path: `/opt/${name}/app.js`, mode: "0644", body: { gzip: gzip(code) } },
+      { kind: "file", path: `/opt/${name}/app.js`, mode: "0644", body: { gzip: gzip(bundled.code) } },
+      ...dependencies,
       ...serviceSteps({
         name,
         exec: `/usr/bin/env node /opt/${name}/app.js`,
@@ -87,8 +102,21 @@ export const NodeApp = defineStep<NodeAppProps>({
   },
 });
 
+/**
+ * The app's npm packages, installed at boot beside app.js (whose require()s
+ * find them in /opt/<name>/node_modules): a package.json pinning the
+ * versions the app was built with, and `npm install` of it.
+ */
+function dependencySteps(name: string, packages: Record<string, string>): Step[] {
+  const manifest = { name, private: true, dependencies: packages };
+  return [
+    { kind: "file", path: `/opt/${name}/package.json`, mode: "0644", body: { text: `${JSON.stringify(manifest, null, 2)}\n` } },
+    { kind: "run", command: `cd /opt/${name} && npm install --omit=dev --no-audit --no-fund --no-update-notifier` },
+  ];
+}
+
 /** The bundled app, or undefined after reporting why there is none. */
-function bundle(entry: string, ctx: StepContext): string | undefined {
+function bundle(entry: string, ctx: StepContext, external: boolean): { code: string; packages: Record<string, string> } | undefined {
   const base = ctx.fileName ? dirname(resolve(ctx.sourceRoot, toPath(ctx.fileName))) : ctx.sourceRoot;
   const file = resolve(base, entry);
   const shown = (path: string) => relative(ctx.sourceRoot, path).split(sep).join("/") || ".";
@@ -102,8 +130,8 @@ function bundle(entry: string, ctx: StepContext): string | undefined {
     });
     return undefined;
   }
-  const result = bundleNodeApp(file);
-  if ("code" in result) return result.code;
+  const result = bundleNodeApp(file, { external });
+  if ("code" in result) return result;
   for (const error of result.errors) {
     const where = error.file ? `${shown(resolve(dirname(file), error.file))}:${error.line ?? 0}: ` : "";
     ctx.report({

@@ -140,7 +140,7 @@ export function renderUserData(element: JitiElement, options: RenderUserDataOpti
     report("<CloudInit>", root.source, {
       message: `the boot script is over EC2's user-data limit of ${USER_DATA_LIMIT} bytes; the largest steps are ${largest.join(", ")}`,
       found: `${size} bytes`,
-      fix: "Make the largest steps smaller (for a <NodeApp>, fewer or lighter dependencies), or download large files at boot instead, e.g. from S3",
+      fix: 'Make the largest steps smaller: a <NodeApp> with dependencies="install" bundles only its own code and installs its npm packages at boot; or download large files at boot instead, e.g. from S3',
     });
     throw new UserDataError(problems);
   }

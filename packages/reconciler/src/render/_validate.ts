@@ -50,7 +50,8 @@ export function validateStack(props: StackProps, source: string | undefined, pro
 export function validateNode(draft: Draft, problems: Problem[]): boolean {
   const { particle } = draft;
   const parentName = draft.parent.particle ? draft.parent.particle.name : "Stack";
-  if (!particle.parents.includes(parentName)) {
+  const misplaced = !particle.parents.includes(parentName);
+  if (misplaced) {
     const allowed = particle.parents.map((p) => `<${p}>`).join(" or ");
     problems.push({
       ...blame(draft),
@@ -60,7 +61,10 @@ export function validateNode(draft: Draft, problems: Problem[]): boolean {
     });
   }
   if (draft.node.existing || !particle.validate) return true;
-  const issues = particle.validate(draft.node.props);
+  // Nested in the wrong place, the prop that nesting sets points at the wrong kind: one mistake, told once, above.
+  const issues = particle
+    .validate(draft.node.props)
+    .filter((issue) => !(misplaced && particle.parentProp && issue.message.startsWith(`${particle.parentProp} `)));
   for (const issue of issues) {
     problems.push({ ...blame(draft), message: issue.message, ...("found" in issue ? { found: issue.found } : {}), fix: issue.fix });
   }
