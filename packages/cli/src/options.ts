@@ -28,6 +28,12 @@ export const awsArgs = {
   region: { type: "string", valueHint: "region", description: "AWS region (else AWS_REGION, or the profile's region)" },
   profile: { type: "string", valueHint: "name", description: "Profile from ~/.aws/config (else AWS_PROFILE)" },
   endpoint: { type: "string", valueHint: "url", description: "AWS API endpoint, e.g. a local emulator (else AWS_ENDPOINT_URL)" },
+  "assume-role": {
+    type: "string",
+    valueHint: "arn",
+    description: "Deploy as this IAM role, assumed through STS: a central identity deploying into another account",
+  },
+  "external-id": { type: "string", valueHint: "id", description: "The external id the assumed role's trust policy asks for" },
   concurrency: {
     type: "string",
     default: String(DEFAULT_CONCURRENCY),
@@ -61,6 +67,9 @@ export const applyArgs = {
 
 export const DEFAULT_FILE = "stack.tsx";
 
+/** An IAM role's ARN, in any partition (aws, aws-cn, aws-us-gov), with a path or without. */
+const ROLE_ARN = /^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
+
 /** Credentials for a local emulator, which accepts any: never real ones. */
 export const EMULATOR_CREDENTIALS = { accessKeyId: "testing", secretAccessKey: "testing" } as const;
 export const EMULATOR_REGION = "us-east-1";
@@ -69,6 +78,8 @@ export interface AwsFlags {
   region?: string | undefined;
   profile?: string | undefined;
   endpoint?: string | undefined;
+  "assume-role"?: string | undefined;
+  "external-id"?: string | undefined;
   concurrency?: string | undefined;
 }
 
@@ -85,6 +96,20 @@ export function awsOptions(flags: AwsFlags): RunOptions {
     if (!URL.canParse(flags.endpoint))
       throw new CliError(`--endpoint must be a URL (found: ${flags.endpoint})`, "Use a URL such as http://127.0.0.1:5000");
     options.endpoint = flags.endpoint;
+  }
+  const role = flags["assume-role"];
+  if (role !== undefined) {
+    if (!ROLE_ARN.test(role))
+      throw new CliError(
+        `--assume-role must be an IAM role's ARN (found: ${role})`,
+        "Use the role's ARN, such as arn:aws:iam::123456789012:role/deploy",
+      );
+    options.assumeRole = { roleArn: role, ...(flags["external-id"] ? { externalId: flags["external-id"] } : {}) };
+  } else if (flags["external-id"] !== undefined) {
+    throw new CliError(
+      "--external-id is for the role of --assume-role, and none was given",
+      "Add --assume-role ARN, or drop --external-id",
+    );
   }
   const endpoint = flags.endpoint ?? process.env.AWS_ENDPOINT_URL;
   if (endpoint && isLoopback(endpoint)) {
@@ -117,7 +142,7 @@ export function awsContext(rawArgs: readonly string[]): Pick<ErrorContext, "regi
 }
 
 function concurrencyOf(value: string | undefined): number {
-  if (value === undefined) return 10;
+  if (value === undefined) return DEFAULT_CONCURRENCY;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1)
     throw new CliError(

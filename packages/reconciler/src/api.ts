@@ -88,6 +88,7 @@ function context(stack: string, options: RunOptions): Omit<ParticleContext, "pro
   if (options.profile) aws.profile = options.profile;
   if (options.endpoint) aws.endpoint = options.endpoint;
   if (options.credentials) aws.credentials = options.credentials;
+  if (options.assumeRole) aws.assumeRole = options.assumeRole;
   // Outside an apply's steps (reads, the lock) nothing waits for a place: waiting is only waiting.
   return { stack, aws, cache: new Map(), signal: options.signal ?? new AbortController().signal, idle: (wait) => wait };
 }

@@ -33,4 +33,4 @@ export type {
   PolicyStatement as DeployPolicyStatement,
 } from "./permissions.js";
 // The particle contract's types that plans, results and options are made of.
-export type { AnyParticle, AwsSettings, Json, JsonObject, LiveResource, DesiredState } from "./particle.js";
+export type { AnyParticle, AssumeRole, AwsSettings, Json, JsonObject, LiveResource, DesiredState } from "./particle.js";

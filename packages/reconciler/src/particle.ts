@@ -147,6 +147,23 @@ export interface AwsSettings {
   profile?: string;
   endpoint?: string;
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /**
+   * Deploy into another account: every call is made as this role, assumed
+   * through STS with the credentials found otherwise (the standard chain,
+   * `profile` or `credentials`): a central identity deploying into the
+   * account a stack belongs in.
+   */
+  assumeRole?: AssumeRole;
+}
+
+/** A role to assume for a run, as STS AssumeRole takes it. */
+export interface AssumeRole {
+  /** `arn:aws:iam::123456789012:role/deploy`. */
+  roleArn: string;
+  /** The external id the role's trust policy asks for, if it asks for one. */
+  externalId?: string;
+  /** What CloudTrail shows for the run's calls. @default "jiti-<stack>" */
+  sessionName?: string;
 }
 
 /** What create and update are given: desired props with every reference resolved to an id. */

@@ -1,6 +1,7 @@
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { IAMClient } from "@aws-sdk/client-iam";
-import type { ParticleContext } from "@jiti/reconciler/particle";
+import { fromTemporaryCredentials } from "@aws-sdk/credential-providers";
+import type { AssumeRole, ParticleContext } from "@jiti/reconciler/particle";
 import { setCodeAndRequestId } from "./errors.js";
 
 /**
@@ -9,16 +10,74 @@ import { setCodeAndRequestId } from "./errors.js";
  * `AWS_ENDPOINT_URL` itself; explicit settings from the run override them.
  */
 export function config(ctx: ParticleContext) {
-  const { region, profile, endpoint, credentials } = ctx.aws;
+  const { region, profile, endpoint, credentials, assumeRole } = ctx.aws;
   return {
     ...(region ? { region } : {}),
     ...(profile ? { profile } : {}),
     ...(endpoint ? { endpoint } : {}),
-    ...(credentials ? { credentials } : {}),
+    ...(assumeRole ? { credentials: assumed(ctx, assumeRole) } : credentials ? { credentials } : {}),
     // Adaptive retries back off on throttling instead of failing the apply.
     retryMode: "adaptive",
     maxAttempts: 8,
   };
+}
+
+type AwsCredentialIdentityProvider = ReturnType<typeof fromTemporaryCredentials>;
+
+/**
+ * The role's credentials, one provider for the run (kept in its cache), so
+ * that every client shares one AssumeRole and its renewal before expiry.
+ * STS is called with what the run would otherwise use: its credentials,
+ * profile, region and endpoint.
+ */
+function assumed(ctx: ParticleContext, role: AssumeRole): AwsCredentialIdentityProvider {
+  const key = "aws.credentials.assumed";
+  let provider = ctx.cache.get(key) as AwsCredentialIdentityProvider | undefined;
+  if (!provider) {
+    const { region, profile, endpoint, credentials } = ctx.aws;
+    provider = shared(fromTemporaryCredentials({
+      params: {
+        RoleArn: role.roleArn,
+        RoleSessionName: role.sessionName ?? sessionName(ctx.stack),
+        ...(role.externalId ? { ExternalId: role.externalId } : {}),
+      },
+      ...(credentials ? { masterCredentials: credentials } : {}),
+      clientConfig: { ...(region ? { region } : {}), ...(profile ? { profile } : {}), ...(endpoint ? { endpoint } : {}) },
+    }));
+    ctx.cache.set(key, provider);
+  }
+  return provider;
+}
+
+/** How long before they expire credentials are renewed. */
+const RENEW_MS = 5 * 60_000;
+
+/**
+ * One set of credentials for every client: each SDK client remembers what
+ * its provider gave it, but only for itself, so the EC2, IAM and SSM clients
+ * of a run would each assume the role. Renewed shortly before it expires; a
+ * failed attempt is not remembered.
+ */
+function shared(provide: AwsCredentialIdentityProvider): AwsCredentialIdentityProvider {
+  let current: ReturnType<AwsCredentialIdentityProvider> | undefined;
+  const fresh = () => {
+    const attempt = provide();
+    current = attempt;
+    attempt.catch(() => {
+      if (current === attempt) current = undefined;
+    });
+    return attempt;
+  };
+  return async () => {
+    const identity = await (current ?? fresh());
+    const expires = identity.expiration?.getTime();
+    return expires !== undefined && expires - Date.now() < RENEW_MS ? fresh() : identity;
+  };
+}
+
+/** `jiti-<stack>`, within what STS allows in a session name: 2–64 of `[\w+=,.@-]`. */
+export function sessionName(stack: string): string {
+  return `jiti-${stack}`.replace(/[^\w+=,.@-]/g, "-").slice(0, 64);
 }
 
 type Handler = (args: never) => Promise<unknown>;

@@ -47,6 +47,8 @@ export interface ProxyCall {
   /** Signing name from the credential scope: "ec2", "iam", "sts", "ssm". */
   service: string;
   operation: string;
+  /** The request's body as text: a Query API call's form parameters (`RoleSessionName=…`), a JSON API call's document. */
+  request: string;
   /** When the request had arrived whole. */
   startedAt: number;
   /** When the answer (or the reset) went out. */
@@ -165,7 +167,14 @@ export async function startAwsProxy(target: string, options: AwsProxyOptions = {
     const arriving: ArrivingCall = { ...call, index: arrivals++ };
     const startedAt = now();
     const log = (status: number | undefined, fault?: FaultKind) =>
-      calls.push({ ...call, startedAt, endedAt: now(), ...(fault ? { fault } : {}), ...(status !== undefined ? { status } : {}) });
+      calls.push({
+        ...call,
+        request: seen.body,
+        startedAt,
+        endedAt: now(),
+        ...(fault ? { fault } : {}),
+        ...(status !== undefined ? { status } : {}),
+      });
 
     const held = holds.findIndex((h) => h.which(arriving));
     if (held >= 0) {
