@@ -21,6 +21,12 @@ export const stackArgs = {
   file: { type: "positional", required: false, description: "The stack file (default: stack.tsx)" },
   env: { type: "string", default: "dev", valueHint: "name", description: "Passed to the stack component as its env prop" },
   stack: { type: "string", valueHint: "name", description: "Use this stack name instead of the one in <Stack name>" },
+  tags: {
+    type: "string",
+    valueHint: "json",
+    description:
+      'Tags for every resource beside the stack\'s own, as JSON: \'{"cost-centre":"4711"}\' (<Stack tags> wins where both set one)',
+  },
 } as const satisfies ArgsDef;
 
 /** Flags of commands that call AWS. */

@@ -172,6 +172,18 @@ describe("renderTree", () => {
     expect(() => renderTree(app, { stackName: "has space" })).toThrow(/name must be 1 to 32 letters, digits or '-'/);
   });
 
+  it("adds a run's tags to every resource beside the stack's own, which win where both set one", () => {
+    const app = (
+      <Stack name="app" tags={{ team: "web" }}>
+        <Net name="n" cidr="10.0.0.0/16" />
+      </Stack>
+    );
+    const tree = renderTree(app, { tags: { team: "ops", "cost-centre": "4711" } });
+    expect(tree.tags).toEqual({ team: "web", "cost-centre": "4711" });
+    expect([...walk(tree.children)][0]!.props["tags"]).toMatchObject({ team: "web", "cost-centre": "4711" });
+    expect(renderTree(app).tags).toEqual({ team: "web" });
+  });
+
   it("rejects props <Stack> does not take, saying where protect and waive go", () => {
     expect(problems(<Stack name="s" {...({ protect: true, bogus: 1 } as object)} />)).toEqual([
       expect.stringMatching(/ : unknown prop "protect" on <Stack>$/),

@@ -1,6 +1,7 @@
 import { prepareDestroy } from "@jiti/reconciler";
 import { runOptions } from "../cli.js";
 import { defineJitiCommand } from "../command.js";
+import { runTargets, targetsArgs } from "./_targets.js";
 import { stackLock, stackName } from "../load/index.js";
 import { applyArgs, awsArgs, outputArgs, stackArgs } from "../options.js";
 import { confirmAndApply } from "./_apply.js";
@@ -13,9 +14,11 @@ export const destroyCommand = defineJitiCommand({
     yes: { type: "boolean", alias: "y", description: "Delete without asking (needed when stdin is not a terminal)" },
     ...awsArgs,
     ...applyArgs,
+    ...targetsArgs,
     ...outputArgs,
   },
   async run(cli, flags) {
+    if (flags.targets !== undefined) return runTargets(cli, "destroy", flags);
     return confirmAndApply(cli, {
       command: "destroy",
       outputs: false,

@@ -2,6 +2,7 @@ import { prepareApply } from "@jiti/reconciler";
 import { runOptions } from "../cli.js";
 import { loadedStack, shownFile } from "../load/index.js";
 import { defineJitiCommand } from "../command.js";
+import { runTargets, targetsArgs } from "./_targets.js";
 import { awsArgs, outputArgs, refreshArgs, refreshOptions, stackArgs } from "../options.js";
 import { findingsText } from "../show/findings.js";
 import { hasChanges, planText } from "../show/plan.js";
@@ -13,9 +14,11 @@ export const planCommand = defineJitiCommand({
     "detailed-exitcode": { type: "boolean", description: "Exit with 2 when there are changes, 0 when there are none, 1 on error" },
     ...refreshArgs,
     ...awsArgs,
+    ...targetsArgs,
     ...outputArgs,
   },
   async run(cli, flags) {
+    if (flags.targets !== undefined) return runTargets(cli, "plan", flags);
     const { element, options } = await loadedStack(cli, flags);
     const { plan, warnings, waived } = await prepareApply(element, {
       ...(await runOptions(cli, flags)),

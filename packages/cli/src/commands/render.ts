@@ -1,6 +1,7 @@
 import { prepareApply, type RunOptions } from "@jiti/reconciler";
 import { runOptions } from "../cli.js";
 import { defineJitiCommand } from "../command.js";
+import { runTargets, targetsArgs } from "./_targets.js";
 import { loadedStack, shownFile, stackLock } from "../load/index.js";
 import { startEmulator, type Emulator } from "../emulator.js";
 import {
@@ -24,9 +25,11 @@ export const renderCommand = defineJitiCommand({
     ...refreshArgs,
     ...awsArgs,
     ...applyArgs,
+    ...targetsArgs,
     ...outputArgs,
   },
   async run(cli, flags) {
+    if (flags.targets !== undefined) return runTargets(cli, "render", flags);
     const { ui } = cli;
     let emulator: Emulator | undefined;
     try {

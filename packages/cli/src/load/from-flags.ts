@@ -14,6 +14,7 @@ export interface StackFlags {
   file?: string | undefined;
   env: string;
   stack?: string | undefined;
+  tags?: string | undefined;
 }
 
 /** The stack file as the user named it, for messages. */
@@ -46,7 +47,8 @@ export async function loadedStack(cli: Cli, flags: StackFlags): Promise<LoadedSt
     loadStack(file, { env: flags.env, ...timings }),
     config ? loadConfig(config, cli.timings) : {},
   ]);
-  return { element, options: { ...settings, ...(flags.stack ? { stackName: flags.stack } : {}) }, config };
+  const tags = flags.tags === undefined ? {} : { tags: tagsOf(flags.tags) };
+  return { element, options: { ...settings, ...(flags.stack ? { stackName: flags.stack } : {}), ...tags }, config };
 }
 
 /**
@@ -70,4 +72,17 @@ export async function stackName(cli: Cli, flags: StackFlags, command: string): P
 /** `stack.tsx`, or the path given, relative to the current folder. */
 export function shownFile(flags: StackFlags): string {
   return relative(process.cwd(), stackFile(flags)) || stackFile(flags);
+}
+
+/** --tags: a JSON object of strings. */
+function tagsOf(text: string): Record<string, string> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    value = undefined;
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value) || !Object.values(value).every((v) => typeof v === "string"))
+    throw new CliError(`--tags must be a JSON object of strings (found: ${text})`, `Use --tags '{"cost-centre":"4711"}'`);
+  return value as Record<string, string>;
 }

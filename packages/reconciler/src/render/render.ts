@@ -30,6 +30,11 @@ export interface RenderOptions extends RuleSettings {
   sourceRoot?: string;
   /** Renders the stack under this name instead of the one its `<Stack name>` gives (`jiti --stack`). */
   stackName?: string;
+  /**
+   * Tags for every resource beside the stack's own: a deployment target's
+   * (its cost centre, its owner). Where both set a key, `<Stack tags>` wins.
+   */
+  tags?: Record<string, string>;
 }
 
 /** A rendered stack: the tree, the particles it uses by type, and what rules found that does not fail it. */
@@ -56,7 +61,7 @@ export function renderTree(element: JitiNode, options: RenderOptions = {}): Stac
 export function renderStack(element: JitiNode, options: RenderOptions = {}): Rendered {
   const sourceRoot = options.sourceRoot ?? process.cwd();
   const problems: Problem[] = [];
-  const { stack, drafts, blamed } = expand(element, problems, (source) => formatSource(source, sourceRoot), options.stackName);
+  const { stack, drafts, blamed } = expand(element, problems, (source) => formatSource(source, sourceRoot), options);
   if (!stack) throw new RenderError(inSourceOrder(problems));
 
   assignPaths(stack.children, "", problems);
@@ -93,7 +98,7 @@ function expand(
   element: JitiNode,
   problems: Problem[],
   where: (source: Source | undefined) => string | undefined,
-  stackName: string | undefined,
+  { stackName, tags: extraTags }: Pick<RenderOptions, "stackName" | "tags">,
 ): { stack: StackDraft | undefined; drafts: Draft[]; blamed: Map<Problem, Draft> } {
   let stack: StackDraft | undefined;
   const drafts: Draft[] = [];
@@ -136,7 +141,15 @@ function expand(
             fix: "Render one <Stack> around everything, and nest particles directly in it",
             ...(source ? { source } : {}),
           });
-        const props = stackName === undefined ? (node.props as StackProps) : { ...(node.props as StackProps), name: stackName };
+        const given = node.props as StackProps;
+        const props: StackProps = {
+          ...given,
+          ...(stackName === undefined ? {} : { name: stackName }),
+          // Stack tags that are no object are left as they are, for validateStack to report.
+          ...(extraTags === undefined || (given.tags !== undefined && (typeof given.tags !== "object" || given.tags === null))
+            ? {}
+            : { tags: { ...extraTags, ...(given.tags ?? {}) } }),
+        };
         stack = {
           particle: undefined,
           element: node,

@@ -188,5 +188,6 @@ export function normalise(text: string): string {
 export function mutations(calls: ReadonlyArray<{ operation: string }>): string[] {
   return calls
     .map((c) => c.operation)
-    .filter((op) => !/^(Describe|List|Get)/.test(op) && op !== "PutParameter" && op !== "DeleteParameter");
+    // AssumeRole changes nothing either: it only hands out credentials.
+    .filter((op) => !/^(Describe|List|Get)/.test(op) && !["PutParameter", "DeleteParameter", "AssumeRole"].includes(op));
 }
