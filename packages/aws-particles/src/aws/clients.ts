@@ -1,4 +1,4 @@
-import { EC2Client } from "@aws-sdk/client-ec2";
+import { EC2Client, type EC2ClientConfig } from "@aws-sdk/client-ec2";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { fromTemporaryCredentials } from "@aws-sdk/credential-providers";
 import type { AssumeRole, ParticleContext } from "@jiti/reconciler/particle";
@@ -9,7 +9,9 @@ import { setCodeAndRequestId } from "./errors.js";
  * through the standard chain: the SDK reads credentials, profile, region and
  * `AWS_ENDPOINT_URL` itself; explicit settings from the run override them.
  */
-export function config(ctx: ParticleContext) {
+export function config(
+  ctx: ParticleContext,
+): Pick<EC2ClientConfig, "region" | "profile" | "endpoint" | "credentials" | "retryMode" | "maxAttempts"> {
   const { region, profile, endpoint, credentials, assumeRole } = ctx.aws;
   return {
     ...(region ? { region } : {}),
@@ -35,15 +37,17 @@ function assumed(ctx: ParticleContext, role: AssumeRole): AwsCredentialIdentityP
   let provider = ctx.cache.get(key) as AwsCredentialIdentityProvider | undefined;
   if (!provider) {
     const { region, profile, endpoint, credentials } = ctx.aws;
-    provider = shared(fromTemporaryCredentials({
-      params: {
-        RoleArn: role.roleArn,
-        RoleSessionName: role.sessionName ?? sessionName(ctx.stack),
-        ...(role.externalId ? { ExternalId: role.externalId } : {}),
-      },
-      ...(credentials ? { masterCredentials: credentials } : {}),
-      clientConfig: { ...(region ? { region } : {}), ...(profile ? { profile } : {}), ...(endpoint ? { endpoint } : {}) },
-    }));
+    provider = shared(
+      fromTemporaryCredentials({
+        params: {
+          RoleArn: role.roleArn,
+          RoleSessionName: role.sessionName ?? sessionName(ctx.stack),
+          ...(role.externalId ? { ExternalId: role.externalId } : {}),
+        },
+        ...(credentials ? { masterCredentials: credentials } : {}),
+        clientConfig: { ...(region ? { region } : {}), ...(profile ? { profile } : {}), ...(endpoint ? { endpoint } : {}) },
+      }),
+    );
     ctx.cache.set(key, provider);
   }
   return provider;

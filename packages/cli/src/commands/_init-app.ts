@@ -108,17 +108,32 @@ export function packageManager(dir: string): PackageManager {
     const lockfile = LOCKFILES.find(([file]) => existsSync(join(at, file)));
     if (lockfile) return lockfile[1];
     const named = declaredManager(join(at, "package.json"));
-    if (named) return named;
+    if (named) return named.manager;
     if (dirname(at) === at) return "npm";
   }
 }
 
-function declaredManager(file: string): PackageManager | undefined {
+/**
+ * The version of `manager` that the nearest `packageManager` field naming it
+ * asks for (`pnpm@10.4.0+sha512.…` → `10.4.0`), from the app's folder up;
+ * undefined when none does.
+ */
+export function declaredVersion(dir: string, manager: PackageManager): string | undefined {
+  for (let at = dir; ; at = dirname(at)) {
+    const named = declaredManager(join(at, "package.json"));
+    if (named?.manager === manager) return named.version;
+    if (dirname(at) === at) return undefined;
+  }
+}
+
+function declaredManager(file: string): { manager: PackageManager; version: string | undefined } | undefined {
   if (!existsSync(file)) return undefined;
   try {
     const field = (JSON.parse(readFileSync(file, "utf8")) as { packageManager?: unknown }).packageManager;
-    const name = typeof field === "string" ? field.split("@")[0] : undefined;
-    return LOCKFILES.find(([, manager]) => manager === name)?.[1];
+    if (typeof field !== "string") return undefined;
+    const [name, version] = field.split("+")[0]!.split("@");
+    const manager = LOCKFILES.find(([, known]) => known === name)?.[1];
+    return manager && { manager, version: version || undefined };
   } catch {
     // Another project's package.json that does not parse says nothing about this one.
     return undefined;
@@ -129,17 +144,22 @@ function declaredManager(file: string): PackageManager | undefined {
 export const RUNNERS: Record<PackageManager, string> = { npm: "npx", pnpm: "pnpm exec", yarn: "yarn", bun: "bunx" };
 
 /**
- * What the stack and its test import, with the ranges added when the app
- * does not depend on them yet: the jiti packages at this CLI's version
- * (they are released together), and vitest for the test.
+ * What the stack and its test import, and what checks their types, with the
+ * ranges added when the app does not depend on them yet: the jiti packages
+ * at this CLI's version (they are released together), vitest for the test,
+ * and typescript (the version jiti is tested with) with Node's types (of the
+ * Node running `jiti init`), without which `npx tsc` runs an unrelated
+ * package and `node:http` has no types.
  */
-export function wantedDevDependencies(version: string): Record<string, string> {
+export function wantedDevDependencies(version: string, nodeVersion: string): Record<string, string> {
   const jiti = `^${version}`;
   return {
     "@jiti/aws-particles": jiti,
     "@jiti/cli": jiti,
     "@jiti/jsx-runtime": jiti,
     "@jiti/reconciler": jiti,
+    "@types/node": `^${nodeVersion.split(".")[0]}`,
+    typescript: "^5.9.3",
     vitest: "^4.1.12",
   };
 }

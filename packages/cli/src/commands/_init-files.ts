@@ -13,6 +13,8 @@ export interface Starter {
   entry: string | undefined;
   /** Whether the files say `@jsxImportSource` themselves (the tsconfig keeps React's). */
   pragma: boolean;
+  /** Whether the app has npm dependencies: too big, most often, for EC2's 16 KB of user data once bundled. */
+  dependencies: boolean;
   /** How the package manager runs a bin (`npx`), for the comments. */
   runner: string;
 }
@@ -50,7 +52,12 @@ export function stackSource(starter: Starter): string {
     'import { ref } from "@jiti/jsx-runtime";',
   ];
   const runs = entry
-    ? [` * runs ./${entry} as a systemd service (bundled into its user data by`, " * `jiti plan`)."]
+    ? starter.dependencies
+      ? [
+          ` * runs ./${entry} as a systemd service (its code bundled into its user data`,
+          " * by `jiti plan`, its npm packages installed at boot).",
+        ]
+      : [` * runs ./${entry} as a systemd service (bundled into its user data by`, " * `jiti plan`)."]
     : [" * has no app yet (see the comment above <Ec2>)."];
   const instance = entry
     ? [
@@ -61,7 +68,8 @@ export function stackSource(starter: Starter): string {
         "            securityGroups={[web]}",
         "            userData={",
         "              <CloudInit>",
-        `                <NodeApp name="${name}" entry="./${entry}" port={PORT} />`,
+        // Its npm packages installed at boot rather than bundled: EC2 keeps 16 KB of boot script.
+        `                <NodeApp name="${name}" entry="./${entry}" port={PORT}${starter.dependencies ? ' dependencies="install"' : ""} />`,
         "              </CloudInit>",
         "            }",
         "          />",

@@ -1,56 +1,128 @@
 import { existsSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, extname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { join, resolve } from "node:path";
 import { appendItems, readJsonc, setProperty } from "./_jsonc.js";
+import { compiles, defaultExclude, effectiveSettings, holds, relativeTo, type Paths, type Settings } from "./_tsconfig.js";
 
 /*
  * The TypeScript settings `jiti init` needs for stack.tsx and its test: JSX
  * through jiti's runtime (`jsx: "react-jsx"`, `jsxImportSource:
  * "@jiti/jsx-runtime"`), which tsc reads and vitest (through Vite) too, and
- * the two files in what the tsconfig includes.
+ * the two files in what tsc checks.
+ *
+ * A tsconfig.json that only checks types (noEmit, as bundlers' are) takes
+ * them in. One that builds the app does not: the two files in its build
+ * would change what it emits (dist/server.js becomes dist/src/server.js, and
+ * dist/stack.js appears) or fail its rootDir (TS6059). They are then checked
+ * apart, by a tsconfig.stack.json that extends it, and left out of it.
  */
 
 export const JSX_IMPORT_SOURCE = "@jiti/jsx-runtime";
+/** Where the stack's files are checked when tsconfig.json builds the app. */
+export const STACK_TSCONFIG = "tsconfig.stack.json";
 
-/** What becomes of the app's tsconfig.json. */
+/** A file of the plan: tsconfig.json or tsconfig.stack.json. */
+export interface TsconfigWrite {
+  file: string;
+  text: string;
+  action: "created" | "changed";
+  /** What it does, or what was added to it, for the summary. */
+  about: string;
+}
+
+/** What becomes of the app's TypeScript settings. */
 export interface TsconfigPlan {
-  /** The text to write; undefined when the file stays as it is. */
-  text: string | undefined;
-  /** Whether there was no tsconfig.json before. */
-  created: boolean;
-  /** What was added to an existing one, for the summary: `jsx "react-jsx"`, `stack.tsx and stack.test.tsx to include`. */
-  added: string[];
+  /** The files to write: none when they are as they should be. */
+  writes: TsconfigWrite[];
   /**
    * The JSX settings the app keeps (a React app's), when they are not jiti's:
    * the generated files then say `@jsxImportSource` themselves.
    */
   kept: { jsx?: unknown; jsxImportSource?: unknown } | undefined;
+  /** Why tsconfig.json leaves the stack's files to tsconfig.stack.json; undefined when it checks them itself. */
+  apart: string | undefined;
+  /** Whether the generated files say `@jsxImportSource` themselves: no tsconfig vitest and jiti read gives them jiti's JSX. */
+  pragma: boolean;
+  /** The tsc command, without the runner, that checks the stack's types. */
+  check: string;
 }
 
 /**
  * What to make of `dir`/tsconfig.json so that `files` (relative to `dir`)
  * compile with jiti's JSX. An existing file is edited in place, keeping its
  * comments and its other settings, and read with what it `extends`, since a
- * base may set JSX (React's) or `include`.
+ * base may set JSX (React's), `include`, `noEmit` or `outDir`. Node's types
+ * are named (TypeScript 6 includes none by default): `jiti init` adds
+ * `@types/node` where the app has not.
  */
-export function planTsconfig(dir: string, files: readonly string[], nodeTypes: boolean): TsconfigPlan {
+export function planTsconfig(dir: string, files: readonly string[]): TsconfigPlan {
   const file = join(dir, "tsconfig.json");
-  if (!existsSync(file)) return { text: newTsconfig(nodeTypes), created: true, added: [], kept: undefined };
+  const check = "tsc --noEmit";
+  if (!existsSync(file)) {
+    const about = `JSX through ${JSX_IMPORT_SOURCE}, for tsc and vitest`;
+    return {
+      writes: [{ file: "tsconfig.json", text: newTsconfig(), action: "created", about }],
+      kept: undefined,
+      apart: undefined,
+      pragma: false,
+      check,
+    };
+  }
   const original = readFileSync(file, "utf8");
-  const settings = effectiveSettings(file, new Set());
+  const settings = effectiveSettings(file);
   const { jsx, jsxImportSource } = settings;
   // jsx "react-jsx" alone is React's: "react" is the import source tsc defaults to.
   const jitiJsx =
     (jsx === undefined || jsx === "react-jsx" || jsx === "react-jsxdev") &&
     (jsxImportSource === undefined ? jsx === undefined : jsxImportSource === JSX_IMPORT_SOURCE);
+  const kept = jitiJsx ? undefined : { jsx, jsxImportSource };
+  const apart = whyApart(settings, dir);
+  if (apart) return planApart(dir, files, original, settings, kept, apart);
+
   const added: string[] = [];
   let text = jitiJsx ? withJitiJsx(original, settings, added) : original;
-  const missing = files.filter((f) => !included(settings, resolve(dir, f)));
+  const missing = files.filter((f) => !compiles(settings, resolve(dir, f)));
   if (missing.length > 0) {
     text = withIncluded(text, dir, settings, missing);
     added.push(`${missing.join(" and ")} to include`);
   }
-  return { text: text === original ? undefined : text, created: false, added, kept: jitiJsx ? undefined : { jsx, jsxImportSource } };
+  const writes: TsconfigWrite[] =
+    text === original ? [] : [{ file: "tsconfig.json", text, action: "changed", about: `added ${added.join(", ")}` }];
+  return { writes, kept, apart: undefined, pragma: kept !== undefined, check };
+}
+
+/** Why tsc must not compile the stack's files with tsconfig.json: it builds the app (no noEmit), or its rootDir does not hold them. */
+function whyApart(settings: Settings, dir: string): string | undefined {
+  if (settings.rootDir !== undefined && !holds(settings.rootDir, dir)) {
+    return `its rootDir, ${relativeTo(dir, settings.rootDir)}, does not hold them (tsc would fail, TS6059)`;
+  }
+  if (settings.noEmit !== true) return "it builds the app (it has no noEmit), and they would change what it emits";
+  return undefined;
+}
+
+/**
+ * tsconfig.json as it is, but for `files` in its `exclude` where it would
+ * compile them, and a tsconfig.stack.json that checks them (an existing one
+ * is the user's: it stays).
+ */
+function planApart(
+  dir: string,
+  files: readonly string[],
+  original: string,
+  settings: Settings,
+  kept: TsconfigPlan["kept"],
+  apart: string,
+): TsconfigPlan {
+  const writes: TsconfigWrite[] = [];
+  const picked = files.filter((f) => compiles(settings, resolve(dir, f)));
+  if (picked.length > 0) {
+    const text = withExcluded(original, dir, settings, picked);
+    writes.push({ file: "tsconfig.json", text, action: "changed", about: `added ${picked.join(" and ")} to exclude` });
+  }
+  if (!existsSync(join(dir, STACK_TSCONFIG))) {
+    const about = `checks ${files.join(" and ")} with tsconfig.json's settings and JSX through ${JSX_IMPORT_SOURCE}, apart from the app's build`;
+    writes.push({ file: STACK_TSCONFIG, text: stackTsconfig(settings, files), action: "created", about });
+  }
+  return { writes, kept, apart, pragma: true, check: `tsc -p ${STACK_TSCONFIG} --noEmit` };
 }
 
 /** `text` with the JSX settings `settings` lacks, each noted in `added`. */
@@ -73,13 +145,23 @@ function withJitiJsx(text: string, settings: Settings, added: string[]): string 
 function withIncluded(text: string, dir: string, settings: Settings, missing: readonly string[]): string {
   if (Array.isArray(readJsonc(text, "tsconfig.json").include)) return appendItems(text, ["include"], missing);
   // An `include` of its own replaces the one it extends, which it must therefore repeat.
-  const inherited = settings.include
-    ? settings.include.patterns.map((p) => posix(relative(dir, resolve(settings.include!.base, p))) || ".")
-    : [];
-  return setProperty(text, ["include"], [...inherited, ...missing]);
+  return setProperty(text, ["include"], [...rebased(dir, settings.include), ...missing]);
 }
 
-function newTsconfig(nodeTypes: boolean): string {
+/** `text` with `picked` (relative to `dir`) in its `exclude`. */
+function withExcluded(text: string, dir: string, settings: Settings, picked: readonly string[]): string {
+  if (Array.isArray(readJsonc(text, "tsconfig.json").exclude)) return appendItems(text, ["exclude"], picked);
+  // One of its own replaces the inherited one, or tsc's default, which it must therefore repeat.
+  const before = settings.exclude ? rebased(dir, settings.exclude) : defaultExclude(settings);
+  return setProperty(text, ["exclude"], [...before, ...picked]);
+}
+
+/** Inherited patterns, relative to `dir`. */
+function rebased(dir: string, paths: Paths | undefined): string[] {
+  return paths ? paths.patterns.map((p) => relativeTo(dir, resolve(paths.base, p))) : [];
+}
+
+function newTsconfig(): string {
   return `{
   // Written by \`jiti init\` for stack.tsx and stack.test.tsx. tsc only checks
   // types (noEmit): jiti and vitest compile the files themselves, resolving
@@ -92,85 +174,47 @@ function newTsconfig(nodeTypes: boolean): string {
     "noEmit": true,
     "skipLibCheck": true,
     "jsx": "react-jsx",
-    "jsxImportSource": "${JSX_IMPORT_SOURCE}"${nodeTypes ? `,\n    "types": ["node"]` : ""}
+    "jsxImportSource": "${JSX_IMPORT_SOURCE}",
+    "types": ["node"]
   }
 }
 `;
 }
 
-/** The settings of a tsconfig that matter here, with what it extends applied; each list with the folder it is relative to. */
-interface Settings {
-  jsx?: unknown;
-  jsxImportSource?: unknown;
-  include?: { patterns: string[]; base: string };
-  files?: { list: string[]; base: string };
-}
-
-function effectiveSettings(file: string, seen: Set<string>): Settings {
-  if (seen.has(file)) return {};
-  seen.add(file);
-  const config = readJsonc(readFileSync(file, "utf8"), relative(process.cwd(), file) || file);
-  const base = dirname(file);
-  const extended = (Array.isArray(config.extends) ? config.extends : [config.extends])
-    .filter((spec): spec is string => typeof spec === "string")
-    .map((spec) => extendedFile(spec, base))
-    .filter((found): found is string => found !== undefined);
-  // Later bases override earlier ones, and the file itself all of them.
-  const settings: Settings = Object.assign({}, ...extended.map((f) => effectiveSettings(f, seen)));
-  const options = config.compilerOptions as Record<string, unknown> | undefined;
-  if (options?.jsx !== undefined) settings.jsx = options.jsx;
-  if (options?.jsxImportSource !== undefined) settings.jsxImportSource = options.jsxImportSource;
-  if (Array.isArray(config.include)) settings.include = { patterns: config.include.filter((p) => typeof p === "string"), base };
-  if (Array.isArray(config.files)) settings.files = { list: config.files.filter((f) => typeof f === "string"), base };
-  return settings;
-}
-
-/** The file an `extends` names, as tsc finds it; undefined for a package that is not installed. */
-function extendedFile(spec: string, from: string): string | undefined {
-  if (spec.startsWith(".") || isAbsolute(spec)) {
-    const path = resolve(from, spec);
-    return [path, `${path}.json`].find((candidate) => existsSync(candidate) && extname(candidate) !== "");
-  }
-  const require = createRequire(join(from, "tsconfig.json"));
-  for (const candidate of [spec, `${spec}.json`, `${spec}/tsconfig.json`]) {
-    try {
-      return require.resolve(candidate);
-    } catch {
-      // Not this way of naming it: try the next.
-    }
-  }
-  return undefined;
-}
-
-/** Whether tsc would compile `file` under `settings`: with no `include` nor `files`, everything is. */
-function included(settings: Settings, file: string): boolean {
-  const { include, files } = settings;
-  if (!include && !files) return true;
-  if (files?.list.some((f) => resolve(files.base, f) === file)) return true;
-  return include?.patterns.some((pattern) => globMatches(pattern, include.base, file)) ?? false;
-}
-
-/** tsc's `include` patterns: `*`, `?` and `**\/`; a last segment without a wildcard nor an extension is a folder. */
-function globMatches(pattern: string, base: string, file: string): boolean {
-  const path = posix(relative(base, file));
-  let glob = posix(relative(base, resolve(base, pattern)));
-  const last = glob.split("/").at(-1)!;
-  if (!/[*?]/.test(last) && !/\.[^.]+$/.test(last)) glob = glob === "" ? "**/*" : `${glob}/**/*`;
-  const source = glob
-    .split("/")
-    .map((segment) =>
-      segment === "**"
-        ? "(?:[^/]+/)*"
-        : `${segment
-            .replace(/[.+^${}()|[\]\\]/g, "\\$&")
-            .replace(/\*/g, "[^/]*")
-            .replace(/\?/g, "[^/]")}/`,
-    )
-    .join("")
-    .replace(/\/$/, "");
-  return new RegExp(`^${source}$`).test(path);
-}
-
-function posix(path: string): string {
-  return path.split(sep).join("/");
+/**
+ * tsconfig.stack.json: tsconfig.json's settings for `files` alone, checked
+ * and not emitted. What tsconfig.json has that would not do for them is
+ * undone: its rootDir, its module resolution (a CommonJS build's does not
+ * read package exports, which the jiti packages need), its incremental
+ * build info, its `files` and its `exclude` (which now lists them).
+ */
+function stackTsconfig(settings: Settings, files: readonly string[]): string {
+  const list = (items: readonly string[]) => `[${items.map((item) => JSON.stringify(item)).join(", ")}]`;
+  const options: Array<[string, string]> = [
+    ["noEmit", "true"],
+    ["rootDir", '"."'],
+    ["module", '"ESNext"'],
+    ["moduleResolution", '"bundler"'],
+    ["jsx", '"react-jsx"'],
+    ["jsxImportSource", JSON.stringify(JSX_IMPORT_SOURCE)],
+    ["types", list(["node"])],
+  ];
+  if (settings.composite === true) options.push(["composite", "false"]);
+  if (settings.incremental === true) options.push(["incremental", "false"]);
+  const lines = [
+    "{",
+    "  // Written by `jiti init`: checks the types of stack.tsx and stack.test.tsx",
+    "  // (tsc -p tsconfig.stack.json). They stay out of tsconfig.json, which builds",
+    "  // the app: there they would change what it emits, or fall outside its",
+    "  // rootDir. jiti and vitest compile them themselves, as bundlers do.",
+    '  "extends": "./tsconfig.json",',
+    '  "compilerOptions": {',
+    options.map(([key, value]) => `    "${key}": ${value}`).join(",\n"),
+    "  },",
+    ...(settings.files ? ['  "files": [],'] : []),
+    `  "include": ${list(files)},`,
+    '  "exclude": []',
+    "}",
+  ];
+  return `${lines.join("\n")}\n`;
 }

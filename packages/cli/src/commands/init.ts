@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
@@ -18,7 +17,8 @@ import {
   type PackageManager,
 } from "./_init-app.js";
 import { stackSource, testSource } from "./_init-files.js";
-import { JSX_IMPORT_SOURCE, planTsconfig, type TsconfigPlan } from "./_init-tsconfig.js";
+import { install, installer, type Installed } from "./_init-install.js";
+import { JSX_IMPORT_SOURCE, planTsconfig, STACK_TSCONFIG, type TsconfigPlan } from "./_init-tsconfig.js";
 
 const STACK = "stack.tsx";
 const TEST = "stack.test.tsx";
@@ -50,29 +50,38 @@ export const initCommand = defineJitiCommand({
     for (const write of init.writes) await writeFile(join(dir, write.file), write.text);
     const added = Object.keys(init.devDependencies);
     const installing = added.length > 0 && flags.install;
+    const using = installer(init.manager, dir);
     const c = ui.out.c;
     ui.print(summary(init, c).join("\n"));
+    let installed: Installed | undefined;
     if (installing) {
-      ui.print(`\nInstalling them: ${c.bold(`${init.manager} install`)}`);
-      await install(init.manager, dir, ui);
+      ui.print(`\nInstalling them: ${c.bold(`${using.tool} install`)}${using.via ? ` (${using.via})` : ""}`);
+      installed = await install(init.manager, using, dir, init.shown, ui);
+      if (installed.ok && installed.note) {
+        ui.print(c.yellow(installed.note));
+        ui.emit("warning", { code: "IgnoredBuilds", packages: installed.ignoredBuilds, message: installed.note });
+      }
     } else if (added.length > 0) {
-      ui.print(`\nNot installed (--no-install): run ${c.bold(`${init.manager} install`)} first.`);
+      ui.print(`\nNot installed (--no-install): run ${c.bold(`${using.tool} install`)} first.`);
     }
+    // Also after a failed install: the files are written, and these come next once it is fixed.
     ui.print(`\nNext${init.shown === "." ? "" : `, in ${init.shown}`}:`);
     const width = Math.max(...init.next.map((step) => step.command.length));
     for (const step of init.next) ui.print(`  ${c.bold(step.command.padEnd(width))}  ${c.dim(step.why)}`);
+    const failed = installed?.ok === false ? installed.error : undefined;
     ui.emit("result", {
-      ok: true,
+      ok: failed === undefined,
       dir: init.shown,
       name: init.name,
       entry: init.entry ?? null,
       files: init.writes.map(({ file, action }) => ({ file, action })),
       devDependencies: init.devDependencies,
       packageManager: init.manager,
-      installed: installing,
-      jsx: init.tsconfig.kept ? "pragma" : "tsconfig",
+      installed: installed?.ok === true,
+      jsx: init.tsconfig.pragma ? "pragma" : "tsconfig",
       next: init.next.map((step) => step.command),
     });
+    if (failed) throw failed;
     return 0;
   },
 });
@@ -101,19 +110,18 @@ function planInit(dir: string, shown: string, force: boolean): InitPlan {
       `Run jiti init --force to replace ${STACK} and ${TEST}, or move ${there.length === 1 ? "it" : "them"} away first`,
     );
   }
-  const deps = { ...(app.value.dependencies ?? {}), ...(app.value.devDependencies ?? {}) };
-  const tsconfig = planTsconfig(dir, [STACK, TEST], Object.hasOwn(deps, "@types/node"));
+  const tsconfig = planTsconfig(dir, [STACK, TEST]);
   const manager = packageManager(dir);
   const runner = RUNNERS[manager];
-  const starter = { name: appName(app), entry: entryFile(app), pragma: tsconfig.kept !== undefined, runner };
-  const manifest = withDevDependencies(app, wantedDevDependencies(pkg.version));
+  const dependencies = Object.keys(app.value.dependencies ?? {}).length > 0;
+  const starter = { name: appName(app), entry: entryFile(app), pragma: tsconfig.pragma, runner, dependencies };
+  const manifest = withDevDependencies(app, wantedDevDependencies(pkg.version, process.versions.node));
 
   const writes: InitPlan["writes"] = [
     { file: STACK, text: stackSource(starter), action: there.includes(STACK) ? "replaced" : "created" },
     { file: TEST, text: testSource(starter), action: there.includes(TEST) ? "replaced" : "created" },
   ];
-  if (tsconfig.text !== undefined)
-    writes.push({ file: "tsconfig.json", text: tsconfig.text, action: tsconfig.created ? "created" : "changed" });
+  for (const { file, text, action } of tsconfig.writes) writes.push({ file, text, action });
   if (manifest.text !== app.text) writes.push({ file: "package.json", text: manifest.text, action: "changed" });
 
   // A snapshot left by an earlier stack.test.tsx would fail the new one: the first run rewrites it.
@@ -122,6 +130,7 @@ function planInit(dir: string, shown: string, force: boolean): InitPlan {
     { command: `${runner} jiti local`, why: "a local AWS emulator, in another terminal: paste the export lines it prints here" },
     { command: `${runner} jiti plan`, why: `what ${STACK} would create` },
     { command: `${runner} vitest run ${TEST}${update}`, why: "the snapshot test (the first run writes the snapshot)" },
+    { command: `${runner} ${tsconfig.check}`, why: `the types of ${STACK}, checked against jiti's declarations` },
   ];
   return { shown, name: starter.name, entry: starter.entry, manager, writes, tsconfig, devDependencies: manifest.added, next };
 }
@@ -134,15 +143,19 @@ function summary(init: InitPlan, c: Ui["out"]["c"]): string[] {
       ? `a VPC, a public subnet and an EC2 instance that runs ${init.entry}`
       : "a VPC, a public subnet and an EC2 instance, without the app yet",
     [TEST]: "a snapshot test of the rendered stack",
-    "tsconfig.json": init.tsconfig.created
-      ? `JSX through ${JSX_IMPORT_SOURCE}, for tsc and vitest`
-      : `added ${init.tsconfig.added.join(", ")}`,
+    ...Object.fromEntries(init.tsconfig.writes.map((write) => [write.file, write.about])),
     "package.json": `added devDependencies ${Object.keys(init.devDependencies).join(", ")}`,
   };
   const verbs = { created: "Wrote", replaced: "Replaced", changed: "Changed" };
   const lines = init.writes.map((write) => `${verbs[write.action]} ${shown(write.file)}: ${about[write.file]}.`);
-  const kept = init.tsconfig.kept;
-  if (kept) {
+  const { kept, apart } = init.tsconfig;
+  if (apart) {
+    lines.push(
+      c.yellow(
+        `tsconfig.json leaves out ${STACK} and ${TEST}: ${apart}. ${STACK_TSCONFIG} checks them instead, and they start with /** @jsxImportSource ${JSX_IMPORT_SOURCE} */.`,
+      ),
+    );
+  } else if (kept) {
     const settings = Object.entries(kept)
       .filter(([, value]) => value !== undefined)
       .map(([key, value]) => `${key} ${JSON.stringify(value)}`)
@@ -152,14 +165,14 @@ function summary(init: InitPlan, c: Ui["out"]["c"]): string[] {
         `tsconfig.json keeps its own JSX settings (${settings}): ${STACK} and ${TEST} start with /** @jsxImportSource ${JSX_IMPORT_SOURCE} */ instead.`,
       ),
     );
-    // Vite takes JSX from the tsconfig, and "preserve" (Next.js) leaves it for a bundler that vitest does not run.
-    if (kept.jsx === "preserve") {
-      lines.push(
-        c.yellow(
-          `vitest compiles JSX as tsconfig.json says, and "preserve" leaves it as is: give vitest.config.ts oxc: { jsx: { runtime: "automatic" } }.`,
-        ),
-      );
-    }
+  }
+  // Vite takes JSX from the tsconfig, and "preserve" (Next.js) leaves it for a bundler that vitest does not run.
+  if (kept?.jsx === "preserve") {
+    lines.push(
+      c.yellow(
+        `vitest compiles JSX as tsconfig.json says, and "preserve" leaves it as is: give vitest.config.ts oxc: { jsx: { runtime: "automatic" } }.`,
+      ),
+    );
   }
   if (!init.entry) {
     lines.push(
@@ -169,31 +182,4 @@ function summary(init: InitPlan, c: Ui["out"]["c"]): string[] {
     );
   }
   return lines;
-}
-
-/** Runs `<manager> install` in the app's folder, its output the user's to see (on stderr with --json, which keeps stdout to JSON lines). */
-async function install(manager: PackageManager, dir: string, ui: Ui): Promise<void> {
-  const ran = await new Promise<{ code: number | null; error?: NodeJS.ErrnoException }>((done) => {
-    // npm and the others are .cmd scripts on Windows, which only a shell runs.
-    const child = spawn(manager, ["install"], {
-      cwd: dir,
-      stdio: ["inherit", ui.json ? 2 : "inherit", "inherit"],
-      shell: process.platform === "win32",
-    });
-    child.once("error", (error: NodeJS.ErrnoException) => done({ code: null, error }));
-    child.once("close", (code) => done({ code }));
-  });
-  if (ran.error?.code === "ENOENT") {
-    throw new CliError(
-      `${manager} is not installed, so the dev dependencies jiti init added to package.json were not installed (found: spawn ${manager} ENOENT)`,
-      `Install ${manager}, or install them with the package manager you use`,
-    );
-  }
-  if (ran.error) throw ran.error;
-  if (ran.code !== 0) {
-    throw new CliError(
-      `\`${manager} install\` failed (exit code ${ran.code}): the files jiti init wrote stay, the dev dependencies are not installed`,
-      `Fix what ${manager} reported, then run \`${manager} install\``,
-    );
-  }
 }

@@ -23,7 +23,9 @@ export async function loadStack(file: string, options: LoadOptions): Promise<Jit
     const shown = relative(process.cwd(), path) || file;
     throw new CliError(
       `no stack file at ${shown}`,
-      file === "stack.tsx" ? "Run jiti in the folder that holds stack.tsx, or pass the file's path" : "Check the path",
+      file === "stack.tsx"
+        ? "Run jiti in the folder that holds stack.tsx, or pass the file's path; to start a stack for the app here, run jiti init"
+        : "Check the path",
     );
   }
   // Every stack imports the particles: load them (the AWS SDK, the largest

@@ -186,8 +186,10 @@ export function normalise(text: string): string {
  * bookkeeping, not a change: the lock tests watch it themselves.
  */
 export function mutations(calls: ReadonlyArray<{ operation: string }>): string[] {
-  return calls
-    .map((c) => c.operation)
-    // AssumeRole changes nothing either: it only hands out credentials.
-    .filter((op) => !/^(Describe|List|Get)/.test(op) && !["PutParameter", "DeleteParameter", "AssumeRole"].includes(op));
+  return (
+    calls
+      .map((c) => c.operation)
+      // AssumeRole changes nothing either: it only hands out credentials.
+      .filter((op) => !/^(Describe|List|Get)/.test(op) && !["PutParameter", "DeleteParameter", "AssumeRole"].includes(op))
+  );
 }
