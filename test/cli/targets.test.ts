@@ -105,5 +105,7 @@ test("a targets file is checked whole before any target runs, and render asks fo
   expect(unasked.stderr).toContain("jiti render --targets changes every target without asking one by one, so it needs --yes");
   const clash = await jiti(stack, ["plan", "--targets", "good.json", "--region", "eu-west-1"]);
   expect(clash.stderr).toContain("--region cannot be given with --targets: each target sets its own");
+  const journal = await jiti(stack, ["render", "--targets", "good.json", "--yes", "--journal", "j.json"]);
+  expect(journal.stderr).toContain("--journal cannot be given with --targets: every target would write the same file");
   expect((await moto.calls()).map((c) => c.operation)).toEqual([]);
 });

@@ -74,7 +74,7 @@ export const applyArgs = {
 export const DEFAULT_FILE = "stack.tsx";
 
 /** An IAM role's ARN, in any partition (aws, aws-cn, aws-us-gov), with a path or without. */
-const ROLE_ARN = /^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
+export const ROLE_ARN = /^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 
 /** Credentials for a local emulator, which accepts any: never real ones. */
 export const EMULATOR_CREDENTIALS = { accessKeyId: "testing", secretAccessKey: "testing" } as const;

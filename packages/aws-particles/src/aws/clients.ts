@@ -5,9 +5,9 @@ import type { AssumeRole, ParticleContext } from "@jiti/reconciler/particle";
 import { setCodeAndRequestId } from "./errors.js";
 
 /**
- * One client per service per run, kept in the run's cache. Configured only
- * through the standard chain: the SDK reads credentials, profile, region and
- * `AWS_ENDPOINT_URL` itself; explicit settings from the run override them.
+ * How every client of a run is configured: through the standard chain (the
+ * SDK reads credentials, profile, region and `AWS_ENDPOINT_URL` itself),
+ * which explicit settings from the run override.
  */
 export function config(
   ctx: ParticleContext,
@@ -73,9 +73,16 @@ function shared(provide: AwsCredentialIdentityProvider): AwsCredentialIdentityPr
     return attempt;
   };
   return async () => {
-    const identity = await (current ?? fresh());
+    const pending = current ?? fresh();
+    const identity = await pending;
     const expires = identity.expiration?.getTime();
-    return expires !== undefined && expires - Date.now() < RENEW_MS ? fresh() : identity;
+    if (expires === undefined || expires - Date.now() >= RENEW_MS) return identity;
+    // One renewal for all callers; until it comes, or should it fail, the old ones serve while they last.
+    const renewal = current === pending ? fresh() : (current ?? fresh());
+    return renewal.catch((error: unknown) => {
+      if (expires <= Date.now()) throw error;
+      return identity;
+    });
   };
 }
 
@@ -109,7 +116,11 @@ const reportCodes =
     }
   };
 
-/** Every client of a run is made through here (SSM's too), so every failed call reports its code and request id the same way. */
+/**
+ * One client per service per run, kept in the run's cache. Every client of
+ * a run is made through here (SSM's too), so every failed call reports its
+ * code and request id the same way.
+ */
 export function cached<T extends SdkClient>(ctx: ParticleContext, key: string, make: () => T): T {
   let client = ctx.cache.get(key) as T | undefined;
   if (!client) {

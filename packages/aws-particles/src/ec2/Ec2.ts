@@ -428,24 +428,29 @@ export const Ec2 = defineParticle<Ec2Props, Ec2Data, "aws.ec2.Instance", Default
       // https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-idempotency.html
       ClientToken: token[CREATE_TOKEN_TAG],
     });
-    const launch = () =>
-      createOnce(ctx, {
-        what: `instance ${desired.path}`,
-        send: async (token) => (await ec2Once(ctx).send(new RunInstancesCommand(input(token)))).Instances![0]!,
-        find: async (token) => {
-          const filters = [...ownedBy(ctx, desired.path, token), { Name: "instance-state-name", Values: ALIVE }];
-          const out = await ec2(ctx).send(new DescribeInstancesCommand({ Filters: filters }));
-          return out.Reservations?.[0]?.Instances?.[0];
-        },
-      });
-    // Its configure step waits for it to run, in one call with the others launched about now.
-    const answered = describeComing(ctx);
+    const launch = async () => {
+      // Its configure step waits for it to run, in one call with the others launched about now;
+      // announced per attempt, so that a pause between attempts holds no one else's reads.
+      const answered = describeComing(ctx);
+      try {
+        const launched = await createOnce(ctx, {
+          what: `instance ${desired.path}`,
+          send: async (token) => (await ec2Once(ctx).send(new RunInstancesCommand(input(token)))).Instances![0]!,
+          find: async (token) => {
+            const filters = [...ownedBy(ctx, desired.path, token), { Name: "instance-state-name", Values: ALIVE }];
+            const out = await ec2(ctx).send(new DescribeInstancesCommand({ Filters: filters }));
+            return out.Reservations?.[0]?.Instances?.[0];
+          },
+        });
+        answered(launched.InstanceId);
+        return launched;
+      } catch (error) {
+        answered();
+        throw error;
+      }
+    };
     // A profile this run has just made is refused by EC2 for a while (IAM's propagation).
-    const instance = await whileProfilePropagates(ctx, profile, launch).catch((error: unknown) => {
-      answered();
-      throw error;
-    });
-    answered(instance.InstanceId);
+    const instance = await whileProfilePropagates(ctx, profile, launch);
     return toLive(instance, requestedVolume(instance, rootVolume, { ...desired.tags, ...PART_TAG }));
   },
 

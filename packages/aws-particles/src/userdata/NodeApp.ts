@@ -27,8 +27,11 @@ export interface NodeAppProps {
    * in the boot script, which EC2 limits to 16 KB (gzipped): enough for an
    * app with few or small dependencies. `"install"`: only the app's own
    * files are bundled, and at boot `npm install` fetches the packages it
-   * imports at the exact versions its node_modules holds; the instance must
-   * reach the npm registry (a public subnet, or a NAT gateway).
+   * imports, each at the version its node_modules holds (their own
+   * dependencies as npm resolves them then: there is no lockfile); the
+   * packages must come from the npm registry, which the instance must reach
+   * (a public subnet, or a NAT gateway). Changing it updates the user data,
+   * which replaces the instance, as any change of the app does.
    * @default "bundle"
    */
   dependencies?: "bundle" | "install";

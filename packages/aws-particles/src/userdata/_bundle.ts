@@ -69,7 +69,10 @@ export function bundleNodeApp(entryFile: string, options: { external?: boolean }
     for (const name of [...names].sort()) {
       const version = installedVersion(name, dirname(entryFile));
       if (version) packages[name] = version;
-      else missing.push({ text: `the app imports "${name}", which is not installed in its node_modules` });
+      else
+        missing.push({
+          text: `the app imports "${name}", which is not installed in its node_modules: run npm install in the app's folder, or add "${name}" to its dependencies`,
+        });
     }
     return missing.length > 0 ? { errors: missing } : { code: output.text, packages };
   } catch (error) {

@@ -1,9 +1,10 @@
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import type { ArgsDef } from "citty";
 import type { Cli } from "../cli.js";
 import { CliError } from "../cli-error.js";
+import { ROLE_ARN } from "../options.js";
 
 /**
  * `--targets FILE`: one stack, many account/region targets. Each target runs
@@ -50,8 +51,15 @@ export async function runTargets(cli: Cli, command: Command, flags: Record<strin
   const parallel = Number(flags.parallel ?? 4);
   if (!Number.isInteger(parallel) || parallel < 1)
     throw new CliError(`--parallel must be a whole number from 1 (found: ${String(flags.parallel)})`, "Use --parallel 4, the default");
-  for (const flag of ["region", "assume-role", "external-id", "env", "tags", "journal", "local"])
-    if (flags[flag] !== undefined && flags[flag] !== false && !(flag === "env" && flags[flag] === "dev"))
+  if (flags.journal !== undefined)
+    throw new CliError(
+      "--journal cannot be given with --targets: every target would write the same file",
+      "Run the targets one by one with --journal, or drop it",
+    );
+  if (flags.local)
+    throw new CliError("--local cannot be given with --targets: a temporary emulator has no accounts to target", "Drop --local");
+  for (const flag of ["region", "assume-role", "external-id", "env", "tags"])
+    if (flags[flag] !== undefined && !(flag === "env" && flags[flag] === "dev"))
       throw new CliError(
         `--${flag} cannot be given with --targets: each target sets its own`,
         `Set it per target in ${file}, or drop --targets`,
@@ -64,15 +72,23 @@ export async function runTargets(cli: Cli, command: Command, flags: Record<strin
   const { ui } = cli;
   ui.print(`jiti ${command} for ${targets.length} targets from ${file}, ${Math.min(parallel, targets.length)} at a time:\n`);
   const outcomes: Outcome[] = new Array(targets.length);
+  // Ctrl-C or a CI cancel: no new target starts, and the running ones get the signal, as a single run would.
+  const children = new Set<ChildProcess>();
+  let stopped: NodeJS.Signals | undefined;
+  const stop = (signal: NodeJS.Signals) => {
+    stopped ??= signal;
+    for (const child of children) child.kill(signal);
+  };
+  process.on("SIGINT", stop).on("SIGTERM", stop);
   let next = 0;
   const worker = async () => {
-    while (next < targets.length) {
+    while (next < targets.length && !stopped) {
       const i = next++;
-      const outcome = await runOne(command, targets[i]!, flags);
+      const outcome = await runOne(command, targets[i]!, flags, children);
       outcomes[i] = outcome;
       const c = ui.out.c;
-      const mark = outcome.code === 1 ? c.red("✗") : c.green("✓");
-      ui.print(`${mark} ${outcome.target.name}: ${resultText(command, outcome)} (${outcome.seconds.toFixed(1)}s)`);
+      const mark = failed(outcome, flags) ? c.red("✗") : c.green("✓");
+      ui.print(`${mark} ${outcome.target.name}: ${resultText(command, outcome, flags)} (${outcome.seconds.toFixed(1)}s)`);
       ui.emit("target", {
         target: outcome.target,
         code: outcome.code,
@@ -82,14 +98,26 @@ export async function runTargets(cli: Cli, command: Command, flags: Record<strin
       });
     }
   };
-  await Promise.all(Array.from({ length: Math.min(parallel, targets.length) }, worker));
-  ui.print(`\n${table(command, outcomes)}`);
-  const failed = outcomes.filter((o) => o.code === 1);
-  ui.emit("result", { ok: failed.length === 0, targets: outcomes.length, failed: failed.map((o) => o.target.name) });
-  if (failed.length > 0) {
+  try {
+    await Promise.all(Array.from({ length: Math.min(parallel, targets.length) }, worker));
+  } finally {
+    process.off("SIGINT", stop).off("SIGTERM", stop);
+  }
+  ui.print(`\n${table(command, outcomes.filter(Boolean), flags)}`);
+  const failures = outcomes.filter((o) => failed(o, flags));
+  ui.emit("result", { ok: failures.length === 0, targets: outcomes.length, failed: failures.map((o) => o.target.name) });
+  if (stopped)
     throw Object.assign(
       new CliError(
-        `jiti ${command} failed for ${failed.length} of ${outcomes.length} targets: ${failed.map((o) => o.target.name).join(", ")}`,
+        `jiti ${command} --targets was stopped by ${stopped}`,
+        "The targets that had started were stopped as a single run is; run the command again for every target",
+      ),
+      { exitCode: stopped === "SIGINT" ? 130 : 143 },
+    );
+  if (failures.length > 0) {
+    throw Object.assign(
+      new CliError(
+        `jiti ${command} failed for ${failures.length} of ${outcomes.length} targets: ${failures.map((o) => o.target.name).join(", ")}`,
         "The other targets are done. What succeeded is kept, and re-running is safe: run the same command again, or with a --targets file of the failed ones",
       ),
       { exitCode: 1 },
@@ -133,12 +161,14 @@ export function readTargets(file: string): Target[] {
     else names.add(t.name);
     if (typeof t.region !== "string" || !/^[a-z]{2}(-[a-z]+)+-\d$/.test(t.region))
       problems.push(`${at}.region must be an AWS region such as "eu-west-1" (found: ${JSON.stringify(t.region)})`);
-    if (t.role !== undefined && (typeof t.role !== "string" || !/^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(t.role)))
+    if (t.role !== undefined && (typeof t.role !== "string" || !ROLE_ARN.test(t.role)))
       problems.push(
         `${at}.role must be an IAM role's ARN such as "arn:aws:iam::123456789012:role/deploy" (found: ${JSON.stringify(t.role)})`,
       );
-    if (t.externalId !== undefined && (typeof t.externalId !== "string" || t.role === undefined))
-      problems.push(`${at}.externalId must be a string, beside a role`);
+    if (t.externalId !== undefined && typeof t.externalId !== "string")
+      problems.push(`${at}.externalId must be a string (found: ${JSON.stringify(t.externalId)})`);
+    else if (t.externalId !== undefined && t.role === undefined)
+      problems.push(`${at}.externalId is for a role, and the target names none: add the role, or drop externalId`);
     if (t.env !== undefined && typeof t.env !== "string") problems.push(`${at}.env must be a string (found: ${JSON.stringify(t.env)})`);
     if (
       t.tags !== undefined &&
@@ -156,7 +186,7 @@ export function readTargets(file: string): Target[] {
 }
 
 /** One target's run: this CLI again, as a process of its own, with --json. */
-function runOne(command: Command, target: Target, flags: Record<string, unknown>): Promise<Outcome> {
+function runOne(command: Command, target: Target, flags: Record<string, unknown>, children: Set<ChildProcess>): Promise<Outcome> {
   const args = [process.argv[1]!, command, ...(typeof flags.file === "string" ? [flags.file] : []), "--json", "--region", target.region];
   if (target.env) args.push("--env", target.env);
   if (target.role) args.push("--assume-role", target.role);
@@ -169,7 +199,8 @@ function runOne(command: Command, target: Target, flags: Record<string, unknown>
   }
   const started = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], env: process.env });
+    const child = spawn(process.execPath, [...process.execArgv, ...args], { stdio: ["ignore", "pipe", "pipe"], env: process.env });
+    children.add(child);
     const outcome: Outcome = { target, code: 1, seconds: 0 };
     createInterface({ input: child.stdout }).on("line", (line) => {
       let event: { kind?: string; summary?: Outcome["summary"]; plan?: { summary?: Outcome["summary"] }; message?: string };
@@ -178,16 +209,18 @@ function runOne(command: Command, target: Target, flags: Record<string, unknown>
       } catch {
         return;
       }
-      if (event.kind === "plan" && event.plan?.summary) outcome.summary = event.plan.summary;
-      if (event.kind === "result" && event.summary) outcome.summary = event.summary;
+      // A plan's counts are what a plan shows; an apply's, only once it has applied them.
+      if (command === "plan" && event.kind === "plan" && event.plan?.summary) outcome.summary = event.plan.summary;
+      if (command !== "plan" && event.kind === "result" && event.summary) outcome.summary = event.summary;
       if (event.kind === "error") outcome.error = event.message ?? "failed";
     });
     let stderr = "";
     child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
     child.once("error", (error) => resolve({ ...outcome, error: error.message, seconds: (Date.now() - started) / 1000 }));
     child.once("close", (code) => {
+      children.delete(child);
       const done = { ...outcome, code: code ?? 1, seconds: (Date.now() - started) / 1000 };
-      if (done.code === 1 && !done.error) done.error = stderr.trim().split("\n")[0] || "failed";
+      if (failed(done, flags) && !done.error) done.error = stderr.trim().split("\n")[0] || `exited with code ${done.code}`;
       resolve(done);
     });
   });
@@ -201,8 +234,13 @@ function changesText(summary: Outcome["summary"]): string {
     : `${create} to create, ${update} to update, ${replace} to replace, ${del} to delete`;
 }
 
-function resultText(command: Command, o: Outcome): string {
-  if (o.code === 1) return `failed: ${firstLine(o.error ?? "failed")}`;
+/** A target's run failed: any exit but 0, and but 2 from plan --detailed-exitcode (changes). */
+function failed(o: Outcome, flags: Record<string, unknown>): boolean {
+  return o.code !== 0 && !(o.code === 2 && flags["detailed-exitcode"] === true);
+}
+
+function resultText(command: Command, o: Outcome, flags: Record<string, unknown>): string {
+  if (failed(o, flags)) return `failed: ${firstLine(o.error ?? "failed")}`;
   const changes = changesText(o.summary);
   return command === "plan"
     ? changes || "planned"
@@ -219,7 +257,7 @@ function firstLine(text: string): string {
   return first.endsWith(":") && lines[1] ? lines[1].replace(/^[-✗•]\s*/, "") : first;
 }
 
-function table(command: Command, outcomes: readonly Outcome[]): string {
+function table(command: Command, outcomes: readonly Outcome[], flags: Record<string, unknown>): string {
   const rows = [
     ["target", "region", "account", command === "plan" ? "changes" : "changes made", "result", "time"],
     ...outcomes.map((o) => [
@@ -227,7 +265,7 @@ function table(command: Command, outcomes: readonly Outcome[]): string {
       o.target.region,
       /::(\d{12}):/.exec(o.target.role ?? "")?.[1] ?? "(own)",
       changesText(o.summary) || "-",
-      o.code === 1 ? `failed: ${firstLine(o.error ?? "failed")}` : "ok",
+      failed(o, flags) ? `failed: ${firstLine(o.error ?? "failed")}` : "ok",
       `${o.seconds.toFixed(1)}s`,
     ]),
   ];

@@ -1,6 +1,5 @@
 import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import jsxRuntime from "@jiti/jsx-runtime/package.json" with { type: "json" };
 import particles from "@jiti/aws-particles/package.json" with { type: "json" };
 import reconciler from "@jiti/reconciler/package.json" with { type: "json" };
@@ -31,28 +30,41 @@ export interface VersionSkew {
  * editor shows are not those of the code that runs.
  */
 export function versionSkews(file: string): VersionSkew[] {
-  const from = createRequire(resolve(file));
   const skews: VersionSkew[] = [];
   for (const [name, bundled] of Object.entries(BUNDLED)) {
-    let installed: string | undefined;
-    try {
-      installed = (JSON.parse(readFileSync(from.resolve(`${name}/package.json`), "utf8")) as { version?: string }).version;
-    } catch {
-      // Not installed (a stack tried without an app around it), or unreadable: nothing to compare.
-      continue;
-    }
+    const installed = installedVersion(name, dirname(resolve(file)));
     if (installed !== undefined && installed !== bundled) skews.push({ name, installed, bundled });
   }
   return skews;
 }
 
+/**
+ * The version of `name` Node would load from `folder`: its package.json in
+ * the nearest node_modules up the tree. Read from the file rather than
+ * resolved: a package's exports need not list its package.json.
+ */
+function installedVersion(name: string, folder: string): string | undefined {
+  for (let dir = folder; ; dir = dirname(dir)) {
+    try {
+      return (JSON.parse(readFileSync(join(dir, "node_modules", name, "package.json"), "utf8")) as { version?: string }).version;
+    } catch {
+      // Not installed here (or unreadable): look further up.
+    }
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
 /** The warning for skews, one paragraph, with the fix. */
 export function skewWarning(skews: readonly VersionSkew[], cliVersion: string): string {
   const list = skews.map((s) => `${s.name} ${s.installed} is installed, this jiti runs ${s.bundled}`).join("; ");
-  const wanted = skews[0]!.installed;
+  const versions = new Set(skews.map((s) => s.installed));
+  // One version installed: the CLI of that release bundles it. Several: bring each to the CLI's.
+  const fix =
+    versions.size === 1
+      ? `\`npm install -D @jiti/cli@${[...versions][0]!}\` (or the packages at ${skews[0]!.bundled})`
+      : `\`npm install -D ${skews.map((s) => `${s.name}@${s.bundled}`).join(" ")}\``;
   return (
     `warning: the app's jiti packages are not the versions this jiti CLI (${cliVersion}) runs the stack with (${list}). ` +
-    "stack.tsx is type-checked against the installed ones but runs with the CLI's own. " +
-    `Install matching versions: \`npm install -D @jiti/cli@${wanted}\` (or the packages at ${skews[0]!.bundled}).`
+    `stack.tsx is type-checked against the installed ones but runs with the CLI's own. Install matching versions: ${fix}.`
   );
 }
