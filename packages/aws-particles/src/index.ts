@@ -5,6 +5,8 @@ export type { ImageLookup, AmazonLinuxLookup, UbuntuLookup, ImageArch } from "./
 export { rules, structuralRules, policyRules, requiredTags } from "./rules/index.js";
 export { readAwsError } from "./aws/errors.js";
 export { ssmLock } from "./aws/lock.js";
+export { callerIdentity } from "./aws/identity.js";
+export type { AwsIdentity } from "./aws/identity.js";
 export type { SsmLockOptions } from "./aws/lock.js";
 export type { AwsErrorInfo } from "./aws/errors.js";
 export { particles } from "./catalogue.js";

@@ -7,6 +7,7 @@ import { read, type Catalogue, type Snapshot } from "./read.js";
 import type { Problem } from "./problems.js";
 import { renderStack, type RenderOptions } from "./render/index.js";
 import { hostname } from "node:os";
+import { expiryPlan } from "./lifetime.js";
 import type { HeldLock, LockRecord, StackLock } from "./lock.js";
 import type { ParticleNode, StackTree } from "./tree.js";
 
@@ -82,7 +83,7 @@ export interface PreparedRun extends PlanResult {
   release(): Promise<void>;
 }
 
-function context(stack: string, options: RunOptions): Omit<ParticleContext, "progress"> {
+export function context(stack: string, options: RunOptions): Omit<ParticleContext, "progress"> {
   const aws: AwsSettings = {};
   if (options.region) aws.region = options.region;
   if (options.profile) aws.profile = options.profile;
@@ -93,7 +94,7 @@ function context(stack: string, options: RunOptions): Omit<ParticleContext, "pro
   return { stack, aws, cache: new Map(), signal: options.signal ?? new AbortController().signal, idle: (wait) => wait };
 }
 
-function catalogueOf(options: RunOptions, used: Map<string, AnyParticle> = new Map()): Catalogue {
+export function catalogueOf(options: RunOptions, used: Map<string, AnyParticle> = new Map()): Catalogue {
   const all = new Map<string, AnyParticle>();
   for (const p of options.particles ?? []) all.set(p.type, p);
   for (const [type, p] of used) all.set(type, p);
@@ -127,6 +128,8 @@ export async function prepareApply(element: JitiNode, options: RunOptions = {}):
     );
     ended("read");
     const plan = planActions(tree, g, snapshot, particles);
+    const expiry = expiryPlan(tree, snapshot.owned, plan, new Date());
+    if (expiry) plan.expiry = expiry;
     // Any ordering the plan cannot satisfy fails here, before anyone approves it; so does touching what is protected.
     steps(plan, (type) => particles.get(type)?.configure !== undefined);
     refuseProtected(plan, snapshot, g.nodes, particles);

@@ -21,6 +21,10 @@ export { ApplyError, DEFAULT_CONCURRENCY } from "./execute/index.js";
 export type { ApplyEvent, ApplyResult, Failure, FailureInfo, JournalEntry, StepKind } from "./execute/index.js";
 export { plan, apply, destroy, planDestroy, prepareApply, prepareDestroy, lockHolder, unlock } from "./api.js";
 export type { RunOptions, PlanResult, ApplyOutcome, PreparedRun, Phase } from "./api.js";
+export { listStacks, planSweep, sweep } from "./stacks.js";
+export type { StackSummary, SweepOptions, SweepEntry, SweepPlan, SweepResult } from "./stacks.js";
+export { lifetimeOf, spanText } from "./lifetime.js";
+export type { Lifetime } from "./lifetime.js";
 export { RenderError, formatProblem } from "./problems.js";
 export type { Problem, Issue } from "./problems.js";
 export { StackLockedError } from "./lock.js";
@@ -34,3 +38,4 @@ export type {
 } from "./permissions.js";
 // The particle contract's types that plans, results and options are made of.
 export type { AnyParticle, AssumeRole, AwsSettings, Json, JsonObject, LiveResource, DesiredState } from "./particle.js";
+export { CREATED_TAG, EXPIRES_TAG, RENEWED_TAG } from "./particle.js";

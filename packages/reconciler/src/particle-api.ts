@@ -3,7 +3,19 @@
  * (`defineParticle` and its types), the ownership tags, field checks for
  * `validate`, `digest` for what a tag records, and the stack lock's contract.
  */
-export { defineParticle, particleOf, isRefValue, isPendingRef, PARTICLE, STACK_TAG, PATH_TAG, PROTECT_TAG } from "./particle.js";
+export {
+  defineParticle,
+  particleOf,
+  isRefValue,
+  isPendingRef,
+  PARTICLE,
+  STACK_TAG,
+  PATH_TAG,
+  PROTECT_TAG,
+  CREATED_TAG,
+  EXPIRES_TAG,
+  RENEWED_TAG,
+} from "./particle.js";
 export type * from "./particle.js";
 export { checkFields, is, nearestName } from "./fields.js";
 export type { Check, Checks, FieldRules } from "./fields.js";

@@ -23,6 +23,20 @@ export const STACK_TAG = "jiti:stack";
 export const PATH_TAG = "jiti:path";
 /** Set (to "true") on the resources of elements with `protect`. */
 export const PROTECT_TAG = "jiti:protect";
+/**
+ * When the resource was made (ISO 8601, UTC), set by its create call: EC2
+ * keeps no creation time of a VPC or a subnet, and `jiti stacks` shows a
+ * stack's age from the oldest.
+ */
+export const CREATED_TAG = "jiti:created";
+/**
+ * When the stack expires (ISO 8601, UTC), on every resource of a stack with
+ * `<Stack expires>`: set by the create call, renewed by each apply, and what
+ * `jiti sweep` reads.
+ */
+export const EXPIRES_TAG = "jiti:expires";
+/** When an apply last renewed the stack's expiry (ISO 8601, UTC). */
+export const RENEWED_TAG = "jiti:renewed";
 
 /** Plain JSON, what trees and plans are made of. */
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
@@ -120,6 +134,22 @@ export interface LiveResource<Data = JsonObject> {
   status?: string;
   /** Whether it carries the `jiti:protect` tag: jiti neither deletes nor replaces it. */
   protected?: boolean;
+  /**
+   * Every tag it carries, jiti's bookkeeping included: where the reconciler
+   * reads a stack's lifetime (`jiti:created`, `jiti:expires`) and the tags
+   * its resources share. A particle whose kind has no tags leaves it out.
+   */
+  tags?: Record<string, string>;
+}
+
+/** What a `list` is asked for. */
+export interface ListOptions {
+  /**
+   * Every jiti stack's resources of this type (those carrying a
+   * `jiti:stack` tag, whatever its value), not only the run's: what `jiti
+   * stacks` and `jiti sweep` read. Still one paginated call.
+   */
+  allStacks?: boolean;
 }
 
 /** What the reconciler hands a particle's lifecycle functions. */
@@ -254,8 +284,8 @@ export interface Particle<Props extends object = JsonObject, Data = JsonObject, 
    * before planning; cache what a run needs once in `ctx.cache`.
    */
   resolve?(ctx: ParticleContext, props: WithDefaults<Props, Defaulted>): Promise<WithDefaults<Props, Defaulted>>;
-  /** The stack's live resources of this type: one paginated call. */
-  list(ctx: ParticleContext): Promise<LiveResource<Data>[]>;
+  /** The stack's live resources of this type (with `allStacks`, every jiti stack's): one paginated call. */
+  list(ctx: ParticleContext, options?: ListOptions): Promise<LiveResource<Data>[]>;
   /** A resource jiti does not own, by id or tag lookup: all matches. */
   lookup(ctx: ParticleContext, existing: Existing): Promise<LiveResource<Data>[]>;
   /**
@@ -292,6 +322,19 @@ export interface Particle<Props extends object = JsonObject, Data = JsonObject, 
     changed: ReadonlyArray<keyof Props & string>,
   ): Promise<LiveResource<Data>>;
   delete(ctx: ParticleContext, live: LiveResource<Data>): Promise<void>;
+  /**
+   * Sets `set` and removes `remove` among jiti's bookkeeping tags
+   * (`jiti:expires`) on resources the stack owns, leaving every other tag
+   * as it is: how an apply renews the stack's expiry on what it does not
+   * otherwise change. One call for many resources where AWS allows it. A
+   * particle without it keeps the expiry its resources were made with.
+   */
+  retag?(
+    ctx: ParticleContext,
+    resources: readonly LiveResource<Data>[],
+    set: Record<string, string>,
+    remove: readonly string[],
+  ): Promise<void>;
   /** What children and references receive: ids, ARNs, addresses. */
   outputs(live: LiveResource<Data>): JsonObject;
   /**
@@ -313,7 +356,7 @@ export interface Particle<Props extends object = JsonObject, Data = JsonObject, 
 }
 
 /** The lifecycle functions whose AWS calls a deploy policy must allow. */
-export type LifecycleVerb = "resolve" | "list" | "lookup" | "refresh" | "create" | "configure" | "update" | "delete" | "setState";
+export type LifecycleVerb = "resolve" | "list" | "lookup" | "refresh" | "create" | "configure" | "update" | "delete" | "setState" | "retag";
 
 /** The IAM actions of each lifecycle function. */
 export type Permissions = { readonly [V in LifecycleVerb]?: readonly Grant[] };

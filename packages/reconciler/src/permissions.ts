@@ -6,7 +6,7 @@ import { walk } from "./tree.js";
 /** Verbs a plan calls: reading only (`refresh` with `--refresh-attrs`). */
 const READS: readonly LifecycleVerb[] = ["list", "lookup", "resolve", "refresh"];
 /** Verbs an apply or destroy calls besides. */
-const WRITES: readonly LifecycleVerb[] = ["create", "configure", "update", "delete", "setState"];
+const WRITES: readonly LifecycleVerb[] = ["create", "configure", "update", "delete", "setState", "retag"];
 
 /** What `deployPolicy` needs besides the tree: where the stack deploys, and what else the role must do. */
 export interface PermissionsOptions {

@@ -30,6 +30,8 @@ export interface StackTree {
   stack: string;
   /** Tags put on every resource of the stack. */
   tags: Record<string, string>;
+  /** `<Stack expires>` as written: a duration from each apply, or a date. */
+  expires?: string;
   source?: string;
   children: ParticleNode[];
 }

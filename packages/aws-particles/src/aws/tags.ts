@@ -1,12 +1,21 @@
 import { CreateTagsCommand, DeleteTagsCommand, type EC2Client, type Tag } from "@aws-sdk/client-ec2";
-import { PATH_TAG, PROTECT_TAG, STACK_TAG, type Desired, type ParticleContext } from "@jiti/reconciler/particle";
+import {
+  PATH_TAG,
+  PROTECT_TAG,
+  STACK_TAG,
+  type Desired,
+  type ListOptions,
+  type LiveResource,
+  type ParticleContext,
+} from "@jiti/reconciler/particle";
+import { ec2 } from "./clients.js";
 
 // The ownership tags are the reconciler's contract: named once, there.
 export { PATH_TAG, PROTECT_TAG, STACK_TAG };
 
-/** What a resource's tags say of its ownership: its stack, its element path, whether it is protected. */
-export function ownership(tags: Record<string, string>): { stack: string | undefined; path: string | undefined; protected: boolean } {
-  return { stack: tags[STACK_TAG], path: tags[PATH_TAG], protected: tags[PROTECT_TAG] === "true" };
+/** What a resource's tags say of its ownership (its stack, its element path, whether it is protected), and the tags themselves. */
+export function ownership(tags: Record<string, string>): Pick<LiveResource, "stack" | "path" | "protected" | "tags"> {
+  return { stack: tags[STACK_TAG], path: tags[PATH_TAG], protected: tags[PROTECT_TAG] === "true", tags };
 }
 
 /** Tags as a plain map. */
@@ -29,9 +38,30 @@ export function userTags(tags: Record<string, string>): Record<string, string> {
   );
 }
 
-/** Filters finding the stack's resources of one kind. */
-export function stackFilter(ctx: ParticleContext) {
-  return [{ Name: `tag:${STACK_TAG}`, Values: [ctx.stack] }];
+/** Filters finding the stack's resources of one kind (with `allStacks`, every jiti stack's). */
+export function stackFilter(ctx: ParticleContext, options: ListOptions = {}) {
+  return options.allStacks ? [{ Name: "tag-key", Values: [STACK_TAG] }] : [{ Name: `tag:${STACK_TAG}`, Values: [ctx.stack] }];
+}
+
+/** Most resources one CreateTags or DeleteTags call takes. */
+const TAG_BATCH = 1000;
+
+/**
+ * A particle's `retag` for EC2 resources: jiti's bookkeeping tags set and
+ * removed on many resources, a thousand to a call.
+ */
+export async function retagEc2(
+  ctx: ParticleContext,
+  resources: readonly LiveResource<unknown>[],
+  set: Record<string, string>,
+  remove: readonly string[],
+) {
+  const client = ec2(ctx);
+  for (let i = 0; i < resources.length; i += TAG_BATCH) {
+    const ids = resources.slice(i, i + TAG_BATCH).map((r) => r.id);
+    if (Object.keys(set).length > 0) await client.send(new CreateTagsCommand({ Resources: ids, Tags: tagList(set) }));
+    if (remove.length > 0) await client.send(new DeleteTagsCommand({ Resources: ids, Tags: remove.map((Key) => ({ Key })) }));
+  }
 }
 
 /** Filters finding the resource of one element by its ownership tags, and by `more` tags (a create's token). */

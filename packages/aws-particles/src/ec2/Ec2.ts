@@ -15,7 +15,7 @@ import { ec2, ec2Once } from "../aws/clients.js";
 import { CREATE_TOKEN_TAG, createOnce } from "../aws/create.js";
 import { idOf } from "../aws/lookup.js";
 import { hasCode } from "../aws/errors.js";
-import { ownedBy, stackFilter, syncEc2Tags, tagList, userTags } from "../aws/tags.js";
+import { ownedBy, stackFilter, syncEc2Tags, tagList, userTags, retagEc2 } from "../aws/tags.js";
 import { retryOn } from "../aws/wait.js";
 import { instanceGroupsInVpc } from "../rules/instance-groups-in-vpc.js";
 import { imdsv1Allowed, privateInstancePublicSubnet, unencryptedRootVolume } from "../rules/instance-hardening.js";
@@ -274,6 +274,7 @@ export const Ec2 = defineParticle<Ec2Props, Ec2Data, "aws.ec2.Instance", Default
       onOwned("instance", "ec2:StopInstances", "ec2:StartInstances", "ec2:TerminateInstances"),
       describes("ec2:DescribeInstances"),
     ],
+    retag: [onOwned("instance", "ec2:CreateTags", "ec2:DeleteTags")],
     delete: [onOwned("instance", "ec2:TerminateInstances"), describes("ec2:DescribeInstances")],
   },
 
@@ -323,10 +324,12 @@ export const Ec2 = defineParticle<Ec2Props, Ec2Data, "aws.ec2.Instance", Default
     return props;
   },
 
-  async list(ctx) {
+  retag: retagEc2,
+
+  async list(ctx, options) {
     const instances: AwsInstance[] = [];
     const volumes = new Map<string, AwsVolume>();
-    const filters = [...stackFilter(ctx), { Name: "instance-state-name", Values: ALIVE }];
+    const filters = [...stackFilter(ctx, options), { Name: "instance-state-name", Values: ALIVE }];
     await Promise.all([
       (async () => {
         for await (const page of paginateDescribeInstances({ client: ec2(ctx), pageSize: 1000 }, { Filters: filters })) {
@@ -334,7 +337,7 @@ export const Ec2 = defineParticle<Ec2Props, Ec2Data, "aws.ec2.Instance", Default
         }
       })(),
       (async () => {
-        for await (const page of paginateDescribeVolumes({ client: ec2(ctx), pageSize: 500 }, { Filters: stackFilter(ctx) })) {
+        for await (const page of paginateDescribeVolumes({ client: ec2(ctx), pageSize: 500 }, { Filters: stackFilter(ctx, options) })) {
           for (const v of page.Volumes ?? []) volumes.set(v.VolumeId!, v);
         }
       })(),

@@ -15,7 +15,7 @@ import { createOnce } from "../aws/create.js";
 import { byIdOrTags, found, idOf } from "../aws/lookup.js";
 import { hasCode, ignoreCodes } from "../aws/errors.js";
 import { retryOn } from "../aws/wait.js";
-import { ownedBy, stackFilter, syncEc2Tags, tagList, tagMap, tagSpecs, userTags, ownership } from "../aws/tags.js";
+import { ownedBy, stackFilter, syncEc2Tags, tagList, tagMap, tagSpecs, userTags, ownership, retagEc2 } from "../aws/tags.js";
 import { creating, describes, intoOwned, onOwned } from "../aws/grants.js";
 
 /** Props of `<InternetGateway>`, written inside a `<Vpc>` (one per VPC: AWS allows no more). */
@@ -133,6 +133,7 @@ export const InternetGateway = defineParticle<InternetGatewayProps, InternetGate
       intoOwned("vpc", "ec2:AttachInternetGateway", "ec2:DetachInternetGateway"),
       describes("ec2:DescribeInternetGateways"),
     ],
+    retag: [onOwned("internet-gateway", "ec2:CreateTags", "ec2:DeleteTags")],
     delete: [
       onOwned("internet-gateway", "ec2:DetachInternetGateway", "ec2:DeleteInternetGateway"),
       intoOwned("vpc", "ec2:DetachInternetGateway"),
@@ -144,9 +145,14 @@ export const InternetGateway = defineParticle<InternetGatewayProps, InternetGate
     return checkFields(props as never, { tags: { check: is.tags() } });
   },
 
-  async list(ctx) {
+  retag: retagEc2,
+
+  async list(ctx, options) {
     const out: LiveResource<InternetGatewayData>[] = [];
-    for await (const page of paginateDescribeInternetGateways({ client: ec2(ctx), pageSize: 1000 }, { Filters: stackFilter(ctx) })) {
+    for await (const page of paginateDescribeInternetGateways(
+      { client: ec2(ctx), pageSize: 1000 },
+      { Filters: stackFilter(ctx, options) },
+    )) {
       for (const igw of page.InternetGateways ?? []) out.push(toLive(igw));
     }
     return out;

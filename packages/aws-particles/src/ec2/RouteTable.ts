@@ -21,7 +21,7 @@ import { CREATE_TOKEN_TAG, createOnce } from "../aws/create.js";
 import { byIdOrTags, found, idOf } from "../aws/lookup.js";
 import { hasCode, ignoreCodes } from "../aws/errors.js";
 import { retryOn, waitFor } from "../aws/wait.js";
-import { STACK_TAG, ownedBy, stackFilter, syncEc2Tags, tagList, tagMap, tagSpecs, userTags, ownership } from "../aws/tags.js";
+import { STACK_TAG, ownedBy, stackFilter, syncEc2Tags, tagList, tagMap, tagSpecs, userTags, ownership, retagEc2 } from "../aws/tags.js";
 import { routeTableSubnets, routeTargetInVpc } from "../rules/route-table-links.js";
 import { ROUTE_TARGETS } from "./route-targets.js";
 import { creating, describes, intoOwned, onOwned } from "../aws/grants.js";
@@ -359,6 +359,7 @@ export const RouteTable = defineParticle<RouteTableProps, RouteTableData, "aws.e
       intoOwned("subnet", "ec2:AssociateRouteTable", "ec2:ReplaceRouteTableAssociation", "ec2:DisassociateRouteTable"),
       describes("ec2:DescribeRouteTables"),
     ],
+    retag: [onOwned("route-table", "ec2:CreateTags", "ec2:DeleteTags")],
     delete: [
       onOwned("route-table", "ec2:DisassociateRouteTable", "ec2:DeleteRouteTable"),
       intoOwned("subnet", "ec2:DisassociateRouteTable"),
@@ -384,9 +385,11 @@ export const RouteTable = defineParticle<RouteTableProps, RouteTableData, "aws.e
     return destinationIssues(props.routes);
   },
 
-  async list(ctx) {
+  retag: retagEc2,
+
+  async list(ctx, options) {
     const out: LiveResource<RouteTableData>[] = [];
-    for await (const page of paginateDescribeRouteTables({ client: ec2(ctx), pageSize: 100 }, { Filters: stackFilter(ctx) })) {
+    for await (const page of paginateDescribeRouteTables({ client: ec2(ctx), pageSize: 100 }, { Filters: stackFilter(ctx, options) })) {
       for (const table of page.RouteTables ?? []) out.push(toLive(table));
     }
     return out;

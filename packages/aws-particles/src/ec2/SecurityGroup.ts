@@ -29,7 +29,7 @@ import { byIdOrTags, found, idOf } from "../aws/lookup.js";
 import { attrsTag, readAttrs } from "../aws/attrs.js";
 import { hasCode, ignoreCodes } from "../aws/errors.js";
 import { retryOn, waitFor } from "../aws/wait.js";
-import { ownedBy, stackFilter, syncEc2Tags, tagList, tagMap, tagSpecs, userTags, ownership } from "../aws/tags.js";
+import { ownedBy, stackFilter, syncEc2Tags, tagList, tagMap, tagSpecs, userTags, ownership, retagEc2 } from "../aws/tags.js";
 import { groupRulePeers } from "../rules/group-rule-peers.js";
 import { openIngress, publicRdp, publicSsh } from "../rules/world-ingress.js";
 import {
@@ -303,6 +303,7 @@ export const SecurityGroup = defineParticle<SecurityGroupProps, SecurityGroupDat
       describes("ec2:DescribeSecurityGroups"),
     ],
     // Rules naming other groups are let go of before the group is deleted.
+    retag: [onOwned("security-group", "ec2:CreateTags", "ec2:DeleteTags")],
     delete: [
       onOwned("security-group", "ec2:RevokeSecurityGroupIngress", "ec2:RevokeSecurityGroupEgress", "ec2:DeleteSecurityGroup"),
       describes("ec2:DescribeSecurityGroups"),
@@ -333,9 +334,11 @@ export const SecurityGroup = defineParticle<SecurityGroupProps, SecurityGroupDat
     return issues;
   },
 
-  async list(ctx) {
+  retag: retagEc2,
+
+  async list(ctx, options) {
     const out: LiveResource<SecurityGroupData>[] = [];
-    for await (const page of paginateDescribeSecurityGroups({ client: ec2(ctx), pageSize: 1000 }, { Filters: stackFilter(ctx) })) {
+    for await (const page of paginateDescribeSecurityGroups({ client: ec2(ctx), pageSize: 1000 }, { Filters: stackFilter(ctx, options) })) {
       for (const sg of page.SecurityGroups ?? []) out.push(toLive(sg));
     }
     return out;

@@ -17,7 +17,7 @@ import { createOnce } from "../aws/create.js";
 import { byIdOrTags, found, idOf } from "../aws/lookup.js";
 import { hasCode, ignoreCodes } from "../aws/errors.js";
 import { retryOn, waitFor } from "../aws/wait.js";
-import { ownedBy, stackFilter, syncEc2Tags, tagList, tagMap, tagSpecs, userTags, ownership } from "../aws/tags.js";
+import { ownedBy, stackFilter, syncEc2Tags, tagList, tagMap, tagSpecs, userTags, ownership, retagEc2 } from "../aws/tags.js";
 import { publicSubnetRoute } from "../rules/public-subnet-route.js";
 import { subnetPlacement } from "../rules/subnet-placement.js";
 import { creating, describes, intoOwned, onOwned } from "../aws/grants.js";
@@ -176,6 +176,7 @@ export const Subnet = defineParticle<SubnetProps, SubnetData, "aws.ec2.Subnet", 
       describes("ec2:DescribeSubnets", "ec2:DescribeAvailabilityZones"),
     ],
     update: [onOwned("subnet", "ec2:ModifySubnetAttribute", "ec2:CreateTags", "ec2:DeleteTags"), describes("ec2:DescribeSubnets")],
+    retag: [onOwned("subnet", "ec2:CreateTags", "ec2:DeleteTags")],
     delete: [onOwned("subnet", "ec2:DeleteSubnet")],
   },
   // AWS refuses a second subnet with the same block, so the old one goes first.
@@ -199,9 +200,11 @@ export const Subnet = defineParticle<SubnetProps, SubnetData, "aws.ec2.Subnet", 
     return { ...props, zone: await zoneName(ctx, props.zone) };
   },
 
-  async list(ctx) {
+  retag: retagEc2,
+
+  async list(ctx, options) {
     const out: LiveResource<SubnetData>[] = [];
-    for await (const page of paginateDescribeSubnets({ client: ec2(ctx), pageSize: 1000 }, { Filters: stackFilter(ctx) })) {
+    for await (const page of paginateDescribeSubnets({ client: ec2(ctx), pageSize: 1000 }, { Filters: stackFilter(ctx, options) })) {
       for (const subnet of page.Subnets ?? []) out.push(toLive(subnet));
     }
     return out;

@@ -17,7 +17,7 @@ import { createOnce } from "../aws/create.js";
 import { byIdOrTags, found } from "../aws/lookup.js";
 import { hasCode, ignoreCodes } from "../aws/errors.js";
 import { retryOn, waitFor } from "../aws/wait.js";
-import { ownedBy, stackFilter, syncEc2Tags, tagList, tagMap, tagSpecs, userTags, ownership } from "../aws/tags.js";
+import { ownedBy, stackFilter, syncEc2Tags, tagList, tagMap, tagSpecs, userTags, ownership, retagEc2 } from "../aws/tags.js";
 import { readAttrs, attrsTag } from "../aws/attrs.js";
 import { creating, describes, onOwned } from "../aws/grants.js";
 
@@ -153,6 +153,7 @@ export const Vpc = defineParticle<VpcProps, VpcData, "aws.ec2.Vpc", Defaulted>({
     create: [...creating("vpc", "ec2:CreateVpc"), describes("ec2:DescribeVpcs")],
     configure: [onOwned("vpc", "ec2:ModifyVpcAttribute", "ec2:CreateTags")],
     update: [onOwned("vpc", "ec2:ModifyVpcAttribute", "ec2:CreateTags", "ec2:DeleteTags")],
+    retag: [onOwned("vpc", "ec2:CreateTags", "ec2:DeleteTags")],
     delete: [onOwned("vpc", "ec2:DeleteVpc")],
   },
   validate(props) {
@@ -172,9 +173,11 @@ export const Vpc = defineParticle<VpcProps, VpcData, "aws.ec2.Vpc", Defaulted>({
     return issues;
   },
 
-  async list(ctx) {
+  retag: retagEc2,
+
+  async list(ctx, options) {
     const out: LiveResource<VpcData>[] = [];
-    for await (const page of paginateDescribeVpcs({ client: ec2(ctx), pageSize: 1000 }, { Filters: stackFilter(ctx) })) {
+    for await (const page of paginateDescribeVpcs({ client: ec2(ctx), pageSize: 1000 }, { Filters: stackFilter(ctx, options) })) {
       for (const vpc of page.Vpcs ?? []) out.push(toLive(vpc));
     }
     return out;

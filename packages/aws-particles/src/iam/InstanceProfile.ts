@@ -24,12 +24,13 @@ import {
   iamPath,
   iamTags,
   mapLimit,
-  ownedBy,
   roleDetails,
   sortedKeys,
   iamTagsCheck,
   tagChanges,
   tagsAfter,
+  listScope,
+  type IamPaths,
 } from "./_iam.js";
 import { iamNameCase } from "../rules/iam-name-case.js";
 import { anywhere, onStackProfiles, onStackRoles } from "../aws/grants.js";
@@ -103,14 +104,12 @@ async function readProfile(ctx: ParticleContext, name: string): Promise<LiveReso
  * only a profile without a role (left so by an interrupted run) is read on
  * its own with GetInstanceProfile.
  */
-async function scanProfiles(ctx: ParticleContext, pathPrefix: string | undefined): Promise<LiveResource<InstanceProfileData>[]> {
+async function scanProfiles(ctx: ParticleContext, where: IamPaths | undefined): Promise<LiveResource<InstanceProfileData>[]> {
   const names: string[] = [];
-  for await (const page of paginateListInstanceProfiles(
-    { client: iam(ctx), pageSize: 1000 },
-    pathPrefix ? { PathPrefix: pathPrefix } : {},
-  )) {
+  const holds = where?.holds ?? (() => true);
+  for await (const page of paginateListInstanceProfiles({ client: iam(ctx), pageSize: 1000 }, where ? { PathPrefix: where.prefix } : {})) {
     for (const profile of page.InstanceProfiles ?? []) {
-      if (pathPrefix === undefined || profile.Path === pathPrefix) names.push(profile.InstanceProfileName!);
+      if (holds(profile.Path)) names.push(profile.InstanceProfileName!);
     }
   }
   if (names.length === 0) return [];
@@ -227,6 +226,7 @@ export const InstanceProfile = defineParticle<InstanceProfileProps, InstanceProf
       // AddRoleToInstanceProfile passes the role: IAM asks for PassRole on it, a role of the stack's or one it adopts.
       PASS_ROLE,
     ],
+    retag: [onStackProfiles("iam:TagInstanceProfile", "iam:UntagInstanceProfile")],
     update: [
       onStackProfiles(
         "iam:AddRoleToInstanceProfile",
@@ -263,9 +263,19 @@ export const InstanceProfile = defineParticle<InstanceProfileProps, InstanceProf
     return { ...props, tags: sortedKeys(tags) };
   },
 
-  async list(ctx) {
-    const profiles = await scanProfiles(ctx, iamPath(ctx.stack));
-    return profiles.filter((p) => ownedBy(ctx, p.data.path, p.data.tags));
+  async list(ctx, options) {
+    const scope = listScope(ctx, options);
+    const profiles = await scanProfiles(ctx, scope);
+    return profiles.filter((p) => scope.owned(p.data.path, p.data.tags));
+  },
+
+  async retag(ctx, resources, set, remove) {
+    const client = iam(ctx);
+    await mapLimit(resources, READ_CONCURRENCY, async (live) => {
+      const InstanceProfileName = live.id;
+      if (Object.keys(set).length > 0) await client.send(new TagInstanceProfileCommand({ InstanceProfileName, Tags: iamTags(set) }));
+      if (remove.length > 0) await client.send(new UntagInstanceProfileCommand({ InstanceProfileName, TagKeys: [...remove] }));
+    });
   },
 
   async lookup(ctx, existing) {

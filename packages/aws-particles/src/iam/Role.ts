@@ -35,12 +35,13 @@ import {
   iamPath,
   iamTags,
   mapLimit,
-  ownedBy,
   roleDetails,
   sortedKeys,
   iamTagsCheck,
   tagChanges,
   tagsAfter,
+  listScope,
+  type IamPaths,
 } from "./_iam.js";
 import {
   canonicalPolicy,
@@ -266,13 +267,14 @@ function toLive(
  */
 async function scanRoles(
   ctx: ParticleContext,
-  pathPrefix: string | undefined,
+  where: IamPaths | undefined,
   keep: (live: LiveResource<RoleData>) => boolean,
 ): Promise<LiveResource<RoleData>[]> {
   const client = iam(ctx);
   const listed: AwsRole[] = [];
-  for await (const page of paginateListRoles({ client, pageSize: 1000 }, pathPrefix ? { PathPrefix: pathPrefix } : {})) {
-    listed.push(...(page.Roles ?? []).filter((r) => pathPrefix === undefined || r.Path === pathPrefix));
+  const holds = where?.holds ?? (() => true);
+  for await (const page of paginateListRoles({ client, pageSize: 1000 }, where ? { PathPrefix: where.prefix } : {})) {
+    listed.push(...(page.Roles ?? []).filter((r) => holds(r.Path)));
   }
   if (listed.length === 0) return [];
   const details = new Map((await roleDetails(ctx)).map((d) => [d.RoleName!, d]));
@@ -476,6 +478,7 @@ export const Role = defineParticle<RoleProps, RoleData, "aws.iam.Role", Defaulte
     ],
     // Its policies; and, for a role taken over, whatever else differs.
     configure: [onStackRoles(...ROLE_WRITES, "iam:UpdateAssumeRolePolicy", "iam:UpdateRole", "iam:TagRole", "iam:UntagRole")],
+    retag: [onStackRoles("iam:TagRole", "iam:UntagRole")],
     update: [onStackRoles(...ROLE_WRITES, "iam:UpdateAssumeRolePolicy", "iam:UpdateRole", "iam:TagRole", "iam:UntagRole")],
     // Reading it afresh when AWS says it holds what the plan did not see.
     delete: [
@@ -484,8 +487,18 @@ export const Role = defineParticle<RoleProps, RoleData, "aws.iam.Role", Defaulte
   },
   normalize,
 
-  async list(ctx) {
-    return scanRoles(ctx, iamPath(ctx.stack), (live) => ownedBy(ctx, live.data.path, live.data.tags));
+  async list(ctx, options) {
+    const scope = listScope(ctx, options);
+    return scanRoles(ctx, scope, (live) => scope.owned(live.data.path, live.data.tags));
+  },
+
+  async retag(ctx, resources, set, remove) {
+    const client = iam(ctx);
+    await mapLimit(resources, 4, async (live) => {
+      const RoleName = live.id;
+      if (Object.keys(set).length > 0) await client.send(new TagRoleCommand({ RoleName, Tags: iamTags(set) }));
+      if (remove.length > 0) await client.send(new UntagRoleCommand({ RoleName, TagKeys: [...remove] }));
+    });
   },
 
   async lookup(ctx, existing) {

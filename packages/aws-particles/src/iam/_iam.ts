@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { paginateGetAccountAuthorizationDetails, type RoleDetail, type Tag } from "@aws-sdk/client-iam";
 import { iam } from "../aws/clients.js";
-import { is, type Check, type ParticleContext } from "@jiti/reconciler/particle";
+import { is, type Check, type ListOptions, type ParticleContext } from "@jiti/reconciler/particle";
 import { PATH_TAG, PROTECT_TAG, STACK_TAG } from "../aws/tags.js";
 
 /**
@@ -14,6 +14,33 @@ import { PATH_TAG, PROTECT_TAG, STACK_TAG } from "../aws/tags.js";
  */
 export function iamPath(stack: string): string {
   return `/jiti/${stack}/`;
+}
+
+/** The IAM paths a list reads: the prefix it asks IAM for, and which paths it found are a stack's. */
+export interface IamPaths {
+  prefix: string;
+  /** Whether a listed path is a stack's (a deeper one is not): what is worth reading further. */
+  holds: (path: string | undefined) => boolean;
+}
+
+/**
+ * Where `list` finds IAM resources: under the stack's path, or (`allStacks`)
+ * under every jiti stack's, each owned by the stack its path and its
+ * `jiti:stack` tag both name.
+ */
+export function listScope(
+  ctx: ParticleContext,
+  options: ListOptions = {},
+): IamPaths & { owned: (path: string | undefined, tags: Record<string, string>) => boolean } {
+  if (!options.allStacks) {
+    const prefix = iamPath(ctx.stack);
+    return { prefix, holds: (path) => path === prefix, owned: (path, tags) => ownedBy(ctx, path, tags) };
+  }
+  return {
+    prefix: "/jiti/",
+    holds: (iamPathFound) => iamPathFound !== undefined && /^\/jiti\/[^/]+\/$/.test(iamPathFound),
+    owned: (path, tags) => tags[STACK_TAG] !== undefined && path === iamPath(tags[STACK_TAG]),
+  };
 }
 
 /** Role names are at most 64 characters, instance profile names 128. */

@@ -8,6 +8,8 @@ import { lsCommand } from "./ls.js";
 import { permissionsCommand } from "./permissions.js";
 import { planCommand } from "./plan.js";
 import { renderCommand } from "./render.js";
+import { stacksCommand } from "./stacks.js";
+import { sweepCommand } from "./sweep.js";
 import { treeCommand } from "./tree.js";
 import { unlockCommand } from "./unlock.js";
 
@@ -19,6 +21,8 @@ export const commands: readonly JitiCommand[] = [
   checkCommand,
   destroyCommand,
   lsCommand,
+  stacksCommand,
+  sweepCommand,
   treeCommand,
   graphCommand,
   permissionsCommand,

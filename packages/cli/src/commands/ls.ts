@@ -1,4 +1,4 @@
-import { planDestroy } from "@jiti/reconciler";
+import { lifetimeOf, planDestroy } from "@jiti/reconciler";
 import { runOptions } from "../cli.js";
 import { defineJitiCommand } from "../command.js";
 import { stackName } from "../load/index.js";
@@ -21,8 +21,9 @@ export const lsCommand = defineJitiCommand({
     const resources = snapshot.owned
       .map((r) => ({ type: r.type, path: r.path ?? null, id: r.id, state: r.status ?? null }))
       .sort((a, b) => (a.path ?? "").localeCompare(b.path ?? "") || a.id.localeCompare(b.id));
-    cli.ui.emit("resources", { stack, resources });
-    cli.ui.print(resourcesText(stack, resources, cli.ui.out.c));
+    const { expires } = lifetimeOf(snapshot.owned);
+    cli.ui.emit("resources", { stack, resources, ...(expires ? { expires } : {}) });
+    cli.ui.print(resourcesText(stack, resources, cli.ui.out.c, expires));
     return 0;
   },
 });

@@ -8,5 +8,5 @@ export { CONFIG_FILE } from "./config.js";
 export { StackLoadError } from "./import.js";
 export { CompileError } from "./compile.js";
 export type { SourceSpot } from "./frames.js";
-export { builtInRules, particleCatalogue, stackLock } from "./modules.js";
+export { awsIdentity, builtInRules, particleCatalogue, stackLock } from "./modules.js";
 export type { StackFlags } from "./from-flags.js";

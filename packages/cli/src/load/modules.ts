@@ -1,5 +1,5 @@
 import type { AnyParticle, Rule } from "@jiti/reconciler";
-import { particleOf, type StackLock } from "@jiti/reconciler/particle";
+import { particleOf, type AwsSettings, type StackLock } from "@jiti/reconciler/particle";
 
 /**
  * The jiti packages a `stack.tsx` may import, as bundled into this CLI.
@@ -74,4 +74,10 @@ export async function builtInRules(): Promise<Rule[]> {
 export async function stackLock(): Promise<StackLock> {
   const module = await loadModule("@jiti/aws-particles");
   return (module.ssmLock as () => StackLock)();
+}
+
+/** The account, caller and region a run acts in: what `jiti sweep` names before it acts. */
+export async function awsIdentity(settings: AwsSettings): Promise<{ account: string; arn: string; region: string }> {
+  const module = await loadModule("@jiti/aws-particles");
+  return (module.callerIdentity as (settings: AwsSettings) => Promise<{ account: string; arn: string; region: string }>)(settings);
 }

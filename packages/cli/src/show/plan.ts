@@ -1,6 +1,7 @@
-import { KNOWN_AFTER_APPLY, type Action, type Change, type Json, type Plan } from "@jiti/reconciler";
+import { KNOWN_AFTER_APPLY, spanText, type Action, type Change, type Json, type Plan } from "@jiti/reconciler";
 import { isRefValue } from "@jiti/reconciler/particle";
 import type { Colors } from "../ui.js";
+import { utcText } from "./time.js";
 
 const SYMBOL: Record<Exclude<Action["action"], "noop">, string> = { create: "+", update: "~", replace: "-/+", delete: "-" };
 
@@ -39,9 +40,18 @@ export function planText(plan: Plan, c: Colors, options: PlanTextOptions = {}): 
       lines.push(...block, ...(next && block.length === 1 && next.length === 1 ? [] : [""]));
     });
   }
+  if (plan.expiry) lines.push("", expiryLine(plan.expiry, c));
   if (plan.notes.length > 0) lines.push("", c.yellow("Notes:"), ...plan.notes.map((n) => `  - ${n}`), "");
   if (changes.length > 0) lines.push(summaryLine(plan, c));
   return lines.join("\n").replace(/\n{3,}/g, "\n\n");
+}
+
+/** What the apply does to the stack's expiry: no change to any resource, but worth saying. */
+export function expiryLine(expiry: NonNullable<Plan["expiry"]>, c: Colors, now = Date.now()): string {
+  const on = expiry.renew === 1 ? "1 resource" : `${expiry.renew} resources`;
+  if (expiry.at === null) return `${c.bold("Expiry:")} the stack no longer expires; the apply removes the expiry from ${on}.`;
+  const when = `${utcText(expiry.at)} (in ${spanText(Date.parse(expiry.at) - now)})`;
+  return `${c.bold("Expires:")} ${when}${expiry.renew > 0 ? `; the apply renews it on ${on}` : ""}.`;
 }
 
 export function summaryLine(plan: Plan, c: Colors): string {

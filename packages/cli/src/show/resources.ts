@@ -1,4 +1,6 @@
 import type { Colors } from "../ui.js";
+import { table } from "./stacks.js";
+import { expiresText } from "./time.js";
 
 export interface ResourceRow {
   type: string;
@@ -7,14 +9,10 @@ export interface ResourceRow {
   state: string | null;
 }
 
-/** `jiti ls`: a table of the stack's live resources. */
-export function resourcesText(stack: string, rows: readonly ResourceRow[], c: Colors): string {
+/** `jiti ls`: a table of the stack's live resources, then how many and, for a stack that expires, when. */
+export function resourcesText(stack: string, rows: readonly ResourceRow[], c: Colors, expires?: string): string {
   if (rows.length === 0) return `Stack ${c.bold(stack)} owns no resources.`;
-  const table = [["TYPE", "PATH", "ID", "STATE"], ...rows.map((r) => [r.type, r.path ?? "(no path tag)", r.id, r.state ?? "-"])];
-  const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
-  const lines = table.map((row, n) => {
-    const text = row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ");
-    return n === 0 ? c.dim(text) : text;
-  });
-  return [...lines, "", `${rows.length} resource${rows.length === 1 ? "" : "s"} in stack ${c.bold(stack)}.`].join("\n");
+  const lines = table([["TYPE", "PATH", "ID", "STATE"], ...rows.map((r) => [r.type, r.path ?? "(no path tag)", r.id, r.state ?? "-"])], c);
+  const count = `${rows.length} resource${rows.length === 1 ? "" : "s"} in stack ${c.bold(stack)}`;
+  return [...lines, "", expires ? `${count}; it ${expiresText(expires, c)}.` : `${count}.`].join("\n");
 }

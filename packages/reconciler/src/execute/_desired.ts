@@ -14,7 +14,11 @@ import type { Snapshot } from "../read.js";
 import type { ParticleNode } from "../tree.js";
 import { pathNames } from "../path.js";
 
-/** Desired props for create/update: references replaced by the current ids, ownership tags added. */
+/**
+ * Desired props for create/update: references replaced by the current ids,
+ * ownership tags added, and `bookkeeping` (the lifetime tags a create or an
+ * update sets).
+ */
 export function desiredOf(
   particle: AnyParticle,
   node: ParticleNode,
@@ -22,6 +26,7 @@ export function desiredOf(
   resources: Readonly<Record<string, LiveResource>>,
   stack: string,
   creating = false,
+  bookkeeping: Record<string, string> = {},
 ): Desired<JsonObject> {
   const props = snapshot.resolved[node.path] ?? node.props;
   const weak = new Set<string>(particle.weakRefs ?? []);
@@ -47,7 +52,13 @@ export function desiredOf(
     name: node.name,
     names: pathNames(node.path),
     props: canonical,
-    tags: { ...userTags, [STACK_TAG]: stack, [PATH_TAG]: node.path, ...(node.protect ? { [PROTECT_TAG]: "true" } : {}) },
+    tags: {
+      ...userTags,
+      ...bookkeeping,
+      [STACK_TAG]: stack,
+      [PATH_TAG]: node.path,
+      ...(node.protect ? { [PROTECT_TAG]: "true" } : {}),
+    },
     state: node.state,
   };
 }

@@ -10,6 +10,8 @@ export interface Run {
   model: LiveModel;
   nodes: ReadonlyMap<string, ParticleNode>;
   snapshot: Snapshot;
+  /** The lifetime tags a create puts on what it makes (when, and the stack's expiry), and an update on what it changes (the expiry). */
+  lifetime: { create: Record<string, string>; update: Record<string, string> };
 }
 
 /**
@@ -33,7 +35,8 @@ export async function perform(step: Step, particle: AnyParticle, ctx: ParticleCo
   }
   // A configure finishes the create, with the same props.
   const creating = step.kind === "create" || step.kind === "configure";
-  const desired = desiredOf(particle, run.nodes.get(action.path)!, run.snapshot, model.resources, ctx.stack, creating);
+  const lifetime = creating ? run.lifetime.create : run.lifetime.update;
+  const desired = desiredOf(particle, run.nodes.get(action.path)!, run.snapshot, model.resources, ctx.stack, creating, lifetime);
   if (step.kind === "create") {
     const created = await particle.create(ctx, desired);
     const old = model.resources[action.key];
@@ -69,7 +72,7 @@ export async function perform(step: Step, particle: AnyParticle, ctx: ParticleCo
 }
 
 /** The guard behind "nothing foreign touched": only resources tagged with this stack are changed. */
-function assertOwned(live: LiveResource, stack: string) {
+export function assertOwned(live: LiveResource, stack: string) {
   if (live.stack !== stack) {
     throw Object.assign(
       new Error(

@@ -4,6 +4,9 @@ import type { Catalogue, Snapshot } from "../read.js";
 import type { ParticleNode } from "../tree.js";
 import { liveModel } from "./_model.js";
 import { perform } from "./_perform.js";
+import { renewExpiry } from "./_renew.js";
+import { CREATED_TAG, EXPIRES_TAG } from "../particle.js";
+import { tagTime } from "../lifetime.js";
 import { runSteps } from "./_scheduler.js";
 import { abortReason, ApplyError, failureInfo } from "./failure.js";
 import { steps } from "./steps.js";
@@ -29,7 +32,9 @@ export async function execute(
 ): Promise<ApplyResult> {
   const emit = options.onEvent ?? (() => {});
   const signal = options.signal ?? ctx.signal;
-  const run = { model: liveModel(plan, snapshot), nodes, snapshot };
+  const expires: Record<string, string> = plan.expiry?.at ? { [EXPIRES_TAG]: plan.expiry.at } : {};
+  const lifetime = { create: { [CREATED_TAG]: tagTime(new Date()), ...expires }, update: expires };
+  const run = { model: liveModel(plan, snapshot), nodes, snapshot, lifetime };
   const failures: Failure[] = [];
   const skipped: string[] = [];
 
@@ -71,6 +76,11 @@ export async function execute(
   });
   // A configure that did not start is one of a create that did not either: counted once, as that create.
   const notStarted = left.filter((step) => step.kind !== "configure").length;
+  // What the apply kept has its expiry renewed: a stack in use lives on, even when a step failed.
+  if (plan.expiry && !(signal.aborted && notStarted > 0)) {
+    const idle: ParticleContext["idle"] = (wait) => wait;
+    failures.push(...(await renewExpiry(plan.expiry.at, run.model, particles, { ...ctx, signal, idle, progress: () => {} })));
+  }
 
   const { resources: live, journal } = run.model;
   const outputs: Record<string, JsonObject> = {};

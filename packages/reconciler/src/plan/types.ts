@@ -60,4 +60,11 @@ export interface Plan {
   summary: { create: number; update: number; replace: number; delete: number; noop: number };
   /** Things the user should know: duplicates found, resources without a path tag. */
   notes: string[];
+  /**
+   * What the apply does to the stack's expiry (`<Stack expires>`), which is
+   * no change to any resource: `at` is the time it tags on everything it
+   * makes and keeps (null: it removes the expiry of a stack that no longer
+   * has one), `renew` how many resources it keeps that it retags.
+   */
+  expiry?: { at: string | null; renew: number };
 }

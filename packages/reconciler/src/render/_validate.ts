@@ -1,3 +1,4 @@
+import { expiryAt } from "../lifetime.js";
 import type { Problem } from "../problems.js";
 import { blame, type Draft } from "./_draft.js";
 import type { StackProps } from "./stack.js";
@@ -5,7 +6,7 @@ import type { StackProps } from "./stack.js";
 const STACK_NAME = /^[A-Za-z][A-Za-z0-9-]{0,31}$/;
 
 /** What `<Stack>` takes, and where the props users try on it go instead. */
-const STACK_PROPS = new Set(["name", "tags", "children"]);
+const STACK_PROPS = new Set(["name", "tags", "expires", "children"]);
 const ELSEWHERE: Record<string, string> = {
   protect: "protect goes on the elements whose resources it keeps, e.g. <Vpc protect>",
   waive: "waive goes on the element a rule finds something on",
@@ -20,7 +21,7 @@ export function validateStack(props: StackProps, source: string | undefined, pro
       ...at,
       message: `unknown prop "${key}" on <Stack>`,
       found: value,
-      fix: ELSEWHERE[key] ?? "<Stack> takes name, tags and its children",
+      fix: ELSEWHERE[key] ?? "<Stack> takes name, tags, expires and its children",
     });
   }
   if (typeof props.name !== "string" || !STACK_NAME.test(props.name)) {
@@ -39,6 +40,23 @@ export function validateStack(props: StackProps, source: string | undefined, pro
         message: "tags must map tag keys to string values",
         found: props.tags,
         fix: 'Use tags={{ team: "analytics" }}',
+      });
+  }
+  if (props.expires !== undefined) {
+    const when = typeof props.expires === "string" ? expiryAt(props.expires, new Date()) : undefined;
+    if (when === undefined)
+      problems.push({
+        ...at,
+        message: "expires must be a duration (30m, 8h, 7d, 2w) or an ISO date",
+        found: props.expires,
+        fix: 'Write expires="48h" for a stack that lives 48 hours past each apply, or expires="2027-01-31" for a fixed end',
+      });
+    else if (when.getTime() <= Date.now())
+      problems.push({
+        ...at,
+        message: `expires ${String(props.expires)} has passed: the stack would be swept as soon as it is made`,
+        found: props.expires,
+        fix: 'Give a later date, or a duration such as expires="7d"',
       });
   }
 }

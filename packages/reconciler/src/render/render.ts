@@ -155,7 +155,13 @@ function expand(
           element: node,
           children: [],
           source,
-          tree: { stack: String(props.name ?? ""), tags: { ...(props.tags ?? {}) }, ...(source ? { source } : {}), children: [] },
+          tree: {
+            stack: String(props.name ?? ""),
+            tags: { ...(props.tags ?? {}) },
+            ...(typeof props.expires === "string" ? { expires: props.expires } : {}),
+            ...(source ? { source } : {}),
+            children: [],
+          },
         };
         validateStack(props, source, problems);
         const scope: ContextScope = { context: tagsContext as never, value: { ...(props.tags ?? {}) }, parent: at.scope };

@@ -13,6 +13,14 @@ export interface StackProps {
   name: string;
   /** Tags put on every resource of the stack. Updated in place. */
   tags?: Record<string, string>;
+  /**
+   * How long the stack lives: a duration from each apply (`"8h"`, `"48h"`,
+   * `"7d"`, `"2w"`, `"30m"`) or a date (`"2027-01-31"`,
+   * `"2027-01-31T18:00Z"`). The time is tagged `jiti:expires` on every
+   * resource and renewed by each apply, so a stack in use lives on; once it
+   * has passed, `jiti sweep` destroys the stack. Never a change in a plan.
+   */
+  expires?: string;
   children?: JitiNode;
 }
 
