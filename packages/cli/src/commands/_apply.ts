@@ -91,7 +91,7 @@ async function showConfirmApply(cli: Cli, flow: ApplyFlow, prepared: PreparedRun
   return applyChanges(cli, prepared, flow);
 }
 
-interface ApplyOptions {
+export interface ApplyOptions {
   command: "render" | "destroy";
   /** Whether the run ends by showing the stack's outputs (render's), else by the summary alone. */
   outputs: boolean;
@@ -106,7 +106,7 @@ interface ApplyOptions {
  * than a finished one), then lets go of the lock; a second signal quits.
  * Resolves with the exit code; an ApplyError propagates to the error display.
  */
-async function applyChanges(cli: Cli, prepared: PreparedRun, options: ApplyOptions): Promise<number> {
+export async function applyChanges(cli: Cli, prepared: PreparedRun, options: ApplyOptions): Promise<number> {
   const { ui } = cli;
   const controller = new AbortController();
   let interrupted = false;

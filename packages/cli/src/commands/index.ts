@@ -12,6 +12,7 @@ import { stacksCommand } from "./stacks.js";
 import { sweepCommand } from "./sweep.js";
 import { treeCommand } from "./tree.js";
 import { unlockCommand } from "./unlock.js";
+import { watchCommand } from "./watch.js";
 
 /** The `jiti` commands, one file each, in the order --help lists them: a new command is its file and a line here. */
 export const commands: readonly JitiCommand[] = [
@@ -20,6 +21,7 @@ export const commands: readonly JitiCommand[] = [
   planCommand,
   checkCommand,
   destroyCommand,
+  watchCommand,
   lsCommand,
   stacksCommand,
   sweepCommand,

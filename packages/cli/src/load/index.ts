@@ -2,7 +2,7 @@
  * Loading `stack.tsx`: from a command's flags to the element to render, and
  * the errors that loading can meet (shown by show/errors.ts).
  */
-export { loadedStack, shownFile, stackName } from "./from-flags.js";
+export { loadedStack, shownFile, stackFile, stackName } from "./from-flags.js";
 export type { LoadedStack } from "./from-flags.js";
 export { CONFIG_FILE } from "./config.js";
 export { StackLoadError } from "./import.js";

@@ -33,8 +33,8 @@ export interface CliRunOptions {
 /** A `jiti` process still running, for tests that act on it meanwhile (Ctrl-C). */
 export interface RunningJiti {
   readonly pid: number;
-  /** Resolves once what the process wrote to `stream` so far matches `pattern`; rejects if it ends first. */
-  output(stream: "stdout" | "stderr", pattern: RegExp): Promise<string>;
+  /** Resolves once what the process wrote to `stream` so far matches `pattern` (a RegExp, or a test of the whole text); rejects if it ends first. */
+  output(stream: "stdout" | "stderr", pattern: RegExp | ((written: string) => boolean)): Promise<string>;
   /** Sends `signal` to the process (to its own pid only). */
   kill(signal: NodeJS.Signals): void;
   /** Resolves when it has exited, with everything it wrote. */
@@ -142,8 +142,9 @@ export function startJiti(stack: Fixture | string, args: readonly string[], opti
     pid: child.pid!,
     output: (stream, pattern) =>
       new Promise((resolve, reject) => {
+        const matches = typeof pattern === "function" ? pattern : (text: string) => pattern.test(text);
         const check = () => {
-          if (!pattern.test(written[stream])) return false;
+          if (!matches(written[stream])) return false;
           child[stream].off("data", check);
           resolve(written[stream]);
           return true;
