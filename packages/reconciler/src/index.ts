@@ -22,6 +22,8 @@ export type { ApplyEvent, ApplyResult, Failure, FailureInfo, JournalEntry, StepK
 export { plan, apply, destroy, planDestroy, prepareApply, prepareDestroy, lockHolder, unlock } from "./api.js";
 export type { RunOptions, PlanResult, ApplyOutcome, PreparedRun, Phase } from "./api.js";
 export { listStacks, planSweep, sweep } from "./stacks.js";
+export { forEachTarget } from "./targets.js";
+export type { Target, TargetOutcome, ForEachTargetOptions } from "./targets.js";
 export type { StackSummary, SweepOptions, SweepEntry, SweepPlan, SweepResult } from "./stacks.js";
 export { lifetimeOf, spanText } from "./lifetime.js";
 export type { Lifetime } from "./lifetime.js";
