@@ -91,8 +91,13 @@ describe("stack lifetimes against the emulator", () => {
       }),
     );
 
+    const before = (await moto.calls()).length;
     const stacks = await listStacks(options);
     expect(stacks.map((s) => s.name)).toEqual(["guarded", "keep", "pr-1", "pr-2"]);
+    // One list call per kind (IAM's account details shared by roles and profiles), however many stacks.
+    const listed = (await moto.calls()).slice(before).map((c) => c.operation);
+    expect(listed.length).toBe(new Set(listed).size);
+    expect(listed).toContain("DescribeVpcs");
     expect(named(stacks, "pr-2")).toMatchObject({ resources: { Role: 1, Subnet: 1, Vpc: 1 }, protected: 0, tags: { team: "mobile" } });
     expect(named(stacks, "guarded")?.protected).toBe(1);
     expect(named(stacks, "keep")?.expires).toBeUndefined();
