@@ -71,8 +71,13 @@ describe("stack lifetimes against the emulator", () => {
     expect(mutations((await moto.calls()).slice(from)).sort()).toEqual(["CreateTags", "CreateTags", "TagRole"]);
 
     // Without expires, the stack no longer expires: the tag goes from everything.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
     await apply(stack("pr-1"), options);
-    for (const tags of await lifetimeTags("pr-1")) expect(tags.expires).toBeUndefined();
+    for (const [i, tags] of (await lifetimeTags("pr-1")).entries()) {
+      expect(tags.expires).toBeUndefined();
+      // That apply is the stack's last: it says so.
+      expect(Date.parse(tags.renewed!)).toBeGreaterThan(Date.parse(renewed[i]!.renewed!));
+    }
     expect((await listStacks(options))[0]).not.toHaveProperty("expires");
     const { plan: settled } = await plan(stack("pr-1"), options);
     expect(settled.expiry).toBeUndefined();
@@ -134,6 +139,8 @@ describe("stack lifetimes against the emulator", () => {
     const from = (await moto.calls()).length;
     await expect(plan(stack("pr-3", { expires: "8 hours" }), options)).rejects.toThrow(/expires must be a duration/);
     await expect(plan(stack("pr-3", { expires: "2020-01-01" }), options)).rejects.toThrow(/expires 2020-01-01 has passed/);
+    // February has no 30th: no date, though JavaScript's Date would make it March 2nd.
+    await expect(plan(stack("pr-3", { expires: "2027-02-30" }), options)).rejects.toThrow(/expires must be a duration/);
     expect((await moto.calls()).slice(from)).toEqual([]);
   });
 });

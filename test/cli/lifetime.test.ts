@@ -86,7 +86,11 @@ test("stacks lists every stack from tags; sweep shows its plan, changes nothing 
   expect(left.map((s) => s.name)).toEqual(["app-main", "app-pr-8", "app-pr-9"]);
   expect((await ec2.send(new DescribeVpcsCommand({ VpcIds: [foreign.Vpc!.VpcId!] }))).Vpcs).toHaveLength(1);
 
-  const bad = await jiti(stack, ["sweep", "--older-than", "a week"]);
-  expect(bad.code).toBe(1);
-  expect(bad.stderr).toContain("--older-than must be a duration (found: a week)");
+  for (const given of ["a week", "0m"]) {
+    const bad = await jiti(stack, ["sweep", "--older-than", given]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain(`--older-than must be a duration (found: "${given}")`);
+    // Refused before it names where it would act: no AWS call at all.
+    expect(bad.stdout).not.toContain("Sweeping");
+  }
 });

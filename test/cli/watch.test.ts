@@ -4,6 +4,7 @@
  * waits, touching nothing; `--apply` applies each plan, allowed without
  * --yes only against an emulator on this machine.
  */
+import { rename } from "node:fs/promises";
 import { join } from "node:path";
 import { expect, test } from "vitest";
 import { jiti, mutations, startJiti, useJiti, useMoto, type RunningJiti } from "@jiti/testkit";
@@ -48,6 +49,13 @@ test("plans on start and on each save of the stack or a file it imports; an inva
 
     await app.edit((text) => text.replace('cidr="10.0.0.0/33"', 'cidr="10.0.0.0/16"'));
     await cycle(run, 4, /Plan: 3 to create[\s\S]*Waiting for a change/);
+
+    // Saved as many editors (and sed -i) save: a new file renamed over the old. That save, and every later one, is seen.
+    await app.write("subnets.ts.new", subnets("10.0.1.0/24", "10.0.2.0/24", "10.0.3.0/24"));
+    await rename(join(app.dir, "subnets.ts.new"), join(app.dir, "subnets.ts"));
+    await cycle(run, 5, /Plan: 4 to create[\s\S]*Waiting for a change/);
+    await app.write("subnets.ts", subnets("10.0.1.0/24"));
+    await cycle(run, 6, /Plan: 2 to create[\s\S]*Waiting for a change/);
   } finally {
     run.kill("SIGINT");
   }

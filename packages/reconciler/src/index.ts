@@ -25,7 +25,7 @@ export { listStacks, planSweep, sweep } from "./stacks.js";
 export { forEachTarget } from "./targets.js";
 export type { Target, TargetOutcome, ForEachTargetOptions } from "./targets.js";
 export type { StackSummary, SweepOptions, SweepEntry, SweepPlan, SweepResult } from "./stacks.js";
-export { lifetimeOf, spanText } from "./lifetime.js";
+export { durationMs, lifetimeOf, spanText } from "./lifetime.js";
 export type { Lifetime } from "./lifetime.js";
 export { RenderError, formatProblem } from "./problems.js";
 export type { Problem, Issue } from "./problems.js";

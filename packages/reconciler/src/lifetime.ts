@@ -30,6 +30,10 @@ export function expiryAt(spec: string, now: Date): Date | undefined {
   if (ms !== undefined) return new Date(now.getTime() + ms);
   if (!ISO_DATE.test(spec)) return undefined;
   const at = new Date(spec);
+  // A day the month does not have (2027-02-30) is no date, though Date rolls it over into the next month.
+  const [year, month, day] = spec.slice(0, 10).split("-").map(Number) as [number, number, number];
+  const real = new Date(Date.UTC(year, month - 1, day));
+  if (real.getUTCMonth() !== month - 1 || real.getUTCDate() !== day) return undefined;
   return Number.isNaN(at.getTime()) ? undefined : at;
 }
 

@@ -148,6 +148,12 @@ export async function applyChanges(cli: Cli, prepared: PreparedRun, options: App
           : `\n${c.green(c.bold("Apply complete:"))} ${summary.create} created, ${summary.update} updated, ${summary.replace} replaced, ${summary.delete} deleted (${seconds}s).`,
       );
     }
+    const expiry = prepared.plan.expiry;
+    // An apply that changed nothing but the expiry says it did that much.
+    if (!changes && expiry && expiry.renew > 0)
+      ui.print(
+        `\n${expiry.at === null ? "Expiry removed" : "Expiry renewed"} on ${expiry.renew} resource${expiry.renew === 1 ? "" : "s"}.`,
+      );
     if (options.outputs) ui.print(outputsText(outcome.outputs, c));
     ui.emit("result", { ok: true, summary, outputs: outcome.outputs });
     return 0;

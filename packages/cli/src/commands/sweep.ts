@@ -1,4 +1,4 @@
-import { planSweep, sweep, type SweepOptions } from "@jiti/reconciler";
+import { durationMs, planSweep, sweep, type SweepOptions } from "@jiti/reconciler";
 import { runOptions } from "../cli.js";
 import { CliError } from "../cli-error.js";
 import { defineJitiCommand } from "../command.js";
@@ -23,10 +23,10 @@ export const sweepCommand = defineJitiCommand({
     const options: SweepOptions = { ...(await runOptions(cli, flags)), lock: await stackLock(), command: "sweep" };
     if (flags["older-than"] !== undefined) options.olderThan = flags["older-than"];
     if (flags.match !== undefined) options.match = flags.match;
-    if (options.olderThan !== undefined && !/^\d+[mhdw]$/.test(options.olderThan))
+    if (options.olderThan !== undefined && durationMs(options.olderThan) === undefined)
       throw new CliError(
-        `--older-than must be a duration (found: ${options.olderThan})`,
-        "Use minutes, hours, days or weeks: 30m, 12h, 7d, 2w",
+        `--older-than must be a duration (found: ${JSON.stringify(options.olderThan)})`,
+        "Use minutes, hours, days or weeks from 1: 30m, 12h, 7d, 2w",
       );
     // Said first: what a sweep acts on is the account and region these credentials reach, whichever they are.
     const where = await whereText(options);

@@ -1,5 +1,4 @@
-import { watch as watchFiles, type FSWatcher } from "node:fs";
-import { dirname, relative, resolve, sep } from "node:path";
+import { dirname, relative, resolve } from "node:path";
 import { plan, prepareApply, type PlanResult, type RunOptions } from "@jiti/reconciler";
 import { runOptions } from "../cli.js";
 import { CliError } from "../cli-error.js";
@@ -20,9 +19,8 @@ import { showError } from "../show/errors.js";
 import { findingsText } from "../show/findings.js";
 import { hasChanges, planText } from "../show/plan.js";
 import { applyChanges } from "./_apply.js";
+import { watchTree } from "./_watch-tree.js";
 
-/** Folders whose files are never the stack's sources: what a save there does is not the user's edit. */
-const IGNORED = new Set(["node_modules", ".git"]);
 /** What a stack and the app it bundles are made of: a save of anything else (a log, a drawing of the graph) plans nothing. */
 const SOURCES = /\.(tsx?|jsx?|[cm][jt]s|json)$/;
 /** How long saves are gathered into one re-plan: an editor's save is often several writes. */
@@ -52,7 +50,7 @@ export const watchCommand = defineJitiCommand({
     const file = resolve(stackFile(flags));
     const root = dirname(file);
     let emulator: Emulator | undefined;
-    let watcher: FSWatcher | undefined;
+    let watcher: { close(): void } | undefined;
     try {
       let local: RunOptions = {};
       if (flags.local) {
@@ -108,10 +106,8 @@ export const watchCommand = defineJitiCommand({
 
       running = cycle();
       // The sources in the stack's folder and below it: its imports, the app <NodeApp> bundles, jiti.config.ts.
-      watcher = watchFiles(root, { recursive: true }, (_event, name) => {
-        if (name === null) return;
-        const parts = name.split(sep);
-        if (!SOURCES.test(name) || parts.some((p) => IGNORED.has(p) || (p.startsWith(".") && p !== "."))) return;
+      watcher = watchTree(root, (name) => {
+        if (!SOURCES.test(name)) return;
         if (!changed.includes(name)) changed.push(name);
         schedule();
       });

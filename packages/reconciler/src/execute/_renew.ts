@@ -19,7 +19,8 @@ export async function renewExpiry(at: string | null, model: LiveModel, particles
     if (live.stack !== ctx.stack || !stale(live, at)) continue;
     byType.set(live.type, [...(byType.get(live.type) ?? []), [key, live]]);
   }
-  const set: Record<string, string> = at === null ? {} : { [EXPIRES_TAG]: at, [RENEWED_TAG]: tagTime(new Date()) };
+  // Renewed, or no longer expiring: either way the apply that did it is the stack's last.
+  const set: Record<string, string> = { ...(at === null ? {} : { [EXPIRES_TAG]: at }), [RENEWED_TAG]: tagTime(new Date()) };
   const remove = at === null ? [EXPIRES_TAG] : [];
   const failures: Failure[] = [];
   await Promise.all(
