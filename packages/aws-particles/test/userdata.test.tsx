@@ -603,6 +603,23 @@ describe("errors", () => {
     );
   });
 
+  test("whitespace between steps is layout, not text", () => {
+    // prettier-ignore
+    const spaced = (
+      <CloudInit>
+        <Run>echo one</Run> {/* first */}
+        {"  "}
+      </CloudInit>
+    );
+    expect(render(spaced)).toBe(
+      render(
+        <CloudInit>
+          <Run>echo one</Run>
+        </CloudInit>,
+      ),
+    );
+  });
+
   test("text returned by a component is blamed on the component", () => {
     const Steps = () => "echo hi" as unknown as JitiNode;
     const steps = <Steps />;

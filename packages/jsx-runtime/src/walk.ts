@@ -51,11 +51,15 @@ const MAX_DEPTH = 500;
 
 /**
  * Walks `node` as described on `JsxVisitor`: calls the components, hands each
- * host element, stray value and failed component to `visitor`. It never throws
+ * host element, stray value and failed component to `visitor`; text that
+ * is only whitespace is skipped. It never throws
  * for a component's error: that goes to `visitor.failed`.
  */
 export function walkJsx<State>(node: unknown, at: Place<State>, visitor: JsxVisitor<State>): void {
   if (node === null || node === undefined || typeof node === "boolean") return;
+  // Whitespace between elements (`<Subnet/> {/* web tier */}` on one line) is layout, not a child: React keeps it
+  // as text, but among particles and userData steps it means nothing. Real text still reaches `stray`.
+  if (typeof node === "string" && node.trim() === "") return;
   if (Array.isArray(node)) {
     for (const child of node) walkJsx(child, at, visitor);
     return;

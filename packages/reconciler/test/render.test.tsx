@@ -16,6 +16,28 @@ const problems = (el: JitiNode) => {
 };
 
 describe("renderTree", () => {
+  it("skips whitespace between elements, as beside a comment on one line, and still refuses real text", () => {
+    // prettier-ignore
+    const spaced = (
+      <Stack name="s">
+        <Net name="main" cidr="10.0.0.0/16">
+          <Sub name="a" cidr="10.0.1.0/24" /> {/* the web tier */}
+          {"  "}{"\n"}
+        </Net>
+      </Stack>
+    );
+    expect(paths(spaced)).toEqual(["Net:main", "Net:main/Sub:a"]);
+    expect(
+      problems(
+        <Stack name="s">
+          <Net name="main" cidr="10.0.0.0/16">
+            {" web "}
+          </Net>
+        </Stack>,
+      ),
+    ).toEqual([expect.stringMatching(/ Net:main: Text is not valid as a child$/)]);
+  });
+
   it("expands function components, fragments, arrays, null, false and conditionals", () => {
     function Subnets({ names }: { names: string[] }) {
       return (
