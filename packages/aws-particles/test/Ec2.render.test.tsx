@@ -3,7 +3,7 @@
  * pure (no AWS). The lifecycle against moto is in Ec2.test.ts.
  */
 import { ref } from "@jiti/jsx-runtime";
-import { RenderError, renderTree, Stack, walk, type ParticleNode, type Problem } from "@jiti/reconciler";
+import { formatProblem, RenderError, renderTree, Stack, walk, type ParticleNode, type Problem } from "@jiti/reconciler";
 import { digest, particleOf } from "@jiti/reconciler/particle";
 import { describe, expect, test } from "vitest";
 import { Ec2, type Ec2Props } from "../src/ec2/Ec2.js";
@@ -225,17 +225,16 @@ describe("validation", () => {
     ]);
   });
 
-  test("userData JSX with problems is reported through normalize, once", () => {
-    const found = ec2Problems({
-      userData: (
-        <CloudInit>
-          <Run />
-        </CloudInit>
-      ),
-    });
+  test("userData JSX with problems is reported as the step's own problem, of the instance, at the step's line", () => {
+    const run = <Run />;
+    const found = problems(stack({ userData: <CloudInit>{run}</CloudInit> })).filter((p) => p.path === WEB);
 
+    // Not wrapped in a sentence about normalising props, and with no doubled full stop.
     expect(found).toHaveLength(1);
-    expect(found[0]!.message).toMatch(/^its props could not be normalised: userData has 1 problem/);
+    expect(found[0]).toMatchObject({ type: "aws.ec2.Instance", message: expect.stringMatching(/^<Run>: /) });
+    expect(found[0]!.message).not.toContain("normalised");
+    expect(found[0]!.source).toBe(`packages/aws-particles/test/Ec2.render.test.tsx:${run.source!.lineNumber}`);
+    expect(formatProblem(found[0]!)).not.toMatch(/\.\.$/);
   });
 
   test("a reference to an element of another kind is an error before any AWS call, also where TypeScript is not run", () => {

@@ -105,13 +105,38 @@ export function convertProps(draft: Draft, refs: ReadonlyMap<Ref, Draft>, proble
     try {
       node.props = sortKeys(particle.normalize(node.props) as JsonObject);
     } catch (error) {
-      report(
-        `its props could not be normalised: ${error instanceof Error ? error.message : String(error)}`,
-        NONE,
-        "Check the prop values against their documentation",
-      );
+      const inner = innerProblems(error);
+      // Problems of what a prop holds (a userData tree's steps): each its own problem, of this element, at the inner line.
+      if (inner) {
+        for (const p of inner) {
+          problems.push({
+            ...blame(draft),
+            ...(p.source ? { source: p.source } : {}),
+            message: `${p.type}: ${p.message}`,
+            ...("found" in p ? { found: p.found } : {}),
+            fix: p.fix,
+          });
+        }
+      } else {
+        report(
+          `its props could not be normalised: ${error instanceof Error ? error.message : String(error)}`,
+          NONE,
+          "Check the prop values against their documentation",
+        );
+      }
     }
   }
+}
+
+/** The problems an error carries in jiti's shape (a userData tree's `UserDataError`), if it carries any. */
+function innerProblems(error: unknown): Problem[] | undefined {
+  const inner = (error as { problems?: unknown } | null)?.problems;
+  if (!Array.isArray(inner) || inner.length === 0) return undefined;
+  const shaped = inner.every(
+    (p: unknown) =>
+      typeof p === "object" && p !== null && typeof (p as Problem).message === "string" && typeof (p as Problem).fix === "string",
+  );
+  return shaped ? (inner as Problem[]) : undefined;
 }
 
 /** `web-app-dev/main/public-a`: the stack, then the names along the path. */
