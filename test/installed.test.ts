@@ -129,3 +129,20 @@ test("jiti plan, render --yes and destroy --yes work on the generated stack agai
   expect(await owned()).toEqual({ vpcs: 0, instances: 0 });
   ec2.destroy();
 }, 120_000);
+
+test("esbuild's install script, which npm 11 leaves unapproved, is not needed: the README says so, and the stack is built without it", async () => {
+  const readme = await readFile(join(ROOT, "README.md"), "utf8");
+  expect(readme.replace(/\s+/g, " ")).toContain(
+    "jiti does not need it: esbuild finds its binary in its platform package without it, so it may stay unapproved",
+  );
+  const npm = await inApp("npm", ["--version"]);
+  // npm before 11 runs every install script: there the script ran, and there is nothing to show.
+  if (Number(npm.stdout.split(".")[0]) >= 11) {
+    const scripts = await inApp("npm", ["install-scripts", "ls"]);
+    expect(scripts.stdout).toMatch(/not yet covered by allowScripts:\n\s+esbuild@/);
+  }
+  // The stack compiles with esbuild (and the app's server.ts is bundled by it for <NodeApp>).
+  const tree = await npx("jiti", "tree");
+  expect(tree.code, tree.stderr).toBe(0);
+  expect(JSON.parse(tree.stdout).stack).toBe("shop-api-dev");
+}, 60_000);
