@@ -72,7 +72,7 @@ const expected: Array<[string, string[]]> = [
   [
     "instance type without a size",
     [
-      'test/fixtures/bad-trees.tsx:65: Vpc:main/Subnet:a/Ec2:web (aws.ec2.Instance): type must be an instance type "<family>.<size>", such as "t3.micro", "m7g.large" or "c5n.18xlarge" (found: "t3micro"). Pick one from https://aws.amazon.com/ec2/instance-types/.',
+      'test/fixtures/bad-trees.tsx:65: Vpc:main/Subnet:a/Ec2:web (aws.ec2.Instance): type must be an instance type "<family>.<size>", such as "t3.micro", "m7g.large" or "c5n.18xlarge" (found: "t3micro"). Did you mean "t3.micro"?',
     ],
   ],
   [

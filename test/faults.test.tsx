@@ -31,6 +31,7 @@ import {
   amazonLinux,
   particles,
   ssmLock,
+  type InstanceType,
 } from "@jiti/aws-particles";
 import { ref } from "@jiti/jsx-runtime";
 import { ApplyError, apply, deployPolicy, destroy, plan, renderTree, type Action, type Failure, type RunOptions } from "@jiti/reconciler";
@@ -52,7 +53,7 @@ const MAX_RUNS = 6;
  * element, with the two props the scenario changes: the instance type and
  * the web group's ports.
  */
-function WebApp({ name, type = "t3.micro", ports = [80] }: { name: string; type?: string; ports?: number[] }) {
+function WebApp({ name, type = "t3.micro", ports = [80] }: { name: string; type?: InstanceType; ports?: number[] }) {
   const gateway = ref(InternetGateway);
   const publicA = ref(Subnet);
   const web = ref(SecurityGroup);

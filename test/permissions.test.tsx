@@ -19,6 +19,7 @@ import {
   Subnet,
   Vpc,
   amazonLinux,
+  type InstanceType,
 } from "@jiti/aws-particles";
 import { CloudInit, Run } from "@jiti/aws-particles/userdata";
 import { ref } from "@jiti/jsx-runtime";
@@ -47,7 +48,7 @@ interface Knobs {
   trust?: string[];
   profileTags?: Record<string, string>;
   profile?: "app" | "other" | "none";
-  type?: string;
+  type?: InstanceType;
   groups?: "web" | "both";
   imdsV2?: boolean;
   rootVolumeSize?: number;

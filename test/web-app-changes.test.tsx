@@ -12,6 +12,7 @@ import {
   Vpc,
   amazonLinux,
   particles,
+  type InstanceType,
 } from "@jiti/aws-particles";
 import { CloudInit, Run } from "@jiti/aws-particles/userdata";
 import { ref } from "@jiti/jsx-runtime";
@@ -30,7 +31,7 @@ interface Knobs {
   managed?: string[];
   profileTags?: Record<string, string>;
   gatewayTags?: Record<string, string>;
-  type?: string;
+  type?: InstanceType;
   greeting?: string;
   rootVolumeSize?: number;
   state?: "running" | "stopped";

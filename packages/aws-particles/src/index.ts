@@ -1,6 +1,7 @@
 export * from "./kinds.js";
 export { Stack, Tags } from "@jiti/reconciler";
 export { amazonLinux, ubuntu } from "./ec2/image.js";
+export type { InstanceType, KnownInstanceType, InstanceSize } from "./ec2/instance-types.js";
 export type { ImageLookup, AmazonLinuxLookup, UbuntuLookup, ImageArch } from "./ec2/image.js";
 export { rules, structuralRules, policyRules, requiredTags } from "./rules/index.js";
 export { readAwsError } from "./aws/errors.js";

@@ -27,6 +27,10 @@ function wrong() {
           <Ec2 name="web" image={amazonLinux()} securityGroups={[subnet]} />
           {/* @ts-expect-error state is running, stopped or terminated */}
           <Ec2 name="api" image={amazonLinux()} state="paused" />
+          {/* @ts-expect-error "mirco" is no instance size */}
+          <Ec2 name="typo" image={amazonLinux()} type="t3.mirco" />
+          {/* A family newer than the SDK, with a size it knows, can still be written. */}
+          <Ec2 name="future" image={amazonLinux()} type="x9g.large" />
         </Subnet>
       </Vpc>
       <Role name="app" assumedBy="ec2.amazonaws.com">

@@ -164,7 +164,15 @@ function wrongKind(target: string, component: string, name: string, fix: string)
  */
 export function nearestName(name: string, known: readonly string[]): string | undefined {
   const lower = name.toLowerCase();
-  return known.find((k) => k.toLowerCase() === lower) ?? known.find((k) => editDistance(k, name) <= 2);
+  const exact = known.find((k) => k.toLowerCase() === lower);
+  if (exact !== undefined) return exact;
+  // The closest within two edits (the first of those equally close): "t3micro" is t3.micro, not t1.micro.
+  let best: { name: string; distance: number } | undefined;
+  for (const k of known) {
+    const distance = editDistance(k, name);
+    if (distance <= 2 && (best === undefined || distance < best.distance)) best = { name: k, distance };
+  }
+  return best?.name;
 }
 
 function editDistance(a: string, b: string): number {

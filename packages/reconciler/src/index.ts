@@ -27,7 +27,7 @@ export type { Target, TargetOutcome, ForEachTargetOptions } from "./targets.js";
 export type { StackSummary, SweepOptions, SweepEntry, SweepPlan, SweepResult } from "./stacks.js";
 export { durationMs, lifetimeOf, spanText } from "./lifetime.js";
 export type { Lifetime } from "./lifetime.js";
-export { RenderError, formatProblem } from "./problems.js";
+export { RenderError, formatProblem, sentence } from "./problems.js";
 export type { Problem, Issue } from "./problems.js";
 export { StackLockedError } from "./lock.js";
 export type { LockHolder } from "./lock.js";

@@ -43,12 +43,17 @@ export function describeValue(value: unknown): string {
   }
 }
 
+/** `text` as a sentence: with a full stop, unless it ends in one already, or in a question or exclamation mark (`Did you mean "t3.micro"?`). */
+export function sentence(text: string): string {
+  return /[.?!]$/.test(text) ? text : `${text}.`;
+}
+
 /** A problem as one line of every jiti error: `stack.tsx:12: <path> (<type>): <what is wrong> (found: <value>). <how to fix>.` */
 export function formatProblem(p: Problem): string {
   const where = p.source ? `${p.source}: ` : "";
   const subject = p.path ? `${p.path} (${p.type})` : p.type;
   const found = "found" in p ? ` (found: ${describeValue(p.found)})` : "";
-  return `${where}${subject}: ${p.message}${found}. ${p.fix}.`;
+  return `${where}${subject}: ${p.message}${found}. ${sentence(p.fix)}`;
 }
 
 /** Render failed: every problem found in the tree, reported together, with what rules found besides. */

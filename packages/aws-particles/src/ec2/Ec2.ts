@@ -47,6 +47,7 @@ import {
   whileProfilePropagates,
   withSize,
 } from "./_ec2.js";
+import type { InstanceType } from "./instance-types.js";
 import { archIssue, profileIssue, sortKey, typeIssue, userDataIssue } from "./_ec2-checks.js";
 import { creating, describes, intoOwned, onAny, onOwned, onStackRoles } from "../aws/grants.js";
 
@@ -66,7 +67,7 @@ export interface Ec2Props {
    * `replaceOnChanges` to get a new instance instead.
    * @default "t3.micro"
    */
-  type?: string;
+  type?: InstanceType;
   /**
    * The AMI: an id (`"ami-0abc…"`, which differs per region), or a lookup of
    * the latest image of a distribution, `amazonLinux()` or `ubuntu()`. A

@@ -1,6 +1,7 @@
 import { isElement } from "@jiti/jsx-runtime";
 import type { Issue, Json } from "@jiti/reconciler";
-import { canonicalJson, is, isRefValue } from "@jiti/reconciler/particle";
+import { canonicalJson, is, isRefValue, nearestName } from "@jiti/reconciler/particle";
+import { KNOWN_INSTANCE_TYPES } from "./instance-types.js";
 import { USER_DATA_LIMIT } from "../userdata/index.js";
 import { isImageLookup } from "./image.js";
 import type { RenderedEc2Props } from "./Ec2.js";
@@ -29,8 +30,17 @@ export function typeIssue(value: unknown, name: string): Issue | undefined {
   return {
     message: `${name} must be an instance type "<family>.<size>", ${example}`,
     found: value,
-    fix: guess && INSTANCE_TYPE.test(guess) ? `Did you mean "${guess}"?` : "Pick one from https://aws.amazon.com/ec2/instance-types/",
+    fix:
+      guess && INSTANCE_TYPE.test(guess)
+        ? `Did you mean "${guess}"?`
+        : (nearest(guess) ?? "Pick one from https://aws.amazon.com/ec2/instance-types/"),
   };
+}
+
+/** `Did you mean "t3.micro"?` for a type within two letters of one the SDK names. */
+function nearest(guess: string | undefined): string | undefined {
+  const near = guess === undefined ? undefined : nearestName(guess, KNOWN_INSTANCE_TYPES);
+  return near ? `Did you mean "${near}"?` : undefined;
 }
 
 export function profileIssue(value: unknown, name: string): Issue | undefined {

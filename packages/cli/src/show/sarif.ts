@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
-import type { Problem, Rule } from "@jiti/reconciler";
+import { sentence, type Problem, type Rule } from "@jiti/reconciler";
 import type { Findings } from "./findings.js";
 
 /**
@@ -59,7 +59,7 @@ export function sarifLog(found: Findings, rules: readonly Rule[], version: strin
     return {
       ruleId,
       level,
-      message: { text: `${problem.path ? `${problem.path} (${problem.type}): ` : ""}${problem.message}. ${problem.fix}.` },
+      message: { text: `${problem.path ? `${problem.path} (${problem.type}): ` : ""}${problem.message}. ${sentence(problem.fix)}` },
       locations: [locationOf(problem, places)],
       ...(problem.waived !== undefined ? { suppressions: [{ kind: "inSource", justification: problem.waived }] } : {}),
     };
