@@ -17,6 +17,9 @@ test("starts an emulator, prints how to use it, and stops it (by its pid) on Ctr
     expect(stdout).toContain(line);
   const pid = Number(/pid (\d+)/.exec(stdout)![1]);
   expect((await fetch(`${endpoint}/moto-api/`)).ok).toBe(true);
+  // Handed over warm: the services a run calls are loaded already (EC2's first call costs moto about 2 s), though nobody called them yet.
+  const loaded = Object.keys((await (await fetch(`${endpoint}/moto-api/data.json`)).json()) as object);
+  expect(loaded).toEqual(expect.arrayContaining(["ec2", "iam", "sts", "ssm"]));
 
   local.kill("SIGINT");
   const run = await local.done;

@@ -128,6 +128,7 @@ async function spawnEmulator(command: string, port: number, options: EmulatorOpt
     if (Date.now() > deadline) throw await failed({ kind: "no-answer", endpoint, timeoutMs });
     await sleep(POLL_INTERVAL_MS);
   }
+  await warm(endpoint);
   return {
     endpoint,
     port,
@@ -141,6 +142,42 @@ async function spawnEmulator(command: string, port: number, options: EmulatorOpt
     },
     stop,
   };
+}
+
+/**
+ * One cheap read of each service a run calls, so that moto loads their
+ * backends now rather than during the user's first plan: EC2's alone takes
+ * about 2 s on its first call, every later one a few milliseconds. moto
+ * routes by the service named in the credential scope and checks no
+ * signature. Best effort: a service that does not answer is loaded later.
+ */
+const WARM_UP: readonly { service: string; body: string; target?: string }[] = [
+  { service: "ec2", body: "Action=DescribeVpcs&Version=2016-11-15" },
+  { service: "iam", body: "Action=ListRoles&Version=2010-05-08" },
+  { service: "sts", body: "Action=GetCallerIdentity&Version=2011-06-15" },
+  { service: "ssm", body: "{}", target: "AmazonSSM.DescribeParameters" },
+];
+
+async function warm(endpoint: string): Promise<void> {
+  const date = new Date().toISOString().slice(0, 10).replace(/-/g, "");
+  await Promise.all(
+    WARM_UP.map(({ service, body, target }) =>
+      fetch(endpoint, {
+        method: "POST",
+        body,
+        signal: AbortSignal.timeout(START_TIMEOUT_MS),
+        headers: {
+          authorization: `AWS4-HMAC-SHA256 Credential=${EMULATOR_CREDENTIALS.accessKeyId}/${date}/${EMULATOR_REGION}/${service}/aws4_request, SignedHeaders=host, Signature=0`,
+          ...(target
+            ? { "x-amz-target": target, "content-type": "application/x-amz-json-1.1" }
+            : { "content-type": "application/x-www-form-urlencoded" }),
+        },
+      }).then(
+        (response) => response.arrayBuffer(),
+        () => undefined,
+      ),
+    ),
+  );
 }
 
 function failureOf(exit: Exit): EmulatorFailure {
