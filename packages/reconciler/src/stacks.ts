@@ -26,10 +26,6 @@ export interface StackSummary extends Lifetime {
  * list. Sorted by name.
  */
 export async function listStacks(options: RunOptions = {}): Promise<StackSummary[]> {
-  return summaries(await listAll(options), options);
-}
-
-async function listAll(options: RunOptions): Promise<LiveResource[]> {
   const particles = catalogueOf(options);
   if (particles.size === 0) {
     // Without the kinds to list, every account would look empty.
@@ -38,13 +34,14 @@ async function listAll(options: RunOptions): Promise<LiveResource[]> {
   // No one stack: its name is only the assumed role's session name, jiti-stacks.
   const ctx = { ...context("stacks", options), progress: () => {} };
   const lists = await Promise.all([...particles.values()].map((p) => p.list(ctx, { allStacks: true })));
-  return lists.flat().filter((live) => live.stack !== undefined);
-}
-
-function summaries(resources: readonly LiveResource[], options: RunOptions): StackSummary[] {
-  const names = new Map([...catalogueOf(options).values()].map((p) => [p.type, p.name]));
   const byStack = new Map<string, LiveResource[]>();
-  for (const live of resources) byStack.set(live.stack!, [...(byStack.get(live.stack!) ?? []), live]);
+  for (const live of lists.flat()) {
+    if (live.stack === undefined) continue;
+    const owned = byStack.get(live.stack) ?? [];
+    owned.push(live);
+    byStack.set(live.stack, owned);
+  }
+  const names = new Map([...particles.values()].map((p) => [p.type, p.name]));
   return [...byStack]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([name, owned]) => summaryOf(name, owned, (type) => names.get(type) ?? type));

@@ -1,5 +1,5 @@
 import type { Colors } from "../ui.js";
-import { table } from "./stacks.js";
+import { table } from "./table.js";
 import { expiresText } from "./time.js";
 
 export interface ResourceRow {

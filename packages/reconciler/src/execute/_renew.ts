@@ -17,7 +17,9 @@ export async function renewExpiry(at: string | null, model: LiveModel, particles
   for (const [key, live] of Object.entries(model.resources)) {
     // What the stack adopts (`existing`) is not its own: its tags stay as they are.
     if (live.stack !== ctx.stack || !stale(live, at)) continue;
-    byType.set(live.type, [...(byType.get(live.type) ?? []), [key, live]]);
+    const entries = byType.get(live.type) ?? [];
+    entries.push([key, live]);
+    byType.set(live.type, entries);
   }
   // Renewed, or no longer expiring: either way the apply that did it is the stack's last.
   const set: Record<string, string> = { ...(at === null ? {} : { [EXPIRES_TAG]: at }), [RENEWED_TAG]: tagTime(new Date()) };
@@ -25,12 +27,11 @@ export async function renewExpiry(at: string | null, model: LiveModel, particles
   const failures: Failure[] = [];
   await Promise.all(
     [...byType].map(async ([type, entries]) => {
-      const retag = particles.get(type)?.retag;
-      if (!retag) return;
+      const particle = particles.get(type);
+      if (!particle?.retag) return;
       try {
         for (const [, live] of entries) assertOwned(live, ctx.stack);
-        await retag.call(
-          particles.get(type),
+        await particle.retag(
           ctx,
           entries.map(([, live]) => live),
           set,
