@@ -23,6 +23,8 @@ export const STACK_TAG = "jiti:stack";
 export const PATH_TAG = "jiti:path";
 /** Set (to "true") on the resources of elements with `protect`. */
 export const PROTECT_TAG = "jiti:protect";
+/** Set (to "true") on resources whose delete lets go of them instead (`<Volume retain>`): read back into `LiveResource.retained`. */
+export const RETAIN_TAG = "jiti:retain";
 /**
  * When the resource was made (ISO 8601, UTC), set by its create call: EC2
  * keeps no creation time of a VPC or a subnet, and `jiti stacks` shows a
@@ -134,6 +136,12 @@ export interface LiveResource<Data = JsonObject> {
   status?: string;
   /** Whether it carries the `jiti:protect` tag: jiti neither deletes nor replaces it. */
   protected?: boolean;
+  /**
+   * Whether its delete keeps it: the particle lets go of it (detaches it and
+   * removes the stack's tags) instead of deleting it, so it outlives the stack
+   * (`<Volume retain>`). The plan and destroy report it with its id.
+   */
+  retained?: boolean;
   /**
    * Every tag it carries, jiti's bookkeeping included: where the reconciler
    * reads a stack's lifetime (`jiti:created`, `jiti:expires`) and the tags

@@ -112,3 +112,22 @@ describe("protect", () => {
     ]);
   });
 });
+
+describe("retained resources", () => {
+  it("marks the delete or replace of a resource carrying jiti:retain, and only that one, from its tags", async () => {
+    const w = world();
+    await w.apply(w.stack());
+    const subnet = w.subnet()!;
+    expect((await w.plan(w.stack({ sub: false }))).actions.find((a) => a.action === "delete")).not.toHaveProperty("retain");
+
+    subnet.tags["jiti:retain"] = "true";
+    const removed = await w.plan(w.stack({ sub: false }));
+    expect(removed.actions.filter((a) => a.retain).map((a) => [a.action, a.key, a.id])).toEqual([["delete", "Net:main/Sub:a", subnet.id]]);
+    const replaced = await w.plan(w.stack({ cidr: "10.0.2.0/24" }));
+    expect(replaced.actions.filter((a) => a.retain).map((a) => [a.action, a.key, a.id])).toEqual([
+      ["replace", "Net:main/Sub:a", subnet.id],
+    ]);
+    const destroyed = await w.plan(w.stack({ state: "terminated" }));
+    expect(destroyed.actions.filter((a) => a.retain).map((a) => a.id)).toEqual([subnet.id]);
+  });
+});

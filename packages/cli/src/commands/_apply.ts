@@ -3,7 +3,7 @@ import { ApplyError, type JournalEntry, type PreparedRun } from "@jiti/reconcile
 import type { Cli } from "../cli.js";
 import { CliError } from "../cli-error.js";
 import { findingsText } from "../show/findings.js";
-import { hasChanges, planText, type PlanTextOptions } from "../show/plan.js";
+import { hasChanges, planText, retainedText, type PlanTextOptions } from "../show/plan.js";
 import { progress } from "../show/progress.js";
 import { outputsText } from "../show/outputs.js";
 import { confirm } from "./_confirm.js";
@@ -148,6 +148,8 @@ export async function applyChanges(cli: Cli, prepared: PreparedRun, options: App
           : `\n${c.green(c.bold("Apply complete:"))} ${summary.create} created, ${summary.update} updated, ${summary.replace} replaced, ${summary.delete} deleted (${seconds}s).`,
       );
     }
+    const retained = retainedText(prepared.plan, c);
+    if (retained) ui.print(`\n${retained}`);
     const expiry = prepared.plan.expiry;
     // An apply that changed nothing but the expiry says it did that much.
     if (!changes && expiry && expiry.renew > 0)
@@ -155,7 +157,8 @@ export async function applyChanges(cli: Cli, prepared: PreparedRun, options: App
         `\n${expiry.at === null ? "Expiry removed" : "Expiry renewed"} on ${expiry.renew} resource${expiry.renew === 1 ? "" : "s"}.`,
       );
     if (options.outputs) ui.print(outputsText(outcome.outputs, c));
-    ui.emit("result", { ok: true, summary, outputs: outcome.outputs });
+    const kept = prepared.plan.actions.filter((a) => a.retain).map((a) => ({ id: a.id, type: a.type, path: a.path }));
+    ui.emit("result", { ok: true, summary, outputs: outcome.outputs, ...(kept.length > 0 ? { retained: kept } : {}) });
     return 0;
   } catch (error) {
     shown?.stop();

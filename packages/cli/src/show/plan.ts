@@ -59,6 +59,23 @@ export function summaryLine(plan: Plan, c: Colors): string {
   return `${c.bold("Plan:")} ${s.create} to create, ${s.update} to update, ${s.replace} to replace, ${s.delete} to delete.`;
 }
 
+/**
+ * What the run keeps in the account although the stack lets go of it: one
+ * line each, with its id, for the user to find (and delete by hand once its
+ * data is no longer needed). Empty when nothing is retained.
+ */
+export function retainedText(plan: Plan, c: Colors): string {
+  const retained = plan.actions.filter((a) => a.retain);
+  if (retained.length === 0) return "";
+  return [
+    c.yellow(
+      `Retained ${retained.length === 1 ? "1 resource" : `${retained.length} resources`}, left in the account without the stack's tags:`,
+    ),
+    ...retained.map((a) => `  ${a.id} ${c.dim(a.type)} ${a.path || a.key}`),
+    c.dim("jiti no longer manages them: delete them by hand once their data is no longer needed."),
+  ].join("\n");
+}
+
 export function hasChanges(plan: Plan): boolean {
   return plan.actions.some((a) => a.action !== "noop");
 }
@@ -83,10 +100,14 @@ function actionLines(action: Action, c: Colors, destroy: boolean): string[] {
         ? "deletes the old one first, then creates the new one"
         : "creates the new one first, then deletes the old one";
     lines.push(`${pad}${c.dim(`# replaced: ${how}`)}`);
+    if (action.retain)
+      lines.push(`${pad}${c.yellow(`# retained: the old one (${action.id}) stays in the account, no longer the stack's`)}`);
   }
   if (verb === "delete") {
     // A destroy says once, above, why everything goes.
     if (action.reason && !destroy) lines.push(`${pad}${c.dim(`# ${action.reason}`)}`);
+    if (action.retain)
+      lines.push(`${pad}${c.yellow("# retained: jiti lets go of it, not deletes it: it stays in the account, no longer the stack's")}`);
     return lines;
   }
   const width = Math.max(0, ...action.changes.map((ch) => ch.field.length));

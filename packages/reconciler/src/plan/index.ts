@@ -41,6 +41,7 @@ export function planActions(tree: StackTree, g: Graph, snapshot: Snapshot, parti
   linkActions(actions, g, particles);
   propagateDeleteFirst(actions);
   renamesAfterDeletes(actions, replacements);
+  markRetained(actions, snapshot);
   // The tree's actions in dependency order, then the deletes of what it no longer holds, children first.
   const sorted = [
     ...actions.filter((a) => g.nodes.has(a.key)),
@@ -49,4 +50,13 @@ export function planActions(tree: StackTree, g: Graph, snapshot: Snapshot, parti
   const summary = { create: 0, update: 0, replace: 0, delete: 0, noop: 0 };
   for (const a of sorted) summary[a.action]++;
   return { stack: tree.stack, actions: sorted, summary, notes: matching.notes };
+}
+
+/** Deletes and replaces whose live resource is retained: the plan says it stays in the account, and with which id. */
+function markRetained(actions: Action[], snapshot: Snapshot) {
+  const retained = new Set(snapshot.owned.filter((live) => live.retained).map((live) => `${live.type} ${live.id}`));
+  if (retained.size === 0) return;
+  for (const action of actions) {
+    if ((action.action === "delete" || action.action === "replace") && retained.has(`${action.type} ${action.id}`)) action.retain = true;
+  }
 }

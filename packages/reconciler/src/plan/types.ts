@@ -32,6 +32,12 @@ export interface Action {
   strategy?: "create-before-delete" | "delete-first";
   /** Why a delete (or a create, for a rename) happens. */
   reason?: string;
+  /**
+   * For a delete or a replace: the live resource is retained (`<Volume
+   * retain>`): its particle lets go of it instead of deleting it, and it
+   * stays in the account, no longer the stack's.
+   */
+  retain?: true;
   /** Set when the element adopts a resource jiti never changes. */
   existing?: true;
   /** Keys of actions whose resources must be usable before this one is created or updated. */

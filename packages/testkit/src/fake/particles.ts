@@ -2,6 +2,7 @@ import type { JsonObject, LiveResource } from "@jiti/reconciler";
 import {
   PATH_TAG,
   PROTECT_TAG,
+  RETAIN_TAG,
   STACK_TAG,
   defineParticle,
   digest,
@@ -84,6 +85,7 @@ function toLive(r: FakeResource): LiveResource<JsonObject> {
     path: r.tags[PATH_TAG],
     stack: r.tags[STACK_TAG],
     protected: r.tags[PROTECT_TAG] === "true",
+    ...(r.tags[RETAIN_TAG] === "true" ? { retained: true } : {}),
     data: { ...r.props },
     status: (r.props.state as string) ?? "running",
   };
